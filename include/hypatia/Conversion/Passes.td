@@ -1,0 +1,43 @@
+//===- Passes.td - Hypatia conversion passes ---------------*- tablegen -*-===//
+
+#ifndef HYPATIA_CONVERSION_PASSES_TD
+#define HYPATIA_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def HypatiaToLinalg : Pass<"hypatia-to-linalg"> {
+  let summary = "Lower hypatia ops to linalg, tensor, arith and math on tensors";
+  let description = [{
+    Rewrites every hypatia op into linalg on tensors:
+
+    - A linear layer (`linear`, `fused_linear_*`) becomes a `linalg.matmul`
+      whose indexing maps read the weight transposed (`[N, K]`, as PyTorch
+      stores it), accumulating in `f32`, followed by one `linalg.generic`
+      epilogue that adds the bias, applies the activation and rounds to the
+      result element type. Inputs with several batch dimensions are collapsed
+      to `[M, K]` around the matmul and expanded back after it.
+    - `fused_mlp` becomes its chain of layers.
+    - `relu`, `gelu`, `silu` become elementwise `linalg.generic` ops evaluated
+      in `f32`.
+    - `dropout` is the identity at inference and disappears.
+
+    Example:
+
+    ```mlir
+    %y = hypatia.fused_linear_relu %x, %w, %b
+        : (tensor<?x64xf32>, tensor<32x64xf32>, tensor<32xf32>) -> tensor<?x32xf32>
+    ```
+
+    becomes a `linalg.fill` of zeros, a `linalg.matmul` with indexing maps
+    `(m, n, k) -> (m, k)`, `(m, n, k) -> (n, k)`, `(m, n, k) -> (m, n)`, and a
+    `linalg.generic` computing `max(acc + bias, 0)`.
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect",
+    "mlir::linalg::LinalgDialect",
+    "mlir::math::MathDialect",
+    "mlir::tensor::TensorDialect",
+  ];
+}
+
+#endif // HYPATIA_CONVERSION_PASSES_TD

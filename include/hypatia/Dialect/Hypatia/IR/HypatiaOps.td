@@ -1,0 +1,235 @@
+//===- HypatiaOps.td - Hypatia operations ------------------*- tablegen -*-===//
+
+#ifndef HYPATIA_DIALECT_HYPATIA_IR_HYPATIAOPS_TD
+#define HYPATIA_DIALECT_HYPATIA_IR_HYPATIAOPS_TD
+
+include "hypatia/Dialect/Hypatia/IR/HypatiaDialect.td"
+include "hypatia/Dialect/Hypatia/IR/HypatiaEnums.td"
+include "hypatia/Dialect/Hypatia/IR/HypatiaInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/IR/CommonAttrConstraints.td"
+include "mlir/IR/CommonTypeConstraints.td"
+
+def Hypatia_FloatTensor : RankedTensorOf<[F32, F16, BF16]>;
+
+//===----------------------------------------------------------------------===//
+// Linear layers
+//===----------------------------------------------------------------------===//
+
+class Hypatia_LinearLayerOp<string mnemonic, list<Trait> traits = []>
+    : Hypatia_Op<mnemonic, !listconcat(traits, [Pure,
+          DeclareOpInterfaceMethods<Hypatia_LinearLayerOpInterface,
+                                    ["getActivationKind"]>])> {
+  let results = (outs Hypatia_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Hypatia_LinearOp : Hypatia_LinearLayerOp<"linear"> {
+  let summary = "Affine map `x @ weight^T + bias` (PyTorch's `nn.Linear`).";
+  let description = [{
+    Multiplies the input `[batch..., K]` by the transposed weight `[N, K]` and
+    adds the optional bias `[N]`, giving `[batch..., N]`. The batch dimensions
+    are carried through unchanged and may be dynamic.
+
+    Example:
+
+    ```mlir
+    %y = hypatia.linear %x, %w, %b
+        : (tensor<?x784xf32>, tensor<2048x784xf32>, tensor<2048xf32>)
+        -> tensor<?x2048xf32>
+    %z = hypatia.linear %y, %w2
+        : (tensor<?x2048xf32>, tensor<10x2048xf32>) -> tensor<?x10xf32>
+    ```
+  }];
+  let arguments = (ins Hypatia_FloatTensor:$input, Hypatia_FloatTensor:$weight,
+                       Optional<Hypatia_FloatTensor>:$bias);
+}
+
+class Hypatia_FusedLinearActivationOp<string mnemonic, string activation>
+    : Hypatia_LinearLayerOp<mnemonic> {
+  let summary = "Linear layer followed by " # activation # ", as one op.";
+  let arguments = (ins Hypatia_FloatTensor:$input, Hypatia_FloatTensor:$weight,
+                       Optional<Hypatia_FloatTensor>:$bias);
+}
+
+def Hypatia_FusedLinearReluOp
+    : Hypatia_FusedLinearActivationOp<"fused_linear_relu", "ReLU"> {
+  let description = [{
+    Computes `relu(x @ weight^T + bias)` in one op; same operands and shapes as
+    `hypatia.linear`. The matrix product and its epilogue (bias, ReLU) form one
+    kernel on the GPU. NaN propagates through the ReLU as with `torch.relu`.
+
+    Example:
+
+    ```mlir
+    %y = hypatia.fused_linear_relu %x, %w, %b
+        : (tensor<?x784xf32>, tensor<2048x784xf32>, tensor<2048xf32>)
+        -> tensor<?x2048xf32>
+    ```
+  }];
+}
+
+def Hypatia_FusedLinearGeluOp
+    : Hypatia_FusedLinearActivationOp<"fused_linear_gelu", "GELU"> {
+  let description = [{
+    Computes `gelu(x @ weight^T + bias)` in one op, with GELU evaluated as
+    `hypatia.gelu` does for the same `approximate` attribute (`none`, the
+    default, uses erf; `tanh` uses the tanh approximation).
+
+    Example:
+
+    ```mlir
+    %y = hypatia.fused_linear_gelu %x, %w, %b {approximate = #hypatia.gelu_approximation<tanh>}
+        : (tensor<8x64xbf16>, tensor<256x64xbf16>, tensor<256xbf16>)
+        -> tensor<8x256xbf16>
+    ```
+  }];
+  let arguments = (ins Hypatia_FloatTensor:$input, Hypatia_FloatTensor:$weight,
+                       Optional<Hypatia_FloatTensor>:$bias,
+                       DefaultValuedAttr<Hypatia_GeluApproximationAttr,
+                                         "GeluApproximation::none">:$approximate);
+}
+
+def Hypatia_FusedLinearSiluOp
+    : Hypatia_FusedLinearActivationOp<"fused_linear_silu", "SiLU"> {
+  let description = [{
+    Computes `silu(x @ weight^T + bias)` in one op, where
+    `silu(v) = v * sigmoid(v)`.
+
+    Example:
+
+    ```mlir
+    %y = hypatia.fused_linear_silu %x, %w
+        : (tensor<4x16x32xf16>, tensor<64x32xf16>) -> tensor<4x16x64xf16>
+    ```
+  }];
+}
+
+def Hypatia_FusedMLPOp : Hypatia_Op<"fused_mlp", [Pure, AttrSizedOperandSegments]> {
+  let summary = "A chain of linear layers, each with its own activation.";
+  let description = [{
+    Computes `L_n(...L_2(L_1(x)))` where layer `i` is
+    `activations[i](h @ weights[i]^T + biases[i])`. There are at least two
+    layers. Either every layer has a bias or none has one. Layer `i`'s weight
+    is `[N_i, N_(i-1)]`, with `N_0` the input's feature count; the result is
+    `[batch..., N_n]`. Activations are `none`, `relu`, `gelu_erf`, `gelu_tanh`
+    or `silu`; any layer, typically the last, may have `none`.
+
+    Example (the 2-layer MLP `linear, relu, linear`):
+
+    ```mlir
+    %y = hypatia.fused_mlp %x, weights(%w1, %w2), biases(%b1, %b2),
+        activations [relu, none]
+        : (tensor<?x784xf32>, tensor<2048x784xf32>, tensor<10x2048xf32>,
+           tensor<2048xf32>, tensor<10xf32>) -> tensor<?x10xf32>
+    ```
+  }];
+  let arguments = (ins Hypatia_FloatTensor:$input,
+                       Variadic<Hypatia_FloatTensor>:$weights,
+                       Variadic<Hypatia_FloatTensor>:$biases,
+                       Hypatia_ActivationArrayAttr:$activations);
+  let results = (outs Hypatia_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` `weights` `(` $weights `)` (`,` `biases` `(` $biases^ `)`)? `,`
+    `activations` custom<ActivationList>($activations) attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The number of linear layers in the chain.
+    unsigned getNumLayers() { return getWeights().size(); }
+    /// The bias of layer `i`, or null when the chain has no biases.
+    ::mlir::Value getBiasOfLayer(unsigned i) {
+      return getBiases().empty() ? ::mlir::Value() : getBiases()[i];
+    }
+    /// The activation of layer `i`.
+    ::hypatia::Activation getActivationOfLayer(unsigned i);
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise activations
+//===----------------------------------------------------------------------===//
+
+class Hypatia_ActivationOp<string mnemonic>
+    : Hypatia_Op<mnemonic, [Pure, SameOperandsAndResultType,
+          DeclareOpInterfaceMethods<Hypatia_ElementwiseActivationOpInterface,
+                                    ["getActivationKind"]>]> {
+  let arguments = (ins Hypatia_FloatTensor:$input);
+  let results = (outs Hypatia_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def Hypatia_ReluOp : Hypatia_ActivationOp<"relu"> {
+  let summary = "Rectified linear unit `max(x, 0)`.";
+  let description = [{
+    Elementwise `max(x, 0)`. NaN propagates (`relu(NaN) = NaN`), as with
+    `torch.relu`.
+
+    Example:
+
+    ```mlir
+    %y = hypatia.relu %x : tensor<?x2048xf32>
+    ```
+  }];
+}
+
+def Hypatia_GeluOp : Hypatia_ActivationOp<"gelu"> {
+  let summary = "Gaussian error linear unit.";
+  let description = [{
+    Elementwise GELU, as `torch.nn.functional.gelu`. With `approximate = none`
+    (the default), `gelu(x) = x/2 * (1 + erf(x / sqrt(2)))`; with
+    `approximate = tanh`,
+    `gelu(x) = x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))`.
+    `f16`/`bf16` inputs are evaluated in `f32` and rounded once.
+
+    Example:
+
+    ```mlir
+    %y = hypatia.gelu %x : tensor<?x3072xbf16>
+    %z = hypatia.gelu %x {approximate = #hypatia.gelu_approximation<tanh>} : tensor<?x3072xbf16>
+    ```
+  }];
+  let arguments = (ins Hypatia_FloatTensor:$input,
+                       DefaultValuedAttr<Hypatia_GeluApproximationAttr,
+                                         "GeluApproximation::none">:$approximate);
+}
+
+def Hypatia_SiluOp : Hypatia_ActivationOp<"silu"> {
+  let summary = "Sigmoid linear unit `x * sigmoid(x)`.";
+  let description = [{
+    Elementwise SiLU (swish), as `torch.nn.functional.silu`:
+    `silu(x) = x / (1 + exp(-x))`.
+
+    Example:
+
+    ```mlir
+    %y = hypatia.silu %x : tensor<2x?x512xf16>
+    ```
+  }];
+}
+
+def Hypatia_DropoutOp : Hypatia_Op<"dropout", [Pure, SameOperandsAndResultType]> {
+  let summary = "Dropout, the identity at inference.";
+  let description = [{
+    Dropout with probability `probability` (in `[0, 1)`). Hypatia compiles
+    models for inference, where dropout is the identity (as `nn.Dropout` in
+    `eval()` mode): the op returns its input. The probability is kept so that
+    an imported graph prints as it was written.
+
+    Example:
+
+    ```mlir
+    %y = hypatia.dropout %x {probability = 1.000000e-01 : f64} : tensor<?x512xf32>
+    ```
+  }];
+  let arguments = (ins Hypatia_FloatTensor:$input, F64Attr:$probability);
+  let results = (outs Hypatia_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+#endif // HYPATIA_DIALECT_HYPATIA_IR_HYPATIAOPS_TD

@@ -1,0 +1,290 @@
+//===- HypatiaToLinalg.cpp - Lower hypatia ops to linalg --------*- C++ -*-===//
+//
+// Every linear layer becomes one matmul (weight read transposed, f32
+// accumulator) plus at most one elementwise epilogue. Keeping the matmul and its
+// epilogue as two adjacent ops is what lets the CUDA path match them as one
+// cuBLASLt call with a fused epilogue.
+//
+//===----------------------------------------------------------------------===//
+
+#include "hypatia/Conversion/Passes.h"
+#include "hypatia/Dialect/Hypatia/IR/HypatiaOps.h"
+
+#include "mlir/Dialect/Tensor/Utils/Utils.h"
+#include "mlir/IR/AffineMap.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <cmath>
+
+namespace hypatia {
+#define GEN_PASS_DEF_HYPATIATOLINALG
+#include "hypatia/Conversion/Passes.h.inc"
+} // namespace hypatia
+
+using namespace mlir;
+using namespace hypatia;
+
+//===----------------------------------------------------------------------===//
+// Scalar arithmetic inside linalg bodies
+//===----------------------------------------------------------------------===//
+
+static Value buildFloatConstant(OpBuilder &b, Location loc, Type type,
+                                double value) {
+  return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
+}
+
+/// Widens f16/bf16 scalars to f32: activations and epilogues are evaluated in
+/// f32 and rounded once, as PyTorch does for reduced-precision tensors.
+static Value extendToF32(OpBuilder &b, Location loc, Value value) {
+  Type f32 = b.getF32Type();
+  if (value.getType() == f32)
+    return value;
+  return arith::ExtFOp::create(b, loc, f32, value);
+}
+
+static Value truncateTo(OpBuilder &b, Location loc, Value value, Type type) {
+  if (value.getType() == type)
+    return value;
+  return arith::TruncFOp::create(b, loc, type, value);
+}
+
+/// Applies `activation` to an f32 scalar.
+static Value buildActivation(OpBuilder &b, Location loc, Value v,
+                             Activation activation) {
+  Type type = v.getType();
+  auto constant = [&](double c) { return buildFloatConstant(b, loc, type, c); };
+  switch (activation) {
+  case Activation::none:
+    return v;
+  case Activation::relu:
+    // maximumf propagates NaN, matching torch.relu.
+    return arith::MaximumFOp::create(b, loc, v, constant(0.0));
+  case Activation::gelu_erf: {
+    // x/2 * (1 + erf(x / sqrt(2)))
+    Value erf = math::ErfOp::create(
+        b, loc, arith::MulFOp::create(b, loc, v, constant(M_SQRT1_2)));
+    Value halfV = arith::MulFOp::create(b, loc, v, constant(0.5));
+    return arith::MulFOp::create(
+        b, loc, halfV, arith::AddFOp::create(b, loc, constant(1.0), erf));
+  }
+  case Activation::gelu_tanh: {
+    // x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))
+    Value cube = arith::MulFOp::create(
+        b, loc, v, arith::MulFOp::create(b, loc, v, v));
+    Value inner = arith::AddFOp::create(
+        b, loc, v, arith::MulFOp::create(b, loc, cube, constant(0.044715)));
+    Value tanh = math::TanhOp::create(
+        b, loc,
+        arith::MulFOp::create(b, loc, inner, constant(std::sqrt(2.0 / M_PI))));
+    Value halfV = arith::MulFOp::create(b, loc, v, constant(0.5));
+    return arith::MulFOp::create(
+        b, loc, halfV, arith::AddFOp::create(b, loc, constant(1.0), tanh));
+  }
+  case Activation::silu: {
+    // x / (1 + exp(-x)); exp overflows to inf for very negative x, giving -0.
+    Value expNeg =
+        math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, v));
+    return arith::DivFOp::create(
+        b, loc, v, arith::AddFOp::create(b, loc, constant(1.0), expNeg));
+  }
+  }
+  llvm_unreachable("unknown activation");
+}
+
+//===----------------------------------------------------------------------===//
+// Linear layers
+//===----------------------------------------------------------------------===//
+
+/// Lowers `activation(input @ weight^T + bias)` and returns a value of
+/// `resultType`. `bias` may be null.
+static Value lowerLinearLayer(OpBuilder &b, Location loc, Value input,
+                              Value weight, Value bias, Activation activation,
+                              RankedTensorType resultType) {
+  MLIRContext *context = b.getContext();
+  auto inputType = cast<RankedTensorType>(input.getType());
+  int64_t rank = inputType.getRank();
+  int64_t outFeatures = cast<RankedTensorType>(weight.getType()).getDimSize(0);
+  Type elementType = inputType.getElementType();
+  Type accumulatorType = b.getF32Type();
+
+  // [batch..., K] -> [M, K]: one GEMM over all batch dimensions.
+  SmallVector<ReassociationIndices> batchReassociation;
+  Value input2d = input;
+  if (rank > 2) {
+    ReassociationIndices batchDims;
+    for (int64_t i = 0; i < rank - 1; ++i)
+      batchDims.push_back(i);
+    batchReassociation = {batchDims, {rank - 1}};
+    input2d = tensor::CollapseShapeOp::create(b, loc, input, batchReassociation);
+  }
+
+  OpFoldResult rows = tensor::getMixedSize(b, loc, input2d, 0);
+  SmallVector<OpFoldResult> productSizes = {rows,
+                                            b.getIndexAttr(outFeatures)};
+  Value accumulatorInit =
+      tensor::EmptyOp::create(b, loc, productSizes, accumulatorType);
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(accumulatorType));
+  Value accumulator =
+      linalg::FillOp::create(b, loc, zero, accumulatorInit).getResult(0);
+
+  AffineExpr m, n, k;
+  bindDims(context, m, n, k);
+  auto matmul = linalg::MatmulOp::create(
+      b, loc, TypeRange{accumulator.getType()}, ValueRange{input2d, weight},
+      ValueRange{accumulator});
+  matmul.setIndexingMapsAttr(b.getAffineMapArrayAttr(
+      {AffineMap::get(3, 0, {m, k}, context),
+       AffineMap::get(3, 0, {n, k}, context),
+       AffineMap::get(3, 0, {m, n}, context)}));
+  Value result2d = matmul.getResult(0);
+
+  // Epilogue: bias, activation and rounding in one elementwise op.
+  if (bias || activation != Activation::none ||
+      elementType != accumulatorType) {
+    AffineMap identity = AffineMap::getMultiDimIdentityMap(2, context);
+    SmallVector<Value> epilogueInputs = {result2d};
+    SmallVector<AffineMap> maps = {identity};
+    if (bias) {
+      epilogueInputs.push_back(bias);
+      maps.push_back(AffineMap::get(2, 0, {b.getAffineDimExpr(1)}, context));
+    }
+    maps.push_back(identity);
+    Value epilogueInit = tensor::EmptyOp::create(b, loc, productSizes, elementType);
+    SmallVector<utils::IteratorType> iterators(2,
+                                               utils::IteratorType::parallel);
+    auto epilogue = linalg::GenericOp::create(
+        b, loc, TypeRange{epilogueInit.getType()}, epilogueInputs,
+        ValueRange{epilogueInit}, maps, iterators,
+        [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+          Value value = args[0];
+          if (bias)
+            value = arith::AddFOp::create(
+                nested, nestedLoc, value,
+                extendToF32(nested, nestedLoc, args[1]));
+          value = buildActivation(nested, nestedLoc, value, activation);
+          linalg::YieldOp::create(
+              nested, nestedLoc,
+              truncateTo(nested, nestedLoc, value, elementType));
+        });
+    result2d = epilogue.getResult(0);
+  }
+
+  if (rank == 2)
+    return result2d;
+  SmallVector<OpFoldResult> outputShape =
+      tensor::getMixedSizes(b, loc, input);
+  outputShape.back() = b.getIndexAttr(outFeatures);
+  return tensor::ExpandShapeOp::create(b, loc, resultType, result2d,
+                                       batchReassociation, outputShape);
+}
+
+namespace {
+
+struct LinearLayerLowering
+    : public OpInterfaceRewritePattern<LinearLayerOpInterface> {
+  using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
+
+  LogicalResult matchAndRewrite(LinearLayerOpInterface layer,
+                                PatternRewriter &rewriter) const override {
+    Operation *op = layer.getOperation();
+    Value result = lowerLinearLayer(
+        rewriter, op->getLoc(), layer.getInput(), layer.getWeight(),
+        layer.getBias(), layer.getActivationKind(),
+        cast<RankedTensorType>(op->getResult(0).getType()));
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct FusedMLPLowering : public OpRewritePattern<FusedMLPOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(FusedMLPOp op,
+                                PatternRewriter &rewriter) const override {
+    RankedTensorType inputType = op.getInput().getType();
+    Value hidden = op.getInput();
+    for (unsigned i = 0, e = op.getNumLayers(); i < e; ++i) {
+      Value weight = op.getWeights()[i];
+      SmallVector<int64_t> shape(inputType.getShape().drop_back());
+      shape.push_back(cast<RankedTensorType>(weight.getType()).getDimSize(0));
+      auto layerType =
+          RankedTensorType::get(shape, inputType.getElementType());
+      hidden = lowerLinearLayer(rewriter, op.getLoc(), hidden, weight,
+                                op.getBiasOfLayer(i),
+                                op.getActivationOfLayer(i), layerType);
+    }
+    rewriter.replaceOp(op, hidden);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Elementwise ops
+//===----------------------------------------------------------------------===//
+
+struct ElementwiseActivationLowering
+    : public OpInterfaceRewritePattern<ElementwiseActivationOpInterface> {
+  using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
+
+  LogicalResult matchAndRewrite(ElementwiseActivationOpInterface activationOp,
+                                PatternRewriter &rewriter) const override {
+    Operation *op = activationOp.getOperation();
+    Location loc = op->getLoc();
+    Value input = activationOp.getInput();
+    RankedTensorType type = cast<RankedTensorType>(input.getType());
+    Activation activation = activationOp.getActivationKind();
+
+    Value init = tensor::EmptyOp::create(
+        rewriter, loc, tensor::getMixedSizes(rewriter, loc, input),
+        type.getElementType());
+    AffineMap identity =
+        rewriter.getMultiDimIdentityMap(type.getRank());
+    SmallVector<utils::IteratorType> iterators(type.getRank(),
+                                               utils::IteratorType::parallel);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type}, ValueRange{input}, ValueRange{init},
+        ArrayRef<AffineMap>{identity, identity}, iterators,
+        [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
+          Value value = buildActivation(
+              b, nestedLoc, extendToF32(b, nestedLoc, args[0]), activation);
+          linalg::YieldOp::create(
+              b, nestedLoc,
+              truncateTo(b, nestedLoc, value, type.getElementType()));
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+/// Dropout is the identity at inference.
+struct DropoutLowering : public OpRewritePattern<DropoutOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(DropoutOp op,
+                                PatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, op.getInput());
+    return success();
+  }
+};
+
+struct HypatiaToLinalgPass
+    : public hypatia::impl::HypatiaToLinalgBase<HypatiaToLinalgPass> {
+  void runOnOperation() override {
+    MLIRContext *context = &getContext();
+    ConversionTarget target(*context);
+    target.addIllegalDialect<HypatiaDialect>();
+    target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
+                           math::MathDialect, tensor::TensorDialect>();
+    target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+
+    RewritePatternSet patterns(context);
+    patterns.add<LinearLayerLowering, FusedMLPLowering,
+                 ElementwiseActivationLowering, DropoutLowering>(context);
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
