@@ -8,7 +8,8 @@ DIR/input<i>.npy and widened to float64), what result <i> should be, e.g.
 `relu(linear(arg0, arg1, arg2))`. The reference is computed here in float64,
 independently of Hypatia's lowering, and compared with DIR/result<i>.npy by the
 norm-wise relative error ||out - ref|| / ||ref||. NaN must appear exactly where
-the reference has NaN. Prints one line per result, then PASS or FAIL (exit 1).
+the reference has NaN,
+and infinities must match exactly. Prints one line per result, then PASS or FAIL (exit 1).
 """
 
 import argparse
@@ -65,10 +66,17 @@ def mlp(x, layers):
 
 
 def relative_error(out, ref):
-    nan_ref, nan_out = np.isnan(ref), np.isnan(out)
-    if not np.array_equal(nan_ref, nan_out):
+    """||out - ref|| / ||ref|| over the finite reference values; NaN and
+    infinities must appear in `out` exactly where they are in `ref`."""
+    finite = np.isfinite(ref)
+    if not np.array_equal(np.isnan(ref), np.isnan(out)):
         return math.inf
-    out, ref = out[~nan_ref], ref[~nan_ref]
+    infinite = np.isinf(ref)
+    if not np.array_equal(out[infinite], ref[infinite]):
+        return math.inf
+    out, ref = out[finite], ref[finite]
+    if not np.all(np.isfinite(out)):
+        return math.inf
     norm = np.linalg.norm(ref)
     difference = np.linalg.norm(out - ref)
     return difference / norm if norm > 0 else difference

@@ -64,6 +64,7 @@ void hypatia::registerPassesAndPipelines() {
   registerTransformsPasses();
   bufferization::registerBufferizationPasses();
   bufferization::registerBufferizationPipelines();
+  registerConvertBufferizationToMemRefPass();
   registerConvertLinalgToLoopsPass();
   registerLowerAffinePass();
   registerSCFToControlFlowPass();

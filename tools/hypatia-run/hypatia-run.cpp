@@ -125,6 +125,9 @@ int main(int argc, char **argv) {
   registerDialects(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
+  // Errors here are about the user's function, not about compiler internals:
+  // the location is enough, without a dump of the whole op.
+  context.printOpOnDiagnostic(false);
 
   std::string errorMessage;
   std::unique_ptr<llvm::MemoryBuffer> file =

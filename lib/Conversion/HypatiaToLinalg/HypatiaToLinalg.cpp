@@ -10,6 +10,7 @@
 #include "hypatia/Conversion/Passes.h"
 #include "hypatia/Dialect/Hypatia/IR/HypatiaOps.h"
 
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Tensor/Utils/Utils.h"
 #include "mlir/IR/AffineMap.h"
 #include "mlir/IR/PatternMatch.h"
@@ -175,8 +176,17 @@ static Value lowerLinearLayer(OpBuilder &b, Location loc, Value input,
   SmallVector<OpFoldResult> outputShape =
       tensor::getMixedSizes(b, loc, input);
   outputShape.back() = b.getIndexAttr(outFeatures);
-  return tensor::ExpandShapeOp::create(b, loc, resultType, result2d,
-                                       batchReassociation, outputShape);
+  if (inputType.getNumDynamicDims() <= 1)
+    return tensor::ExpandShapeOp::create(b, loc, resultType, result2d,
+                                         batchReassociation, outputShape);
+  // LLVM 22's expand-strided-metadata crashes on a memref.expand_shape with
+  // two dynamic sizes in one group, so such shapes are restored by a reshape
+  // to an explicit shape instead.
+  SmallVector<Value> shapeValues;
+  for (OpFoldResult size : outputShape)
+    shapeValues.push_back(getValueOrCreateConstantIndexOp(b, loc, size));
+  Value shape = tensor::FromElementsOp::create(b, loc, shapeValues);
+  return tensor::ReshapeOp::create(b, loc, resultType, result2d, shape);
 }
 
 namespace {

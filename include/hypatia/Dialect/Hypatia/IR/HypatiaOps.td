@@ -121,7 +121,7 @@ def Hypatia_FusedMLPOp : Hypatia_Op<"fused_mlp", [Pure, AttrSizedOperandSegments
     Example (the 2-layer MLP `linear, relu, linear`):
 
     ```mlir
-    %y = hypatia.fused_mlp %x, weights(%w1, %w2), biases(%b1, %b2),
+    %y = hypatia.fused_mlp %x, weights(%w1, %w2) biases(%b1, %b2)
         activations [relu, none]
         : (tensor<?x784xf32>, tensor<2048x784xf32>, tensor<10x2048xf32>,
            tensor<2048xf32>, tensor<10xf32>) -> tensor<?x10xf32>
@@ -133,7 +133,7 @@ def Hypatia_FusedMLPOp : Hypatia_Op<"fused_mlp", [Pure, AttrSizedOperandSegments
                        Hypatia_ActivationArrayAttr:$activations);
   let results = (outs Hypatia_FloatTensor:$result);
   let assemblyFormat = [{
-    $input `,` `weights` `(` $weights `)` (`,` `biases` `(` $biases^ `)`)? `,`
+    $input `,` `weights` `(` $weights `)` (`biases` `(` $biases^ `)`)?
     `activations` custom<ActivationList>($activations) attr-dict `:`
     functional-type(operands, results)
   }];

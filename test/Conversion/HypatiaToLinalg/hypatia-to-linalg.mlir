@@ -1,0 +1,192 @@
+// RUN: hypatia-opt %s --hypatia-to-linalg --split-input-file | FileCheck %s
+
+// A linear layer with bias: zero-filled f32 accumulator, a matmul reading the
+// weight transposed, and one epilogue adding the bias.
+// CHECK-DAG: #[[MK:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[NK:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG: #[[MN:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[COL:.*]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func.func @linear_bias
+// CHECK-SAME: (%[[X:.*]]: tensor<?x64xf32>, %[[W:.*]]: tensor<32x64xf32>, %[[B:.*]]: tensor<32xf32>)
+// CHECK: %[[M:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x64xf32>
+// CHECK: %[[INIT:.*]] = tensor.empty(%[[M]]) : tensor<?x32xf32>
+// CHECK: %[[ACC:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[INIT]] : tensor<?x32xf32>)
+// CHECK: %[[MM:.*]] = linalg.matmul indexing_maps = [#[[MK]], #[[NK]], #[[MN]]] ins(%[[X]], %[[W]] : tensor<?x64xf32>, tensor<32x64xf32>) outs(%[[ACC]] : tensor<?x32xf32>)
+// CHECK: %[[OUT:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[COL]], #[[ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[MM]], %[[B]] : tensor<?x32xf32>, tensor<32xf32>)
+// CHECK:   %[[SUM:.*]] = arith.addf
+// CHECK:   linalg.yield %[[SUM]] : f32
+// CHECK: return %[[OUT]]
+func.func @linear_bias(%x: tensor<?x64xf32>, %w: tensor<32x64xf32>, %b: tensor<32xf32>) -> tensor<?x32xf32> {
+  %0 = hypatia.linear %x, %w, %b : (tensor<?x64xf32>, tensor<32x64xf32>, tensor<32xf32>) -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+// f32 without bias or activation: the matmul alone.
+// CHECK-LABEL: func.func @linear_no_bias
+// CHECK: %[[MM:.*]] = linalg.matmul
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[MM]]
+func.func @linear_no_bias(%x: tensor<8x64xf32>, %w: tensor<32x64xf32>) -> tensor<8x32xf32> {
+  %0 = hypatia.linear %x, %w : (tensor<8x64xf32>, tensor<32x64xf32>) -> tensor<8x32xf32>
+  return %0 : tensor<8x32xf32>
+}
+
+// -----
+
+// Several batch dimensions: collapsed to [M, K] for one GEMM, expanded after.
+// CHECK-LABEL: func.func @batch_dims
+// CHECK-SAME: (%[[X:.*]]: tensor<2x?x64xf32>
+// CHECK: %[[X2D:.*]] = tensor.collapse_shape %[[X]] {{\[\[}}0, 1], [2]] : tensor<2x?x64xf32> into tensor<?x64xf32>
+// CHECK: linalg.matmul {{.*}} ins(%[[X2D]],
+// CHECK: %[[EPI:.*]] = linalg.generic
+// CHECK: %[[T:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<2x?x64xf32>
+// CHECK: %[[Y:.*]] = tensor.expand_shape %[[EPI]] {{\[\[}}0, 1], [2]] output_shape [2, %[[T]], 32] : tensor<?x32xf32> into tensor<2x?x32xf32>
+// CHECK: return %[[Y]]
+func.func @batch_dims(%x: tensor<2x?x64xf32>, %w: tensor<32x64xf32>, %b: tensor<32xf32>) -> tensor<2x?x32xf32> {
+  %0 = hypatia.fused_linear_relu %x, %w, %b : (tensor<2x?x64xf32>, tensor<32x64xf32>, tensor<32xf32>) -> tensor<2x?x32xf32>
+  return %0 : tensor<2x?x32xf32>
+}
+
+// -----
+
+// Two dynamic batch dimensions: the result shape is restored by tensor.reshape
+// (LLVM 22 cannot lower an expand_shape with two dynamic sizes in one group).
+// CHECK-LABEL: func.func @two_dynamic_batch_dims
+// CHECK-SAME: (%[[X:.*]]: tensor<?x?x64xf32>
+// CHECK: %[[X2D:.*]] = tensor.collapse_shape %[[X]] {{\[\[}}0, 1], [2]] : tensor<?x?x64xf32> into tensor<?x64xf32>
+// CHECK: %[[EPI:.*]] = linalg.generic
+// CHECK-DAG: %[[D0:.*]] = tensor.dim %[[X]], %c0
+// CHECK-DAG: %[[D1:.*]] = tensor.dim %[[X]], %c1
+// CHECK: %[[SHAPE:.*]] = tensor.from_elements %[[D0]], %[[D1]], %{{.*}} : tensor<3xindex>
+// CHECK: %[[Y:.*]] = tensor.reshape %[[EPI]](%[[SHAPE]]) : (tensor<?x32xf32>, tensor<3xindex>) -> tensor<?x?x32xf32>
+// CHECK: return %[[Y]]
+func.func @two_dynamic_batch_dims(%x: tensor<?x?x64xf32>, %w: tensor<32x64xf32>, %b: tensor<32xf32>) -> tensor<?x?x32xf32> {
+  %0 = hypatia.linear %x, %w, %b : (tensor<?x?x64xf32>, tensor<32x64xf32>, tensor<32xf32>) -> tensor<?x?x32xf32>
+  return %0 : tensor<?x?x32xf32>
+}
+
+// -----
+
+// The fused activations in the epilogue, after the bias.
+// CHECK-LABEL: func.func @fused_relu
+// CHECK: linalg.generic
+// CHECK:   %[[V:.*]] = arith.addf
+// CHECK:   %[[R:.*]] = arith.maximumf %[[V]], %{{.*}} : f32
+// CHECK:   linalg.yield %[[R]]
+func.func @fused_relu(%x: tensor<8x64xf32>, %w: tensor<32x64xf32>, %b: tensor<32xf32>) -> tensor<8x32xf32> {
+  %0 = hypatia.fused_linear_relu %x, %w, %b : (tensor<8x64xf32>, tensor<32x64xf32>, tensor<32xf32>) -> tensor<8x32xf32>
+  return %0 : tensor<8x32xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @fused_gelu_erf
+// CHECK: linalg.generic
+// CHECK:   math.erf
+// CHECK-NOT: math.tanh
+// CHECK-LABEL: func.func @fused_gelu_tanh
+// CHECK: linalg.generic
+// CHECK:   arith.constant 4.471500e-02 : f32
+// CHECK:   math.tanh
+// CHECK-LABEL: func.func @fused_silu
+// CHECK: linalg.generic
+// CHECK:   %[[NEG:.*]] = arith.negf
+// CHECK:   %[[E:.*]] = math.exp %[[NEG]]
+// CHECK:   %[[D:.*]] = arith.addf %{{.*}}, %[[E]]
+// CHECK:   arith.divf %{{.*}}, %[[D]]
+func.func @fused_gelu_erf(%x: tensor<8x64xf32>, %w: tensor<32x64xf32>) -> tensor<8x32xf32> {
+  %0 = hypatia.fused_linear_gelu %x, %w : (tensor<8x64xf32>, tensor<32x64xf32>) -> tensor<8x32xf32>
+  return %0 : tensor<8x32xf32>
+}
+func.func @fused_gelu_tanh(%x: tensor<8x64xf32>, %w: tensor<32x64xf32>) -> tensor<8x32xf32> {
+  %0 = hypatia.fused_linear_gelu %x, %w {approximate = #hypatia.gelu_approximation<tanh>} : (tensor<8x64xf32>, tensor<32x64xf32>) -> tensor<8x32xf32>
+  return %0 : tensor<8x32xf32>
+}
+func.func @fused_silu(%x: tensor<8x64xf32>, %w: tensor<32x64xf32>) -> tensor<8x32xf32> {
+  %0 = hypatia.fused_linear_silu %x, %w : (tensor<8x64xf32>, tensor<32x64xf32>) -> tensor<8x32xf32>
+  return %0 : tensor<8x32xf32>
+}
+
+// -----
+
+// bf16: the matmul accumulates in f32; the epilogue widens the bias and
+// rounds the result once.
+// CHECK-LABEL: func.func @bf16
+// CHECK: %[[MM:.*]] = linalg.matmul {{.*}} ins(%{{.*}}, %{{.*}} : tensor<8x64xbf16>, tensor<32x64xbf16>) outs(%{{.*}} : tensor<8x32xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[MM]], %{{.*}} : tensor<8x32xf32>, tensor<32xbf16>) outs(%{{.*}} : tensor<8x32xbf16>)
+// CHECK: ^bb0(%[[ACC:.*]]: f32, %[[BIAS:.*]]: bf16, %{{.*}}: bf16):
+// CHECK:   %[[WIDE:.*]] = arith.extf %[[BIAS]] : bf16 to f32
+// CHECK:   %[[SUM:.*]] = arith.addf %[[ACC]], %[[WIDE]] : f32
+// CHECK:   %[[R:.*]] = arith.maximumf %[[SUM]]
+// CHECK:   %[[NARROW:.*]] = arith.truncf %[[R]] : f32 to bf16
+// CHECK:   linalg.yield %[[NARROW]] : bf16
+func.func @bf16(%x: tensor<8x64xbf16>, %w: tensor<32x64xbf16>, %b: tensor<32xbf16>) -> tensor<8x32xbf16> {
+  %0 = hypatia.fused_linear_relu %x, %w, %b : (tensor<8x64xbf16>, tensor<32x64xbf16>, tensor<32xbf16>) -> tensor<8x32xbf16>
+  return %0 : tensor<8x32xbf16>
+}
+
+// -----
+
+// Elementwise activations: one generic each, evaluated in f32 for f16 inputs.
+// CHECK-LABEL: func.func @activations
+// CHECK-SAME: (%[[X:.*]]: tensor<2x?x16xf16>)
+// CHECK: %[[R:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[X]] : tensor<2x?x16xf16>)
+// CHECK:   arith.extf %{{.*}} : f16 to f32
+// CHECK:   arith.maximumf
+// CHECK:   arith.truncf %{{.*}} : f32 to f16
+// CHECK: %[[G:.*]] = linalg.generic {{.*}} ins(%[[R]] : tensor<2x?x16xf16>)
+// CHECK:   math.erf
+// CHECK: %[[S:.*]] = linalg.generic {{.*}} ins(%[[G]] : tensor<2x?x16xf16>)
+// CHECK:   math.exp
+// CHECK: return %[[S]]
+func.func @activations(%x: tensor<2x?x16xf16>) -> tensor<2x?x16xf16> {
+  %0 = hypatia.relu %x : tensor<2x?x16xf16>
+  %1 = hypatia.gelu %0 : tensor<2x?x16xf16>
+  %2 = hypatia.dropout %1 {probability = 0.25 : f64} : tensor<2x?x16xf16>
+  %3 = hypatia.silu %2 : tensor<2x?x16xf16>
+  return %3 : tensor<2x?x16xf16>
+}
+
+// -----
+
+// Dropout is the identity at inference.
+// CHECK-LABEL: func.func @dropout
+// CHECK-SAME: (%[[X:.*]]: tensor<8x16xf32>)
+// CHECK-NEXT: return %[[X]]
+func.func @dropout(%x: tensor<8x16xf32>) -> tensor<8x16xf32> {
+  %0 = hypatia.dropout %x {probability = 0.5 : f64} : tensor<8x16xf32>
+  return %0 : tensor<8x16xf32>
+}
+
+// -----
+
+// fused_mlp becomes its chain of layers, each layer's activation in its
+// epilogue, each layer's output feeding the next matmul.
+// CHECK-LABEL: func.func @fused_mlp
+// CHECK-SAME: (%[[X:.*]]: tensor<?x64xf32>, %[[W1:.*]]: tensor<32x64xf32>, %[[W2:.*]]: tensor<10x32xf32>, %[[B1:.*]]: tensor<32xf32>, %[[B2:.*]]: tensor<10xf32>)
+// CHECK: %[[MM1:.*]] = linalg.matmul {{.*}} ins(%[[X]], %[[W1]] :
+// CHECK: %[[H:.*]] = linalg.generic {{.*}} ins(%[[MM1]], %[[B1]] :
+// CHECK:   arith.maximumf
+// CHECK: %[[MM2:.*]] = linalg.matmul {{.*}} ins(%[[H]], %[[W2]] :
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}} ins(%[[MM2]], %[[B2]] :
+// CHECK-NOT: arith.maximumf
+// CHECK: return %[[Y]]
+func.func @fused_mlp(%x: tensor<?x64xf32>, %w1: tensor<32x64xf32>, %w2: tensor<10x32xf32>, %b1: tensor<32xf32>, %b2: tensor<10xf32>) -> tensor<?x10xf32> {
+  %0 = hypatia.fused_mlp %x, weights(%w1, %w2) biases(%b1, %b2) activations [relu, none] : (tensor<?x64xf32>, tensor<32x64xf32>, tensor<10x32xf32>, tensor<32xf32>, tensor<10xf32>) -> tensor<?x10xf32>
+  return %0 : tensor<?x10xf32>
+}
+
+// -----
+
+// Ops of other dialects are left alone.
+// CHECK-LABEL: func.func @foreign_ops
+// CHECK: arith.addf
+// CHECK: linalg.matmul
+func.func @foreign_ops(%x: tensor<8x64xf32>, %w: tensor<32x64xf32>) -> tensor<8x32xf32> {
+  %s = arith.addf %x, %x : tensor<8x64xf32>
+  %0 = hypatia.linear %s, %w : (tensor<8x64xf32>, tensor<32x64xf32>) -> tensor<8x32xf32>
+  return %0 : tensor<8x32xf32>
+}

@@ -1,0 +1,184 @@
+// Every verifier message, each with the location it points at.
+// RUN: hypatia-opt %s -split-input-file -verify-diagnostics
+
+func.func @weight_does_not_match_input_features(%x: tensor<?x784xf32>, %w: tensor<2048x512xf32>) -> tensor<?x2048xf32> {
+  // expected-error @+1 {{'hypatia.linear' op weight [2048, 512] does not match input features 784 (input [?, 784]): expected weight [2048, 784]}}
+  %0 = hypatia.linear %x, %w : (tensor<?x784xf32>, tensor<2048x512xf32>) -> tensor<?x2048xf32>
+  return %0 : tensor<?x2048xf32>
+}
+
+// -----
+
+func.func @bias_does_not_match_weight(%x: tensor<8x64xf32>, %w: tensor<32x64xf32>, %b: tensor<10xf32>) -> tensor<8x32xf32> {
+  // expected-error @+1 {{'hypatia.fused_linear_relu' op bias [10] does not match weight [32, 64]: expected bias [32]}}
+  %0 = hypatia.fused_linear_relu %x, %w, %b : (tensor<8x64xf32>, tensor<32x64xf32>, tensor<10xf32>) -> tensor<8x32xf32>
+  return %0 : tensor<8x32xf32>
+}
+
+// -----
+
+func.func @bias_rank(%x: tensor<8x64xf32>, %w: tensor<32x64xf32>, %b: tensor<1x32xf32>) -> tensor<8x32xf32> {
+  // expected-error @+1 {{bias [1, 32] does not match weight [32, 64]: expected bias [32]}}
+  %0 = hypatia.linear %x, %w, %b : (tensor<8x64xf32>, tensor<32x64xf32>, tensor<1x32xf32>) -> tensor<8x32xf32>
+  return %0 : tensor<8x32xf32>
+}
+
+// -----
+
+func.func @input_without_batch_dimension(%x: tensor<64xf32>, %w: tensor<32x64xf32>) -> tensor<32xf32> {
+  // expected-error @+1 {{'hypatia.linear' op input must have rank >= 2 ([batch..., in_features]), got [64]}}
+  %0 = hypatia.linear %x, %w : (tensor<64xf32>, tensor<32x64xf32>) -> tensor<32xf32>
+  return %0 : tensor<32xf32>
+}
+
+// -----
+
+func.func @dynamic_input_features(%x: tensor<8x?xf32>, %w: tensor<32x64xf32>) -> tensor<8x32xf32> {
+  // expected-error @+1 {{input features (the last dimension) must be static, got input [8, ?]}}
+  %0 = hypatia.linear %x, %w : (tensor<8x?xf32>, tensor<32x64xf32>) -> tensor<8x32xf32>
+  return %0 : tensor<8x32xf32>
+}
+
+// -----
+
+func.func @dynamic_weight(%x: tensor<8x64xf32>, %w: tensor<?x64xf32>) -> tensor<8x?xf32> {
+  // expected-error @+1 {{weight must be a static [out_features, in_features] matrix, got [?, 64]}}
+  %0 = hypatia.linear %x, %w : (tensor<8x64xf32>, tensor<?x64xf32>) -> tensor<8x?xf32>
+  return %0 : tensor<8x?xf32>
+}
+
+// -----
+
+func.func @weight_rank(%x: tensor<8x64xf32>, %w: tensor<2x32x64xf32>) -> tensor<8x32xf32> {
+  // expected-error @+1 {{weight must be a static [out_features, in_features] matrix, got [2, 32, 64]}}
+  %0 = hypatia.linear %x, %w : (tensor<8x64xf32>, tensor<2x32x64xf32>) -> tensor<8x32xf32>
+  return %0 : tensor<8x32xf32>
+}
+
+// -----
+
+func.func @weight_element_type(%x: tensor<8x64xf32>, %w: tensor<32x64xf16>) -> tensor<8x32xf32> {
+  // expected-error @+1 {{'hypatia.fused_linear_silu' op element types differ: input 'f32', weight 'f16'}}
+  %0 = hypatia.fused_linear_silu %x, %w : (tensor<8x64xf32>, tensor<32x64xf16>) -> tensor<8x32xf32>
+  return %0 : tensor<8x32xf32>
+}
+
+// -----
+
+func.func @bias_element_type(%x: tensor<8x64xbf16>, %w: tensor<32x64xbf16>, %b: tensor<32xf32>) -> tensor<8x32xbf16> {
+  // expected-error @+1 {{element types differ: input 'bf16', bias 'f32'}}
+  %0 = hypatia.fused_linear_gelu %x, %w, %b : (tensor<8x64xbf16>, tensor<32x64xbf16>, tensor<32xf32>) -> tensor<8x32xbf16>
+  return %0 : tensor<8x32xbf16>
+}
+
+// -----
+
+func.func @result_shape(%x: tensor<?x64xf32>, %w: tensor<32x64xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'hypatia.linear' op result [?, 16] does not match [?, 32] (the input's batch dimensions [?] followed by out_features 32)}}
+  %0 = hypatia.linear %x, %w : (tensor<?x64xf32>, tensor<32x64xf32>) -> tensor<?x16xf32>
+  return %0 : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @result_batch_dimensions(%x: tensor<2x?x64xf32>, %w: tensor<32x64xf32>) -> tensor<2x5x32xf32> {
+  // expected-error @+1 {{result [2, 5, 32] does not match [2, ?, 32] (the input's batch dimensions [2, ?] followed by out_features 32)}}
+  %0 = hypatia.linear %x, %w : (tensor<2x?x64xf32>, tensor<32x64xf32>) -> tensor<2x5x32xf32>
+  return %0 : tensor<2x5x32xf32>
+}
+
+// -----
+
+func.func @result_element_type(%x: tensor<8x64xf16>, %w: tensor<32x64xf16>) -> tensor<8x32xf32> {
+  // expected-error @+1 {{result element type 'f32' differs from input element type 'f16'}}
+  %0 = hypatia.linear %x, %w : (tensor<8x64xf16>, tensor<32x64xf16>) -> tensor<8x32xf32>
+  return %0 : tensor<8x32xf32>
+}
+
+// -----
+
+func.func @unsupported_element_type(%x: tensor<8x64xf64>, %w: tensor<32x64xf64>) -> tensor<8x32xf64> {
+  // expected-error @+1 {{'hypatia.linear' op operand #0 must be ranked tensor of 32-bit float or 16-bit float or bfloat16 type values, but got 'tensor<8x64xf64>'}}
+  %0 = hypatia.linear %x, %w : (tensor<8x64xf64>, tensor<32x64xf64>) -> tensor<8x32xf64>
+  return %0 : tensor<8x32xf64>
+}
+
+// -----
+
+func.func @activation_type_mismatch(%x: tensor<8x64xf32>) -> tensor<8x64xf16> {
+  // expected-error @+1 {{'hypatia.relu' op requires the same type for all operands and results}}
+  %0 = "hypatia.relu"(%x) : (tensor<8x64xf32>) -> tensor<8x64xf16>
+  return %0 : tensor<8x64xf16>
+}
+
+// -----
+
+func.func @dropout_probability(%x: tensor<8x64xf32>) -> tensor<8x64xf32> {
+  // expected-error @+1 {{'hypatia.dropout' op probability must be in [0, 1), got 1.5}}
+  %0 = hypatia.dropout %x {probability = 1.5 : f64} : tensor<8x64xf32>
+  return %0 : tensor<8x64xf32>
+}
+
+// -----
+
+func.func @mlp_single_layer(%x: tensor<8x64xf32>, %w: tensor<32x64xf32>) -> tensor<8x32xf32> {
+  // expected-error @+1 {{'hypatia.fused_mlp' op needs at least two layers, got 1; use hypatia.linear or a fused_linear_* op for a single layer}}
+  %0 = hypatia.fused_mlp %x, weights(%w) activations [relu] : (tensor<8x64xf32>, tensor<32x64xf32>) -> tensor<8x32xf32>
+  return %0 : tensor<8x32xf32>
+}
+
+// -----
+
+func.func @mlp_bias_count(%x: tensor<8x64xf32>, %w1: tensor<32x64xf32>, %w2: tensor<4x32xf32>, %b1: tensor<32xf32>) -> tensor<8x4xf32> {
+  // expected-error @+1 {{'hypatia.fused_mlp' op has 1 biases for 2 layers: give one bias per layer or none}}
+  %0 = hypatia.fused_mlp %x, weights(%w1, %w2) biases(%b1) activations [relu, none] : (tensor<8x64xf32>, tensor<32x64xf32>, tensor<4x32xf32>, tensor<32xf32>) -> tensor<8x4xf32>
+  return %0 : tensor<8x4xf32>
+}
+
+// -----
+
+func.func @mlp_activation_count(%x: tensor<8x64xf32>, %w1: tensor<32x64xf32>, %w2: tensor<4x32xf32>) -> tensor<8x4xf32> {
+  // expected-error @+1 {{'hypatia.fused_mlp' op has 3 activations for 2 layers}}
+  %0 = hypatia.fused_mlp %x, weights(%w1, %w2) activations [relu, relu, none] : (tensor<8x64xf32>, tensor<32x64xf32>, tensor<4x32xf32>) -> tensor<8x4xf32>
+  return %0 : tensor<8x4xf32>
+}
+
+// -----
+
+func.func @mlp_broken_chain(%x: tensor<?x64xf32>, %w1: tensor<32x64xf32>, %w2: tensor<4x16xf32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{'hypatia.fused_mlp' op layer 1: weight [4, 16] does not match input features 32 (input [?, 32]): expected weight [4, 32]}}
+  %0 = hypatia.fused_mlp %x, weights(%w1, %w2) activations [relu, none] : (tensor<?x64xf32>, tensor<32x64xf32>, tensor<4x16xf32>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+func.func @mlp_layer_bias(%x: tensor<8x64xf32>, %w1: tensor<32x64xf32>, %w2: tensor<4x32xf32>, %b1: tensor<32xf32>, %b2: tensor<32xf32>) -> tensor<8x4xf32> {
+  // expected-error @+1 {{'hypatia.fused_mlp' op layer 1: bias [32] does not match weight [4, 32]: expected bias [4]}}
+  %0 = hypatia.fused_mlp %x, weights(%w1, %w2) biases(%b1, %b2) activations [relu, none] : (tensor<8x64xf32>, tensor<32x64xf32>, tensor<4x32xf32>, tensor<32xf32>, tensor<32xf32>) -> tensor<8x4xf32>
+  return %0 : tensor<8x4xf32>
+}
+
+// -----
+
+func.func @mlp_result(%x: tensor<8x64xf32>, %w1: tensor<32x64xf32>, %w2: tensor<4x32xf32>) -> tensor<8x32xf32> {
+  // expected-error @+1 {{'hypatia.fused_mlp' op result [8, 32] does not match [8, 4] (the input's batch dimensions [8] followed by out_features 4)}}
+  %0 = hypatia.fused_mlp %x, weights(%w1, %w2) activations [relu, none] : (tensor<8x64xf32>, tensor<32x64xf32>, tensor<4x32xf32>) -> tensor<8x32xf32>
+  return %0 : tensor<8x32xf32>
+}
+
+// -----
+
+func.func @mlp_unknown_activation(%x: tensor<8x64xf32>, %w1: tensor<32x64xf32>, %w2: tensor<4x32xf32>) -> tensor<8x4xf32> {
+  // expected-error @+1 {{unknown activation 'tanh': expected none, relu, gelu_erf, gelu_tanh or silu}}
+  %0 = hypatia.fused_mlp %x, weights(%w1, %w2) activations [tanh, none] : (tensor<8x64xf32>, tensor<32x64xf32>, tensor<4x32xf32>) -> tensor<8x4xf32>
+  return %0 : tensor<8x4xf32>
+}
+
+// -----
+
+func.func @unknown_op(%x: tensor<8x64xf32>) -> tensor<8x64xf32> {
+  // expected-error @+1 {{custom op 'hypatia.sigmoid' is unknown}}
+  %0 = hypatia.sigmoid %x : tensor<8x64xf32>
+  return %0 : tensor<8x64xf32>
+}

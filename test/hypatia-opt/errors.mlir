@@ -1,0 +1,11 @@
+// hypatia-opt reports bad input with its location and exits with 1.
+// RUN: not hypatia-opt %s 2>&1 | FileCheck %s
+// RUN: hypatia-opt %s > /dev/null 2>&1 || echo "exit code $?" | FileCheck %s --check-prefix=EXIT-CODE
+
+// CHECK: errors.mlir:[[@LINE+4]]:8: error: 'hypatia.linear' op weight [16, 8] does not match input features 4 (input [2, 4]): expected weight [16, 4]
+// EXIT-CODE: exit code 1
+
+func.func @f(%x: tensor<2x4xf32>, %w: tensor<16x8xf32>) -> tensor<2x16xf32> {
+  %0 = hypatia.linear %x, %w : (tensor<2x4xf32>, tensor<16x8xf32>) -> tensor<2x16xf32>
+  return %0 : tensor<2x16xf32>
+}

@@ -1,0 +1,60 @@
+# -*- Python -*-
+# Hypatia's lit configuration: FileCheck tests of the tools, CPU integration
+# tests that execute and compare with a float64 reference, GPU tests
+# (REQUIRES: cuda) and the GoogleTest unit tests.
+
+import os
+import random
+import shutil
+import subprocess
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "Hypatia"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.hypatia_obj_root, "test")
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Unit"]
+
+llvm_config.with_system_environment(["HOME", "TMP", "TEMP", "PATH"])
+llvm_config.use_default_substitutions()
+
+tool_dirs = [config.hypatia_tools_dir, config.llvm_tools_dir]
+llvm_config.add_tool_substitutions(
+    ["hypatia-opt", "hypatia-run", "FileCheck", "not", "count"], tool_dirs
+)
+
+# Ahead of lit's own %python (the interpreter running lit): tests need the
+# Python that has NumPy.
+config.substitutions.insert(0, ("%python", config.python_executable))
+config.substitutions.append(
+    (
+        "%reference",
+        "{} {}".format(
+            config.python_executable,
+            os.path.join(config.hypatia_src_root, "utils", "reference.py"),
+        ),
+    )
+)
+
+# Integration tests draw fresh random inputs on every run. The seed is part of
+# each RUN line, so a failing command line shows it; HYPATIA_TEST_SEED pins it.
+seed = os.environ.get("HYPATIA_TEST_SEED") or str(random.randrange(1, 2**31))
+config.substitutions.append(("%seed", seed))
+lit_config.note("random input seed: {} (set HYPATIA_TEST_SEED to repeat)".format(seed))
+
+
+def has_cuda_device():
+    if shutil.which("nvidia-smi") is None:
+        return False
+    try:
+        return subprocess.run(["nvidia-smi", "-L"], capture_output=True,
+                              timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+if has_cuda_device():
+    config.available_features.add("cuda")
