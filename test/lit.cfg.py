@@ -39,6 +39,9 @@ config.substitutions.append(
     )
 )
 
+config.substitutions.append(("%hypatia_src", config.hypatia_src_root))
+config.substitutions.append(("%hypatia_obj", config.hypatia_obj_root))
+
 # Integration tests draw fresh random inputs on every run. The seed is part of
 # each RUN line, so a failing command line shows it; HYPATIA_TEST_SEED pins it.
 seed = os.environ.get("HYPATIA_TEST_SEED") or str(random.randrange(1, 2**31))

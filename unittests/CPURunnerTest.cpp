@@ -1,7 +1,7 @@
 //===- CPURunnerTest.cpp - Compiling and calling functions on the CPU -----===//
 
-#include "hypatia/Registration.h"
 #include "hypatia/Runner/CPURunner.h"
+#include "hypatia/Registration.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"

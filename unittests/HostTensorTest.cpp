@@ -116,9 +116,8 @@ TEST_F(NpyFileTest, RejectsBadFilesWithTheirPath) {
 
   std::string header = "{'descr': '<i4', 'fortran_order': False, "
                        "'shape': (2,), }";
-  std::string ints = std::string("\x93NUMPY\x01\x00", 8) +
-                     char(header.size()) + char(0) + header +
-                     std::string(8, '\0');
+  std::string ints = std::string("\x93NUMPY\x01\x00", 8) + char(header.size()) +
+                     char(0) + header + std::string(8, '\0');
   writeBytes("ints.npy", ints);
   llvm::Expected<HostTensor> wrongType =
       readNpyFile(path("ints.npy"), ElementType::F32);

@@ -5,8 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "hypatia/Pipelines/Pipelines.h"
 #include "hypatia/Conversion/Passes.h"
+#include "hypatia/Pipelines/Pipelines.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
@@ -31,7 +31,10 @@
 using namespace mlir;
 
 void hypatia::buildCPUPipeline(OpPassManager &pm) {
-  pm.addPass(createHypatiaToLinalg());
+  // The CPU path is the reference: f32 layers accumulate in f64.
+  HypatiaToLinalgOptions loweringOptions;
+  loweringOptions.computeF32InF64 = true;
+  pm.addPass(createHypatiaToLinalg(loweringOptions));
   pm.addPass(createCanonicalizerPass());
 
   bufferization::OneShotBufferizePassOptions bufferizeOptions;

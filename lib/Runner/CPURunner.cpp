@@ -93,8 +93,7 @@ hypatia::resolveInputShapes(ArrayRef<RankedTensorType> inputs,
                      " sizes were given: give one for all, or one each");
   for (int64_t size : dynamicSizes)
     if (size < 0)
-      return makeError("dynamic sizes must be >= 0, got " +
-                       llvm::Twine(size));
+      return makeError("dynamic sizes must be >= 0, got " + llvm::Twine(size));
 
   SmallVector<SmallVector<int64_t>> shapes;
   size_t next = 0;
@@ -136,8 +135,9 @@ CPUFunction::compile(ModuleOp module, StringRef name) {
                        UnitAttr::get(context));
   // Callers' inputs are read-only: bufferization must never write into them.
   for (unsigned i = 0, e = loweredFunc.getNumArguments(); i < e; ++i)
-    loweredFunc.setArgAttr(i, bufferization::BufferizationDialect::kWritableAttrName,
-                           BoolAttr::get(context, false));
+    loweredFunc.setArgAttr(
+        i, bufferization::BufferizationDialect::kWritableAttrName,
+        BoolAttr::get(context, false));
 
   PassManager pm(context);
   buildCPUPipeline(pm);
@@ -160,8 +160,8 @@ CPUFunction::compile(ModuleOp module, StringRef name) {
   if (!engine)
     return makeError("JIT compilation of @" + name +
                      " failed: " + llvm::toString(engine.takeError()));
-  return std::unique_ptr<CPUFunction>(new CPUFunction(
-      std::move(*engine), name.str(), std::move(*signature)));
+  return std::unique_ptr<CPUFunction>(
+      new CPUFunction(std::move(*engine), name.str(), std::move(*signature)));
 }
 
 /// Words of a memref descriptor of rank `rank`.
@@ -176,17 +176,16 @@ CPUFunction::run(ArrayRef<const HostTensor *> inputs) {
 
   // Descriptors of the inputs, checked against the signature.
   SmallVector<SmallVector<int64_t>> inputDescriptors;
-  for (auto [index, input, type] :
-       llvm::enumerate(inputs, signature.inputs)) {
+  for (auto [index, input, type] : llvm::enumerate(inputs, signature.inputs)) {
     std::optional<ElementType> elementType =
         getElementType(type.getElementType());
     bool shapeMatches = input->getShape().size() == size_t(type.getRank());
     for (int64_t d = 0; shapeMatches && d < type.getRank(); ++d)
-      shapeMatches = type.isDynamicDim(d) ||
-                     type.getDimSize(d) == input->getShape()[d];
+      shapeMatches =
+          type.isDynamicDim(d) || type.getDimSize(d) == input->getShape()[d];
     if (!shapeMatches || elementType != input->getElementType())
-      return makeError("input " + llvm::Twine(index) + " of @" + name +
-                       " is " + input->getTypeString() + ", expected " +
+      return makeError("input " + llvm::Twine(index) + " of @" + name + " is " +
+                       input->getTypeString() + ", expected " +
                        typeToString(type));
     SmallVector<int64_t> descriptor(descriptorWords(type.getRank()));
     auto pointer = reinterpret_cast<int64_t>(input->getData());

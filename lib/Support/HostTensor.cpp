@@ -69,8 +69,8 @@ double HostTensor::getAsDouble(int64_t i) const {
   std::memcpy(&bits, static_cast<const char *>(getData()) + 2 * i, 2);
   llvm::APFloat value(getSemantics(elementType), llvm::APInt(16, bits));
   bool losesInfo;
-  value.convert(llvm::APFloat::IEEEdouble(),
-                llvm::APFloat::rmNearestTiesToEven, &losesInfo);
+  value.convert(llvm::APFloat::IEEEdouble(), llvm::APFloat::rmNearestTiesToEven,
+                &losesInfo);
   return value.convertToDouble();
 }
 

@@ -132,10 +132,9 @@ llvm::Expected<HostTensor> hypatia::readNpyFile(llvm::StringRef path,
   llvm::StringRef data = bytes.drop_front(headerStart + headerLength);
   int64_t count = tensor.getNumElements();
   if (data.size() != size_t(count) * sourceSize)
-    return makeError(path, "holds " + llvm::Twine(data.size()) +
-                               " data bytes, expected " +
-                               llvm::Twine(count * sourceSize) +
-                               " for its shape and dtype");
+    return makeError(
+        path, "holds " + llvm::Twine(data.size()) + " data bytes, expected " +
+                  llvm::Twine(count * sourceSize) + " for its shape and dtype");
   for (int64_t i = 0; i < count; ++i) {
     const char *source = data.data() + i * sourceSize;
     double value;

@@ -41,9 +41,9 @@ static cl::opt<std::string> inputFilename(cl::Positional,
 static cl::opt<std::string> entryPoint("e", cl::desc("The function to run"),
                                        cl::value_desc("function name"),
                                        cl::Required, cl::cat(category));
-static cl::opt<uint64_t>
-    seed("seed", cl::desc("Seed of the random inputs (default 1)"),
-         cl::init(1), cl::cat(category));
+static cl::opt<uint64_t> seed("seed",
+                              cl::desc("Seed of the random inputs (default 1)"),
+                              cl::init(1), cl::cat(category));
 static cl::list<int64_t> dynamicSizes(
     "dynamic-sizes",
     cl::desc("Sizes of the inputs' dynamic dimensions: one for all, or one "
@@ -75,7 +75,8 @@ static void printValuesOf(const HostTensor &tensor, llvm::raw_ostream &os) {
     os << '[';
     for (int64_t i = 0; i < shape[dim]; ++i) {
       if (i > 0)
-        os << (dim + 1 == shape.size() ? ", " : ",\n" + std::string(dim + 1, ' '));
+        os << (dim + 1 == shape.size() ? ", "
+                                       : ",\n" + std::string(dim + 1, ' '));
       if (dim + 1 == shape.size())
         os << llvm::format("%.9g", tensor.getAsDouble(index++));
       else

@@ -1,8 +1,8 @@
 //===- HypatiaToLinalg.cpp - Lower hypatia ops to linalg --------*- C++ -*-===//
 //
 // Every linear layer becomes one matmul (weight read transposed, f32
-// accumulator) plus at most one elementwise epilogue. Keeping the matmul and its
-// epilogue as two adjacent ops is what lets the CUDA path match them as one
+// accumulator) plus at most one elementwise epilogue. Keeping the matmul and
+// its epilogue as two adjacent ops is what lets the CUDA path match them as one
 // cuBLASLt call with a fused epilogue.
 //
 //===----------------------------------------------------------------------===//
@@ -35,13 +35,21 @@ static Value buildFloatConstant(OpBuilder &b, Location loc, Type type,
   return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
 }
 
-/// Widens f16/bf16 scalars to f32: activations and epilogues are evaluated in
-/// f32 and rounded once, as PyTorch does for reduced-precision tensors.
-static Value extendToF32(OpBuilder &b, Location loc, Value value) {
-  Type f32 = b.getF32Type();
-  if (value.getType() == f32)
+/// The type matrix products accumulate in and epilogues and activations are
+/// evaluated in, for tensors of `elementType`: f32 for f16/bf16 (as PyTorch
+/// and cuBLAS do), f32 or f64 for f32.
+static Type getComputeType(Type elementType, bool computeF32InF64) {
+  MLIRContext *context = elementType.getContext();
+  if (computeF32InF64 && elementType.isF32())
+    return Float64Type::get(context);
+  return Float32Type::get(context);
+}
+
+/// Widens a scalar to the compute type; the result is rounded once at the end.
+static Value extendTo(OpBuilder &b, Location loc, Value value, Type type) {
+  if (value.getType() == type)
     return value;
-  return arith::ExtFOp::create(b, loc, f32, value);
+  return arith::ExtFOp::create(b, loc, type, value);
 }
 
 static Value truncateTo(OpBuilder &b, Location loc, Value value, Type type) {
@@ -50,7 +58,7 @@ static Value truncateTo(OpBuilder &b, Location loc, Value value, Type type) {
   return arith::TruncFOp::create(b, loc, type, value);
 }
 
-/// Applies `activation` to an f32 scalar.
+/// Applies `activation` to a scalar of the compute type.
 static Value buildActivation(OpBuilder &b, Location loc, Value v,
                              Activation activation) {
   Type type = v.getType();
@@ -71,8 +79,8 @@ static Value buildActivation(OpBuilder &b, Location loc, Value v,
   }
   case Activation::gelu_tanh: {
     // x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))
-    Value cube = arith::MulFOp::create(
-        b, loc, v, arith::MulFOp::create(b, loc, v, v));
+    Value cube =
+        arith::MulFOp::create(b, loc, v, arith::MulFOp::create(b, loc, v, v));
     Value inner = arith::AddFOp::create(
         b, loc, v, arith::MulFOp::create(b, loc, cube, constant(0.044715)));
     Value tanh = math::TanhOp::create(
@@ -101,13 +109,14 @@ static Value buildActivation(OpBuilder &b, Location loc, Value v,
 /// `resultType`. `bias` may be null.
 static Value lowerLinearLayer(OpBuilder &b, Location loc, Value input,
                               Value weight, Value bias, Activation activation,
-                              RankedTensorType resultType) {
+                              RankedTensorType resultType,
+                              bool computeF32InF64) {
   MLIRContext *context = b.getContext();
   auto inputType = cast<RankedTensorType>(input.getType());
   int64_t rank = inputType.getRank();
   int64_t outFeatures = cast<RankedTensorType>(weight.getType()).getDimSize(0);
   Type elementType = inputType.getElementType();
-  Type accumulatorType = b.getF32Type();
+  Type accumulatorType = getComputeType(elementType, computeF32InF64);
 
   // [batch..., K] -> [M, K]: one GEMM over all batch dimensions.
   SmallVector<ReassociationIndices> batchReassociation;
@@ -117,15 +126,16 @@ static Value lowerLinearLayer(OpBuilder &b, Location loc, Value input,
     for (int64_t i = 0; i < rank - 1; ++i)
       batchDims.push_back(i);
     batchReassociation = {batchDims, {rank - 1}};
-    input2d = tensor::CollapseShapeOp::create(b, loc, input, batchReassociation);
+    input2d =
+        tensor::CollapseShapeOp::create(b, loc, input, batchReassociation);
   }
 
   OpFoldResult rows = tensor::getMixedSize(b, loc, input2d, 0);
-  SmallVector<OpFoldResult> productSizes = {rows,
-                                            b.getIndexAttr(outFeatures)};
+  SmallVector<OpFoldResult> productSizes = {rows, b.getIndexAttr(outFeatures)};
   Value accumulatorInit =
       tensor::EmptyOp::create(b, loc, productSizes, accumulatorType);
-  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(accumulatorType));
+  Value zero =
+      arith::ConstantOp::create(b, loc, b.getZeroAttr(accumulatorType));
   Value accumulator =
       linalg::FillOp::create(b, loc, zero, accumulatorInit).getResult(0);
 
@@ -134,10 +144,10 @@ static Value lowerLinearLayer(OpBuilder &b, Location loc, Value input,
   auto matmul = linalg::MatmulOp::create(
       b, loc, TypeRange{accumulator.getType()}, ValueRange{input2d, weight},
       ValueRange{accumulator});
-  matmul.setIndexingMapsAttr(b.getAffineMapArrayAttr(
-      {AffineMap::get(3, 0, {m, k}, context),
-       AffineMap::get(3, 0, {n, k}, context),
-       AffineMap::get(3, 0, {m, n}, context)}));
+  matmul.setIndexingMapsAttr(
+      b.getAffineMapArrayAttr({AffineMap::get(3, 0, {m, k}, context),
+                               AffineMap::get(3, 0, {n, k}, context),
+                               AffineMap::get(3, 0, {m, n}, context)}));
   Value result2d = matmul.getResult(0);
 
   // Epilogue: bias, activation and rounding in one elementwise op.
@@ -151,7 +161,8 @@ static Value lowerLinearLayer(OpBuilder &b, Location loc, Value input,
       maps.push_back(AffineMap::get(2, 0, {b.getAffineDimExpr(1)}, context));
     }
     maps.push_back(identity);
-    Value epilogueInit = tensor::EmptyOp::create(b, loc, productSizes, elementType);
+    Value epilogueInit =
+        tensor::EmptyOp::create(b, loc, productSizes, elementType);
     SmallVector<utils::IteratorType> iterators(2,
                                                utils::IteratorType::parallel);
     auto epilogue = linalg::GenericOp::create(
@@ -162,7 +173,7 @@ static Value lowerLinearLayer(OpBuilder &b, Location loc, Value input,
           if (bias)
             value = arith::AddFOp::create(
                 nested, nestedLoc, value,
-                extendToF32(nested, nestedLoc, args[1]));
+                extendTo(nested, nestedLoc, args[1], accumulatorType));
           value = buildActivation(nested, nestedLoc, value, activation);
           linalg::YieldOp::create(
               nested, nestedLoc,
@@ -173,8 +184,7 @@ static Value lowerLinearLayer(OpBuilder &b, Location loc, Value input,
 
   if (rank == 2)
     return result2d;
-  SmallVector<OpFoldResult> outputShape =
-      tensor::getMixedSizes(b, loc, input);
+  SmallVector<OpFoldResult> outputShape = tensor::getMixedSizes(b, loc, input);
   outputShape.back() = b.getIndexAttr(outFeatures);
   if (inputType.getNumDynamicDims() <= 1)
     return tensor::ExpandShapeOp::create(b, loc, resultType, result2d,
@@ -193,7 +203,8 @@ namespace {
 
 struct LinearLayerLowering
     : public OpInterfaceRewritePattern<LinearLayerOpInterface> {
-  using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
+  LinearLayerLowering(MLIRContext *context, bool computeF32InF64)
+      : OpInterfaceRewritePattern(context), computeF32InF64(computeF32InF64) {}
 
   LogicalResult matchAndRewrite(LinearLayerOpInterface layer,
                                 PatternRewriter &rewriter) const override {
@@ -201,14 +212,17 @@ struct LinearLayerLowering
     Value result = lowerLinearLayer(
         rewriter, op->getLoc(), layer.getInput(), layer.getWeight(),
         layer.getBias(), layer.getActivationKind(),
-        cast<RankedTensorType>(op->getResult(0).getType()));
+        cast<RankedTensorType>(op->getResult(0).getType()), computeF32InF64);
     rewriter.replaceOp(op, result);
     return success();
   }
+
+  bool computeF32InF64;
 };
 
 struct FusedMLPLowering : public OpRewritePattern<FusedMLPOp> {
-  using OpRewritePattern::OpRewritePattern;
+  FusedMLPLowering(MLIRContext *context, bool computeF32InF64)
+      : OpRewritePattern(context), computeF32InF64(computeF32InF64) {}
 
   LogicalResult matchAndRewrite(FusedMLPOp op,
                                 PatternRewriter &rewriter) const override {
@@ -218,15 +232,16 @@ struct FusedMLPLowering : public OpRewritePattern<FusedMLPOp> {
       Value weight = op.getWeights()[i];
       SmallVector<int64_t> shape(inputType.getShape().drop_back());
       shape.push_back(cast<RankedTensorType>(weight.getType()).getDimSize(0));
-      auto layerType =
-          RankedTensorType::get(shape, inputType.getElementType());
-      hidden = lowerLinearLayer(rewriter, op.getLoc(), hidden, weight,
-                                op.getBiasOfLayer(i),
-                                op.getActivationOfLayer(i), layerType);
+      auto layerType = RankedTensorType::get(shape, inputType.getElementType());
+      hidden = lowerLinearLayer(
+          rewriter, op.getLoc(), hidden, weight, op.getBiasOfLayer(i),
+          op.getActivationOfLayer(i), layerType, computeF32InF64);
     }
     rewriter.replaceOp(op, hidden);
     return success();
   }
+
+  bool computeF32InF64;
 };
 
 //===----------------------------------------------------------------------===//
@@ -235,7 +250,8 @@ struct FusedMLPLowering : public OpRewritePattern<FusedMLPOp> {
 
 struct ElementwiseActivationLowering
     : public OpInterfaceRewritePattern<ElementwiseActivationOpInterface> {
-  using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
+  ElementwiseActivationLowering(MLIRContext *context, bool computeF32InF64)
+      : OpInterfaceRewritePattern(context), computeF32InF64(computeF32InF64) {}
 
   LogicalResult matchAndRewrite(ElementwiseActivationOpInterface activationOp,
                                 PatternRewriter &rewriter) const override {
@@ -244,12 +260,12 @@ struct ElementwiseActivationLowering
     Value input = activationOp.getInput();
     RankedTensorType type = cast<RankedTensorType>(input.getType());
     Activation activation = activationOp.getActivationKind();
+    Type computeType = getComputeType(type.getElementType(), computeF32InF64);
 
     Value init = tensor::EmptyOp::create(
         rewriter, loc, tensor::getMixedSizes(rewriter, loc, input),
         type.getElementType());
-    AffineMap identity =
-        rewriter.getMultiDimIdentityMap(type.getRank());
+    AffineMap identity = rewriter.getMultiDimIdentityMap(type.getRank());
     SmallVector<utils::IteratorType> iterators(type.getRank(),
                                                utils::IteratorType::parallel);
     auto generic = linalg::GenericOp::create(
@@ -257,7 +273,8 @@ struct ElementwiseActivationLowering
         ArrayRef<AffineMap>{identity, identity}, iterators,
         [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
           Value value = buildActivation(
-              b, nestedLoc, extendToF32(b, nestedLoc, args[0]), activation);
+              b, nestedLoc, extendTo(b, nestedLoc, args[0], computeType),
+              activation);
           linalg::YieldOp::create(
               b, nestedLoc,
               truncateTo(b, nestedLoc, value, type.getElementType()));
@@ -265,6 +282,8 @@ struct ElementwiseActivationLowering
     rewriter.replaceOp(op, generic.getResult(0));
     return success();
   }
+
+  bool computeF32InF64;
 };
 
 /// Dropout is the identity at inference.
@@ -280,6 +299,8 @@ struct DropoutLowering : public OpRewritePattern<DropoutOp> {
 
 struct HypatiaToLinalgPass
     : public hypatia::impl::HypatiaToLinalgBase<HypatiaToLinalgPass> {
+  using HypatiaToLinalgBase::HypatiaToLinalgBase;
+
   void runOnOperation() override {
     MLIRContext *context = &getContext();
     ConversionTarget target(*context);
@@ -290,7 +311,8 @@ struct HypatiaToLinalgPass
 
     RewritePatternSet patterns(context);
     patterns.add<LinearLayerLowering, FusedMLPLowering,
-                 ElementwiseActivationLowering, DropoutLowering>(context);
+                 ElementwiseActivationLowering>(context, computeF32InF64);
+    patterns.add<DropoutLowering>(context);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

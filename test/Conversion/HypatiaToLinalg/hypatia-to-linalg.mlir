@@ -1,4 +1,6 @@
 // RUN: hypatia-opt %s --hypatia-to-linalg --split-input-file | FileCheck %s
+// RUN: hypatia-opt %s --hypatia-to-linalg=compute-f32-in-f64 --split-input-file \
+// RUN:   | FileCheck %s --check-prefix=F64
 
 // A linear layer with bias: zero-filled f32 accumulator, a matmul reading the
 // weight transposed, and one epilogue adding the bias.
@@ -76,6 +78,20 @@ func.func @two_dynamic_batch_dims(%x: tensor<?x?x64xf32>, %w: tensor<32x64xf32>,
 // CHECK:   %[[V:.*]] = arith.addf
 // CHECK:   %[[R:.*]] = arith.maximumf %[[V]], %{{.*}} : f32
 // CHECK:   linalg.yield %[[R]]
+// With compute-f32-in-f64, f32 layers accumulate and evaluate in f64 and
+// round once; f16/bf16 layers still compute in f32.
+// F64-LABEL: func.func @fused_relu
+// F64: %[[ACC:.*]] = linalg.fill ins(%{{.*}} : f64) outs(%{{.*}} : tensor<8x32xf64>)
+// F64: %[[MM:.*]] = linalg.matmul {{.*}} ins(%{{.*}}, %{{.*}} : tensor<8x64xf32>, tensor<32x64xf32>) outs(%[[ACC]] : tensor<8x32xf64>)
+// F64: linalg.generic {{.*}} ins(%[[MM]], %{{.*}} : tensor<8x32xf64>, tensor<32xf32>) outs(%{{.*}} : tensor<8x32xf32>)
+// F64:   %[[WIDE:.*]] = arith.extf %{{.*}} : f32 to f64
+// F64:   %[[SUM:.*]] = arith.addf %{{.*}}, %[[WIDE]] : f64
+// F64:   %[[R:.*]] = arith.maximumf %[[SUM]], %{{.*}} : f64
+// F64:   arith.truncf %[[R]] : f64 to f32
+// F64-LABEL: func.func @bf16
+// F64: linalg.matmul {{.*}} outs(%{{.*}} : tensor<8x32xf32>)
+// F64-LABEL: func.func @activations
+// F64: arith.extf %{{.*}} : f16 to f32
 func.func @fused_relu(%x: tensor<8x64xf32>, %w: tensor<32x64xf32>, %b: tensor<32xf32>) -> tensor<8x32xf32> {
   %0 = hypatia.fused_linear_relu %x, %w, %b : (tensor<8x64xf32>, tensor<32x64xf32>, tensor<32xf32>) -> tensor<8x32xf32>
   return %0 : tensor<8x32xf32>

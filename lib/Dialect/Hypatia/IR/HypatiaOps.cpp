@@ -63,11 +63,11 @@ static LogicalResult verifyLayerOperands(Operation *op, StringRef layerName,
     return error() << "weight " << formatShape(weightType)
                    << " does not match input features " << inFeatures
                    << " (input " << formatShape(inputType)
-                   << "): expected weight [" << weightType.getDimSize(0)
-                   << ", " << inFeatures << "]";
+                   << "): expected weight [" << weightType.getDimSize(0) << ", "
+                   << inFeatures << "]";
   outFeatures = weightType.getDimSize(0);
-  if (biasType && (biasType.getRank() != 1 ||
-                   biasType.getDimSize(0) != outFeatures))
+  if (biasType &&
+      (biasType.getRank() != 1 || biasType.getDimSize(0) != outFeatures))
     return error() << "bias " << formatShape(biasType)
                    << " does not match weight " << formatShape(weightType)
                    << ": expected bias [" << outFeatures << "]";
@@ -77,8 +77,8 @@ static LogicalResult verifyLayerOperands(Operation *op, StringRef layerName,
     return error() << "element types differ: input " << elementType
                    << ", weight " << weightType.getElementType();
   if (biasType && biasType.getElementType() != elementType)
-    return error() << "element types differ: input " << elementType
-                   << ", bias " << biasType.getElementType();
+    return error() << "element types differ: input " << elementType << ", bias "
+                   << biasType.getElementType();
   return success();
 }
 
@@ -98,8 +98,7 @@ static LogicalResult verifyLayerResult(Operation *op,
   if (resultType.getElementType() != inputType.getElementType())
     return op->emitOpError()
            << "result element type " << resultType.getElementType()
-           << " differs from input element type "
-           << inputType.getElementType();
+           << " differs from input element type " << inputType.getElementType();
   return success();
 }
 
