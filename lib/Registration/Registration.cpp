@@ -4,6 +4,7 @@
 #include "hypatia/Conversion/Passes.h"
 #include "hypatia/Dialect/Hypatia/IR/HypatiaDialect.h"
 #include "hypatia/Pipelines/Pipelines.h"
+#include "hypatia/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -58,6 +59,7 @@ void hypatia::registerDialects(DialectRegistry &registry) {
 
 void hypatia::registerPassesAndPipelines() {
   hypatia::registerHypatiaConversionPasses();
+  hypatia::registerHypatiaTransformsPasses();
   hypatia::registerPipelines();
 
   // The upstream passes Hypatia's pipelines are built of.

@@ -1,0 +1,19 @@
+//===- Passes.h - Hypatia transformation passes -----------------*- C++ -*-===//
+
+#ifndef HYPATIA_TRANSFORMS_PASSES_H
+#define HYPATIA_TRANSFORMS_PASSES_H
+
+#include "hypatia/Dialect/Hypatia/IR/HypatiaDialect.h"
+#include "mlir/Pass/Pass.h"
+
+namespace hypatia {
+
+#define GEN_PASS_DECL
+#include "hypatia/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "hypatia/Transforms/Passes.h.inc"
+
+} // namespace hypatia
+
+#endif // HYPATIA_TRANSFORMS_PASSES_H

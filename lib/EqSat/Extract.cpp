@@ -1,0 +1,364 @@
+//===- Extract.cpp - Choosing the cheapest program in an e-graph ----------===//
+
+#include "hypatia/EqSat/Extract.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/STLExtras.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace hypatia::eqsat;
+
+bool Cost::operator<(const Cost &other) const {
+  // Times within a femtosecond, or equal to 1e-9 relative, are ties.
+  double scale = std::max(std::abs(seconds), std::abs(other.seconds));
+  if (std::abs(seconds - other.seconds) > std::max(1e-9 * scale, 1e-15))
+    return seconds < other.seconds;
+  return ops < other.ops - 0.5;
+}
+
+bool Cost::isInfinite() const { return std::isinf(seconds); }
+
+Cost Cost::infinity() {
+  return {std::numeric_limits<double>::infinity(),
+          std::numeric_limits<double>::infinity()};
+}
+
+CostModel::~CostModel() = default;
+
+std::optional<Cost> hypatia::eqsat::getDagCost(const EGraph &egraph,
+                                               llvm::ArrayRef<ClassId> roots,
+                                               const Selection &selection,
+                                               const CostModel &model) {
+  // Iterative DFS with colours: 1 = on the stack, 2 = done.
+  llvm::DenseMap<ClassId, uint8_t> colour;
+  Cost total;
+  for (ClassId root : roots) {
+    std::vector<std::pair<ClassId, unsigned>> stack;
+    auto push = [&](ClassId id) -> bool {
+      id = egraph.find(id);
+      uint8_t &state = colour[id];
+      if (state == 1)
+        return false; // A cycle.
+      if (state == 2)
+        return true;
+      if (selection[id] < 0)
+        return false;
+      state = 1;
+      stack.emplace_back(id, 0);
+      return true;
+    };
+    if (!push(root))
+      return std::nullopt;
+    while (!stack.empty()) {
+      auto &[id, next] = stack.back();
+      const ENode &node = egraph.getClass(id).nodes[selection[id]];
+      if (next < node.children.size()) {
+        ClassId child = node.children[next++];
+        if (!push(child))
+          return std::nullopt;
+        continue;
+      }
+      colour[id] = 2;
+      total += model.getNodeCost(egraph, node);
+      stack.pop_back();
+    }
+  }
+  return total;
+}
+
+namespace {
+
+/// The local search of the greedy extractor: a selection with reference
+/// counts, where switching a class to another node is evaluated exactly
+/// (classes that lose their last user leave the program, classes that gain
+/// their first user join it with their current choice) and undone if it does
+/// not pay.
+class LocalSearch {
+public:
+  LocalSearch(const EGraph &egraph, const CostModel &model,
+              llvm::ArrayRef<ClassId> roots, Selection selection,
+              const std::vector<Cost> &treeCost)
+      : egraph(egraph), model(model), roots(roots),
+        selection(std::move(selection)), treeCost(treeCost),
+        references(this->selection.choice.size(), 0) {
+    for (ClassId root : roots)
+      addReference(egraph.find(root), /*log=*/false);
+  }
+
+  void run(unsigned maxPasses) {
+    for (unsigned pass = 0; pass < maxPasses; ++pass) {
+      bool improved = false;
+      computeTopologicalOrder();
+      for (ClassId id : order) {
+        if (references[id] == 0)
+          continue;
+        const EClass &eclass = egraph.getClass(id);
+        for (int32_t candidate = 0, e = eclass.nodes.size(); candidate < e;
+             ++candidate) {
+          if (candidate == selection[id] ||
+              !isBuildable(eclass.nodes[candidate]))
+            continue;
+          if (trySwitch(id, candidate)) {
+            improved = true;
+            computeTopologicalOrder();
+          }
+        }
+      }
+      if (!improved)
+        return;
+    }
+  }
+
+  Selection takeSelection() {
+    // Classes that are not referenced are not part of the program.
+    for (size_t id = 0; id < selection.choice.size(); ++id)
+      if (references[id] == 0)
+        selection.choice[id] = -1;
+    return std::move(selection);
+  }
+
+private:
+  bool isBuildable(const ENode &node) const {
+    return llvm::all_of(node.children, [&](ClassId child) {
+      return !treeCost[egraph.find(child)].isInfinite();
+    });
+  }
+
+  const ENode &selectedNode(ClassId id) const {
+    return egraph.getClass(id).nodes[selection.choice[id]];
+  }
+
+  // Reference counting with an undo log. Adding the first reference to a
+  // class brings it and its selected descendants into the program.
+  void addReference(ClassId id, bool log) {
+    std::vector<ClassId> work = {id};
+    while (!work.empty()) {
+      ClassId current = work.back();
+      work.pop_back();
+      if (log)
+        undo.push_back({current, +1});
+      if (references[current]++ > 0)
+        continue;
+      delta += model.getNodeCost(egraph, selectedNode(current));
+      for (ClassId child : selectedNode(current).children)
+        work.push_back(egraph.find(child));
+    }
+  }
+
+  void removeReference(ClassId id) {
+    std::vector<ClassId> work = {id};
+    while (!work.empty()) {
+      ClassId current = work.back();
+      work.pop_back();
+      undo.push_back({current, -1});
+      if (--references[current] > 0)
+        continue;
+      delta -= model.getNodeCost(egraph, selectedNode(current));
+      for (ClassId child : selectedNode(current).children)
+        work.push_back(egraph.find(child));
+    }
+  }
+
+  /// Post-order positions of the selected program: a class is after every
+  /// class it uses.
+  void computeTopologicalOrder() {
+    order.clear();
+    position.assign(selection.choice.size(), -1);
+    std::vector<std::pair<ClassId, unsigned>> stack;
+    std::vector<uint8_t> visited(selection.choice.size(), 0);
+    for (ClassId root : roots) {
+      root = egraph.find(root);
+      if (visited[root])
+        continue;
+      visited[root] = 1;
+      stack.emplace_back(root, 0);
+      while (!stack.empty()) {
+        auto &[id, next] = stack.back();
+        const ENode &node = selectedNode(id);
+        if (next < node.children.size()) {
+          ClassId child = egraph.find(node.children[next++]);
+          if (!visited[child]) {
+            visited[child] = 1;
+            stack.emplace_back(child, 0);
+          }
+          continue;
+        }
+        position[id] = order.size();
+        order.push_back(id);
+        stack.pop_back();
+      }
+    }
+  }
+
+  /// Whether selecting `candidate` for `id` would make `id` reachable from
+  /// itself. Classes already in the program and placed before `id` cannot
+  /// reach it; the others are searched through their selected nodes.
+  bool wouldCycle(ClassId id, const ENode &candidate) const {
+    std::vector<ClassId> work;
+    llvm::DenseSet<ClassId> seen;
+    for (ClassId child : candidate.children)
+      work.push_back(egraph.find(child));
+    while (!work.empty()) {
+      ClassId current = work.back();
+      work.pop_back();
+      if (current == id)
+        return true;
+      if (position[current] >= 0 && position[current] < position[id])
+        continue;
+      if (!seen.insert(current).second)
+        continue;
+      for (ClassId child : selectedNode(current).children)
+        work.push_back(egraph.find(child));
+    }
+    return false;
+  }
+
+  bool trySwitch(ClassId id, int32_t candidate) {
+    const ENode &newNode = egraph.getClass(id).nodes[candidate];
+    if (wouldCycle(id, newNode))
+      return false;
+    int32_t old = selection.choice[id];
+    const ENode &oldNode = selectedNode(id);
+    delta =
+        model.getNodeCost(egraph, newNode) - model.getNodeCost(egraph, oldNode);
+    undo.clear();
+    selection.choice[id] = candidate;
+    for (ClassId child : newNode.children)
+      addReference(egraph.find(child), /*log=*/true);
+    selection.choice[id] = old;
+    for (ClassId child : oldNode.children)
+      removeReference(egraph.find(child));
+    selection.choice[id] = candidate;
+    if (delta < Cost())
+      return true;
+    // Not better: undo the reference changes and the choice.
+    for (auto it = undo.rbegin(); it != undo.rend(); ++it)
+      references[it->first] -= it->second;
+    selection.choice[id] = old;
+    return false;
+  }
+
+  const EGraph &egraph;
+  const CostModel &model;
+  llvm::ArrayRef<ClassId> roots;
+  Selection selection;
+  const std::vector<Cost> &treeCost;
+  std::vector<int32_t> references;
+  std::vector<std::pair<ClassId, int>> undo;
+  std::vector<ClassId> order;
+  std::vector<int64_t> position;
+  Cost delta;
+};
+
+} // namespace
+
+Selection hypatia::eqsat::extractGreedy(const EGraph &egraph,
+                                        llvm::ArrayRef<ClassId> roots,
+                                        const CostModel &model,
+                                        const Selection *baseline) {
+  std::vector<ClassId> ids = egraph.getClassIds();
+  size_t size = ids.empty() ? 0 : ids.back() + 1;
+
+  // 1. Cheapest tree per class, to a fixpoint (children usually have smaller
+  //    ids than their parents, so this takes few sweeps).
+  std::vector<Cost> treeCost(size, Cost::infinity());
+  Selection tree;
+  tree.choice.assign(size, -1);
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (ClassId id : ids) {
+      const EClass &eclass = egraph.getClass(id);
+      for (auto [index, node] : llvm::enumerate(eclass.nodes)) {
+        Cost cost = model.getNodeCost(egraph, node);
+        for (ClassId child : node.children)
+          cost += treeCost[egraph.find(child)];
+        if (cost.isInfinite() || !(cost < treeCost[id]))
+          continue;
+        treeCost[id] = cost;
+        tree.choice[id] = index;
+        changed = true;
+      }
+    }
+  }
+  for (ClassId root : roots)
+    if (tree[egraph.find(root)] < 0)
+      return baseline ? *baseline : tree;
+
+  // 2. Local moves under the DAG cost.
+  LocalSearch search(egraph, model, roots, std::move(tree), treeCost);
+  search.run(/*maxPasses=*/4);
+  Selection result = search.takeSelection();
+
+  if (baseline) {
+    std::optional<Cost> baselineCost =
+        getDagCost(egraph, roots, *baseline, model);
+    std::optional<Cost> resultCost = getDagCost(egraph, roots, result, model);
+    if (baselineCost && (!resultCost || !(*resultCost < *baselineCost)))
+      return *baseline;
+  }
+  return result;
+}
+
+std::optional<Selection>
+hypatia::eqsat::extractExact(const EGraph &egraph,
+                             llvm::ArrayRef<ClassId> roots,
+                             const CostModel &model, size_t maxClasses) {
+  // The classes any program for the roots could use.
+  llvm::DenseSet<ClassId> reachable;
+  std::vector<ClassId> work;
+  for (ClassId root : roots)
+    work.push_back(egraph.find(root));
+  while (!work.empty()) {
+    ClassId id = work.back();
+    work.pop_back();
+    if (!reachable.insert(id).second)
+      continue;
+    if (reachable.size() > maxClasses)
+      return std::nullopt;
+    for (const ENode &node : egraph.getClass(id).nodes)
+      for (ClassId child : node.children)
+        work.push_back(egraph.find(child));
+  }
+
+  std::vector<ClassId> ids = egraph.getClassIds();
+  Selection current, best;
+  current.choice.assign(ids.empty() ? 0 : ids.back() + 1, -1);
+  Cost bestCost = Cost::infinity();
+
+  // Decide the needed classes one at a time; a class is needed once a
+  // decided node uses it. Each decided class is paid once (DAG cost).
+  std::vector<ClassId> needed;
+  for (ClassId root : roots)
+    needed.push_back(egraph.find(root));
+  std::function<void(size_t, Cost)> decide = [&](size_t next, Cost cost) {
+    if (!(cost < bestCost))
+      return;
+    while (next < needed.size() && current[needed[next]] >= 0)
+      ++next;
+    if (next == needed.size()) {
+      if (getDagCost(egraph, roots, current, model)) {
+        bestCost = cost;
+        best = current;
+      }
+      return;
+    }
+    ClassId id = needed[next];
+    const EClass &eclass = egraph.getClass(id);
+    for (auto [index, node] : llvm::enumerate(eclass.nodes)) {
+      current.choice[id] = index;
+      size_t mark = needed.size();
+      for (ClassId child : node.children)
+        needed.push_back(egraph.find(child));
+      decide(next + 1, cost + model.getNodeCost(egraph, node));
+      needed.resize(mark);
+    }
+    current.choice[id] = -1;
+  };
+  decide(0, Cost());
+  if (bestCost.isInfinite())
+    return std::nullopt;
+  return best;
+}

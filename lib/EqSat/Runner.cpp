@@ -1,0 +1,100 @@
+//===- Runner.cpp - Equality saturation with limits -------------*- C++ -*-===//
+
+#include "hypatia/EqSat/Runner.h"
+
+#include <chrono>
+
+using namespace hypatia::eqsat;
+
+llvm::StringRef hypatia::eqsat::stringifyStopReason(StopReason reason) {
+  switch (reason) {
+  case StopReason::Saturated:
+    return "saturated";
+  case StopReason::IterationLimit:
+    return "iteration limit";
+  case StopReason::NodeLimit:
+    return "node limit";
+  case StopReason::TimeLimit:
+    return "time limit";
+  case StopReason::AnalysisConflict:
+    return "analysis conflict";
+  }
+  return "unknown";
+}
+
+RunReport hypatia::eqsat::runEqualitySaturation(EGraph &egraph,
+                                                llvm::ArrayRef<Rewrite> rules,
+                                                const RunnerLimits &limits,
+                                                const BackoffOptions &backoff) {
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point start = Clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+  };
+
+  RunReport report;
+  report.applied.assign(rules.size(), 0);
+  report.bans.assign(rules.size(), 0);
+  std::vector<unsigned> bannedUntil(rules.size(), 0);
+  egraph.rebuild();
+
+  auto finish = [&](StopReason reason) {
+    report.stopReason = reason;
+    report.nodes = egraph.getNumNodes();
+    report.classes = egraph.getNumClasses();
+    report.seconds = elapsed();
+    return report;
+  };
+
+  for (unsigned iteration = 0;; ++iteration) {
+    if (iteration >= limits.maxIterations)
+      return finish(StopReason::IterationLimit);
+
+    // Search every rule first, then apply: matches see one e-graph state.
+    std::vector<std::vector<Match>> matchesPerRule(rules.size());
+    bool anyBanned = false;
+    for (auto [index, rule] : llvm::enumerate(rules)) {
+      if (iteration < bannedUntil[index]) {
+        anyBanned = true;
+        continue;
+      }
+      size_t threshold = backoff.matchLimit << report.bans[index];
+      std::vector<Match> matches = search(egraph, rule.searcher, threshold + 1);
+      if (matches.size() > threshold) {
+        bannedUntil[index] =
+            iteration + (backoff.banLength << report.bans[index]);
+        ++report.bans[index];
+        anyBanned = true;
+        continue;
+      }
+      matchesPerRule[index] = std::move(matches);
+    }
+
+    size_t nodesBefore = egraph.getNumNodes();
+    size_t classesBefore = egraph.getNumClasses();
+    for (auto [index, rule] : llvm::enumerate(rules)) {
+      for (const Match &match : matchesPerRule[index]) {
+        if (rule.condition && !rule.condition(egraph, match))
+          continue;
+        for (ClassId result : rule.applier(egraph, match))
+          egraph.merge(match.root, result);
+        ++report.applied[index];
+      }
+      if (egraph.getNumNodes() > limits.maxNodes)
+        break;
+    }
+    egraph.rebuild();
+    report.iterations = iteration + 1;
+
+    if (egraph.hasAnalysisConflict())
+      return finish(StopReason::AnalysisConflict);
+    if (egraph.getNumNodes() > limits.maxNodes)
+      return finish(StopReason::NodeLimit);
+    if (elapsed() > limits.maxSeconds)
+      return finish(StopReason::TimeLimit);
+    bool changed = egraph.getNumNodes() != nodesBefore ||
+                   egraph.getNumClasses() != classesBefore;
+    if (!changed && !anyBanned)
+      return finish(StopReason::Saturated);
+  }
+}

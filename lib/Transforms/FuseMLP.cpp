@@ -1,0 +1,465 @@
+//===- FuseMLP.cpp - Fuse MLP layers by equality saturation -----*- C++ -*-===//
+//
+// Each block's hypatia ops become an e-graph; values from anywhere else are
+// opaque leaves. After saturation the cheapest program is extracted and the
+// block rebuilt: every new op goes right after the last definition among its
+// operands, so it is dominated by them, and precedes every user of the value
+// it replaces (that value's op came after the same operands).
+//
+//===----------------------------------------------------------------------===//
+
+#include "hypatia/Transforms/Passes.h"
+
+#include "hypatia/Dialect/Hypatia/IR/HypatiaOps.h"
+#include "hypatia/EqSat/Extract.h"
+#include "hypatia/EqSat/Runner.h"
+#include "hypatia/Transforms/MLPLanguage.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/bit.h"
+#include "llvm/Support/Format.h"
+
+namespace hypatia {
+#define GEN_PASS_DEF_FUSEMLP
+#include "hypatia/Transforms/Passes.h.inc"
+} // namespace hypatia
+
+using namespace mlir;
+using namespace hypatia;
+using namespace hypatia::eqsat;
+
+static ClassData getFacts(RankedTensorType type) {
+  Type element = type.getElementType();
+  ElementTypeCode code = element.isF32()   ? ElementTypeCode::F32
+                         : element.isF16() ? ElementTypeCode::F16
+                                           : ElementTypeCode::BF16;
+  ClassData facts = {int64_t(code)};
+  llvm::append_range(facts, type.getShape());
+  return facts;
+}
+
+static RankedTensorType getType(MLIRContext *context, const ClassData &facts) {
+  Type element;
+  switch (ElementTypeCode(facts[0])) {
+  case ElementTypeCode::F32:
+    element = Float32Type::get(context);
+    break;
+  case ElementTypeCode::F16:
+    element = Float16Type::get(context);
+    break;
+  case ElementTypeCode::BF16:
+    element = BFloat16Type::get(context);
+    break;
+  }
+  return RankedTensorType::get(llvm::ArrayRef<int64_t>(facts).drop_front(),
+                               element);
+}
+
+namespace {
+
+/// One block's hypatia ops as an e-graph, and the way back.
+class BlockRewriter {
+public:
+  BlockRewriter(Block &block, const TargetDescription &target,
+                const FusionLimits &limits);
+
+  /// Builds the e-graph of the block's hypatia ops; false if it has none.
+  bool build();
+
+  struct Outcome {
+    RunReport report;
+    Cost before, after;
+    bool rewritten = false;
+  };
+  /// Saturates, extracts and, if the extraction is cheaper, rebuilds.
+  Outcome run(const RunnerLimits &runnerLimits, bool exact);
+
+private:
+  ClassId getClass(Value value);
+  ClassId addNode(ENode node, Location location);
+  void addOp(Operation *op);
+  Selection getInputSelection() const;
+  void rebuild(const Selection &selection);
+
+  Block &block;
+  TargetDescription target;
+  FusionLimits limits;
+
+  EGraph egraph;
+  MLPSymbols symbols;
+  std::vector<ClassData> leafFacts;
+  std::vector<Value> leaves;
+  std::vector<Operation *> ops;
+  llvm::DenseSet<Operation *> opSet;
+  llvm::DenseMap<Value, ClassId> valueClasses;
+  /// The node each leaf and original op added, in creation order.
+  std::vector<std::pair<ENode, ClassId>> originalNodes;
+  std::vector<std::pair<ClassId, Location>> classLocations;
+  /// Values used outside the rewritten ops, and their classes.
+  std::vector<std::pair<Value, ClassId>> rootValues;
+};
+
+} // namespace
+
+BlockRewriter::BlockRewriter(Block &block, const TargetDescription &target,
+                             const FusionLimits &limits)
+    : block(block), target(target), limits(limits),
+      symbols(egraph.getSymbols()) {
+  egraph.setAnalysis(std::make_unique<ShapeAnalysis>(symbols, leafFacts));
+}
+
+ClassId BlockRewriter::addNode(ENode node, Location location) {
+  ClassId id = egraph.add(node);
+  originalNodes.emplace_back(std::move(node), id);
+  classLocations.emplace_back(id, location);
+  return id;
+}
+
+ClassId BlockRewriter::getClass(Value value) {
+  if (auto it = valueClasses.find(value); it != valueClasses.end())
+    return it->second;
+  // Not produced by a hypatia op of this block: an opaque leaf.
+  ENode leaf;
+  leaf.op = symbols.leaf;
+  leaf.payload = leaves.size();
+  leaves.push_back(value);
+  leafFacts.push_back(getFacts(cast<RankedTensorType>(value.getType())));
+  ClassId id = addNode(leaf, value.getLoc());
+  valueClasses[value] = id;
+  return id;
+}
+
+void BlockRewriter::addOp(Operation *op) {
+  ENode node;
+  auto addBias = [&](Value bias) {
+    if (bias) {
+      node.children.push_back(getClass(bias));
+      return;
+    }
+    ENode none;
+    none.op = symbols.noBias;
+    node.children.push_back(addNode(none, op->getLoc()));
+  };
+  if (auto layer = dyn_cast<LinearLayerOpInterface>(op)) {
+    node.op = symbols.getLayerSymbol(layer.getActivationKind());
+    node.children = {getClass(layer.getInput()), getClass(layer.getWeight())};
+    addBias(layer.getBias());
+  } else if (auto mlp = dyn_cast<FusedMLPOp>(op)) {
+    node.op = symbols.fusedMLP;
+    SmallVector<Activation> activations;
+    node.children.push_back(getClass(mlp.getInput()));
+    for (unsigned i = 0; i < mlp.getNumLayers(); ++i) {
+      node.children.push_back(getClass(mlp.getWeights()[i]));
+      addBias(mlp.getBiasOfLayer(i));
+      activations.push_back(mlp.getActivationOfLayer(i));
+    }
+    node.payload = encodeActivations(activations);
+  } else if (auto activation = dyn_cast<ElementwiseActivationOpInterface>(op)) {
+    node.op = symbols.getElementwiseSymbol(activation.getActivationKind());
+    node.children = {getClass(activation.getInput())};
+  } else {
+    auto dropout = cast<DropoutOp>(op);
+    node.op = symbols.dropout;
+    node.payload =
+        llvm::bit_cast<uint64_t>(dropout.getProbability().convertToDouble());
+    node.children = {getClass(dropout.getInput())};
+  }
+  valueClasses[op->getResult(0)] = addNode(std::move(node), op->getLoc());
+}
+
+bool BlockRewriter::build() {
+  for (Operation &op : block) {
+    if (!isa<HypatiaDialect>(op.getDialect()))
+      continue;
+    // A fused_mlp longer than an e-node can describe is left as it is.
+    if (auto mlp = dyn_cast<FusedMLPOp>(op);
+        mlp && mlp.getNumLayers() > kMaxFusedMLPLayers)
+      continue;
+    ops.push_back(&op);
+  }
+  if (ops.empty())
+    return false;
+  opSet.insert(ops.begin(), ops.end());
+  for (Operation *op : ops)
+    addOp(op);
+
+  // Roots: results used by anything but the ops being rewritten.
+  for (Operation *op : ops) {
+    Value result = op->getResult(0);
+    if (llvm::any_of(result.getUsers(),
+                     [&](Operation *user) { return !opSet.contains(user); }))
+      rootValues.emplace_back(result, valueClasses[result]);
+  }
+  return true;
+}
+
+Selection BlockRewriter::getInputSelection() const {
+  // Per class, the earliest original node: its children's earliest nodes
+  // were created before it, so the selection is acyclic.
+  Selection selection;
+  selection.choice.assign(egraph.getClassIds().back() + 1, -1);
+  for (const auto &[node, id] : originalNodes) {
+    ClassId canonical = egraph.find(id);
+    if (selection.choice[canonical] >= 0)
+      continue;
+    ENode canonicalNode = egraph.canonicalize(node);
+    const std::vector<ENode> &nodes = egraph.getClass(canonical).nodes;
+    auto it = llvm::lower_bound(nodes, canonicalNode);
+    assert(it != nodes.end() && *it == canonicalNode && "original node lost");
+    selection.choice[canonical] = it - nodes.begin();
+  }
+  return selection;
+}
+
+BlockRewriter::Outcome BlockRewriter::run(const RunnerLimits &runnerLimits,
+                                          bool exact) {
+  Outcome outcome;
+  std::vector<Rewrite> rules =
+      buildMLPRules(egraph.getSymbols(), symbols, limits);
+  outcome.report = runEqualitySaturation(egraph, rules, runnerLimits);
+
+  SmallVector<ClassId> roots;
+  for (auto &[value, id] : rootValues)
+    roots.push_back(egraph.find(id));
+  RooflineCostModel model(symbols, target);
+  Selection input = getInputSelection();
+  // The input program is a valid selection by construction.
+  outcome.before = *getDagCost(egraph, roots, input, model);
+
+  std::optional<Selection> selection;
+  if (exact)
+    selection = extractExact(egraph, roots, model);
+  if (!selection)
+    selection = extractGreedy(egraph, roots, model, &input);
+  std::optional<Cost> after = getDagCost(egraph, roots, *selection, model);
+  outcome.after = after ? *after : Cost::infinity();
+  if (!(outcome.after < outcome.before)) {
+    outcome.after = outcome.before;
+    return outcome;
+  }
+  rebuild(*selection);
+  outcome.rewritten = true;
+  return outcome;
+}
+
+void BlockRewriter::rebuild(const Selection &selection) {
+  MLIRContext *context = block.getParent()->getContext();
+  OpBuilder builder(context);
+  llvm::DenseMap<ClassId, Location> locations;
+  for (auto &[id, location] : classLocations)
+    locations.try_emplace(egraph.find(id), location);
+
+  llvm::DenseMap<ClassId, Value> emitted;
+  // Emits class `root` and what it needs, children first (iteratively: a
+  // 10000-layer chain must not exhaust the stack).
+  auto emit = [&](ClassId root) {
+    std::vector<std::pair<ClassId, bool>> stack = {{egraph.find(root), false}};
+    while (!stack.empty()) {
+      auto [id, childrenDone] = stack.back();
+      stack.pop_back();
+      if (emitted.count(id))
+        continue;
+      const ENode &node = egraph.getClass(id).nodes[selection[id]];
+      if (node.op == symbols.leaf) {
+        emitted[id] = leaves[node.payload];
+        continue;
+      }
+      if (node.op == symbols.noBias) {
+        emitted[id] = Value();
+        continue;
+      }
+      if (!childrenDone) {
+        stack.push_back({id, true});
+        for (ClassId child : llvm::reverse(node.children))
+          stack.push_back({egraph.find(child), false});
+        continue;
+      }
+      SmallVector<Value> operands;
+      for (ClassId child : node.children)
+        operands.push_back(emitted.lookup(egraph.find(child)));
+
+      // Right after the last definition among the operands in this block.
+      Operation *after = nullptr;
+      for (Value operand : operands) {
+        if (!operand)
+          continue;
+        Operation *definition = operand.getDefiningOp();
+        if (!definition || definition->getBlock() != &block)
+          continue;
+        if (!after || after->isBeforeInBlock(definition))
+          after = definition;
+      }
+      if (after)
+        builder.setInsertionPointAfter(after);
+      else
+        builder.setInsertionPointToStart(&block);
+
+      auto location = locations.find(id);
+      Location loc = location != locations.end() ? location->second
+                                                 : UnknownLoc::get(context);
+      RankedTensorType type = getType(context, egraph.getData(id));
+      Value input = operands[0];
+      Value result;
+      if (std::optional<Activation> activation =
+              symbols.getLayerActivation(node.op)) {
+        Value weight = operands[1], bias = operands[2];
+        switch (*activation) {
+        case Activation::none:
+          result = LinearOp::create(builder, loc, type, input, weight, bias);
+          break;
+        case Activation::relu:
+          result = FusedLinearReluOp::create(builder, loc, type, input, weight,
+                                             bias);
+          break;
+        case Activation::gelu_erf:
+        case Activation::gelu_tanh:
+          result = FusedLinearGeluOp::create(
+              builder, loc, type, input, weight, bias,
+              *activation == Activation::gelu_tanh ? GeluApproximation::tanh
+                                                   : GeluApproximation::none);
+          break;
+        case Activation::silu:
+          result = FusedLinearSiluOp::create(builder, loc, type, input, weight,
+                                             bias);
+          break;
+        }
+      } else if (node.op == symbols.fusedMLP) {
+        unsigned numLayers = (node.children.size() - 1) / 2;
+        SmallVector<Value> weights, biases;
+        SmallVector<Attribute> activations;
+        for (unsigned i = 0; i < numLayers; ++i) {
+          weights.push_back(operands[1 + 2 * i]);
+          if (Value bias = operands[2 + 2 * i])
+            biases.push_back(bias);
+        }
+        for (Activation activation : decodeActivations(node.payload, numLayers))
+          activations.push_back(ActivationAttr::get(context, activation));
+        result = FusedMLPOp::create(builder, loc, type, input, weights, biases,
+                                    builder.getArrayAttr(activations));
+      } else if (node.op == symbols.dropout) {
+        result = DropoutOp::create(
+            builder, loc, type, input,
+            builder.getF64FloatAttr(llvm::bit_cast<double>(node.payload)));
+      } else if (node.op == symbols.relu) {
+        result = ReluOp::create(builder, loc, type, input);
+      } else if (node.op == symbols.gelu || node.op == symbols.geluTanh) {
+        result = GeluOp::create(builder, loc, type, input,
+                                node.op == symbols.geluTanh
+                                    ? GeluApproximation::tanh
+                                    : GeluApproximation::none);
+      } else {
+        assert(node.op == symbols.silu && "unknown e-graph operator");
+        result = SiluOp::create(builder, loc, type, input);
+      }
+      emitted[id] = result;
+    }
+    return emitted.lookup(egraph.find(root));
+  };
+
+  for (auto &[value, id] : rootValues) {
+    Value replacement = emit(id);
+    value.replaceUsesWithIf(replacement, [&](OpOperand &use) {
+      return !opSet.contains(use.getOwner());
+    });
+  }
+  for (Operation *op : llvm::reverse(ops)) {
+    op->dropAllUses();
+    op->erase();
+  }
+}
+
+namespace {
+
+struct FuseMLPPass : public hypatia::impl::FuseMLPBase<FuseMLPPass> {
+  using FuseMLPBase::FuseMLPBase;
+
+  void runOnOperation() override {
+    TargetDescription target;
+    target.peakFlopsF32 = peakF32TFlops * 1e12;
+    target.peakFlopsF16 = peakF16TFlops * 1e12;
+    target.peakFlopsBF16 = peakBF16TFlops * 1e12;
+    target.bytesPerSecond = bandwidthTBps * 1e12;
+    target.launchSeconds = launchMicroseconds * 1e-6;
+    target.batchSize = batchSize;
+    FusionLimits fusion;
+    fusion.fusedMLPMaxWidth = fusedMLPMaxWidth;
+    fusion.fusedMLPMaxLayers = fusedMLPMaxLayers;
+    RunnerLimits runnerLimits;
+    runnerLimits.maxNodes = maxNodes;
+    runnerLimits.maxIterations = maxIterations;
+    runnerLimits.maxSeconds = maxSeconds;
+
+    Operation *root = getOperation();
+    if (extraction != "greedy" && extraction != "exact") {
+      root->emitError() << "fuse-mlp: unknown extraction '" << extraction
+                        << "': expected greedy or exact";
+      return signalPassFailure();
+    }
+    if (fusedMLPMaxLayers < 2 || fusedMLPMaxLayers > kMaxFusedMLPLayers ||
+        batchSize < 1 || maxNodes < 1 || maxIterations < 1 ||
+        !(maxSeconds > 0) || !(peakF32TFlops > 0) || !(peakF16TFlops > 0) ||
+        !(peakBF16TFlops > 0) || !(bandwidthTBps > 0) ||
+        !(launchMicroseconds >= 0)) {
+      root->emitError()
+          << "fuse-mlp: invalid options: fused-mlp-max-layers must be in [2, "
+          << kMaxFusedMLPLayers
+          << "], batch-size, max-nodes, max-iterations, max-seconds and the "
+             "peak and bandwidth figures must be positive, launch-us >= 0";
+      return signalPassFailure();
+    }
+
+    // Blocks are collected first: rewriting one must not disturb the walk.
+    SmallVector<Block *> blocks;
+    root->walk([&](Block *block) { blocks.push_back(block); });
+    for (Block *block : blocks) {
+      BlockRewriter rewriter(*block, target, fusion);
+      if (!rewriter.build())
+        continue;
+      BlockRewriter::Outcome outcome =
+          rewriter.run(runnerLimits, extraction == "exact");
+      numENodes += outcome.report.nodes;
+      numEClasses += outcome.report.classes;
+      numIterations += outcome.report.iterations;
+      switch (outcome.report.stopReason) {
+      case StopReason::Saturated:
+        ++numSaturated;
+        break;
+      case StopReason::IterationLimit:
+        ++numIterationLimit;
+        break;
+      case StopReason::NodeLimit:
+        ++numNodeLimit;
+        break;
+      case StopReason::TimeLimit:
+        ++numTimeLimit;
+        break;
+      case StopReason::AnalysisConflict:
+        block->getParentOp()->emitError()
+            << "fuse-mlp: a rewrite rule equated values of different shapes "
+               "(a bug in Hypatia's rules); the block was left unchanged";
+        return signalPassFailure();
+      }
+      if (report) {
+        std::string text;
+        llvm::raw_string_ostream os(text);
+        os << "fuse-mlp: " << outcome.report.nodes << " e-nodes, "
+           << outcome.report.classes << " e-classes, "
+           << outcome.report.iterations << " iterations, stopped: "
+           << stringifyStopReason(outcome.report.stopReason)
+           << "; estimated cost "
+           << llvm::format("%.3f us (%.0f kernels) -> %.3f us (%.0f kernels)",
+                           outcome.before.seconds * 1e6, outcome.before.ops,
+                           outcome.after.seconds * 1e6, outcome.after.ops)
+           << (outcome.rewritten ? "" : ", unchanged");
+        emitRemark(block->getParentOp()->getLoc()) << text;
+      }
+      costBeforeNs += uint64_t(outcome.before.seconds * 1e9 + 0.5);
+      costAfterNs += uint64_t(outcome.after.seconds * 1e9 + 0.5);
+      numBlocksRewritten += outcome.rewritten;
+    }
+  }
+};
+
+} // namespace
