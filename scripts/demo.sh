@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Hypatia's main job, end to end on the CPU: take an example MLP, lower it,
-# compile it, run it on random inputs and check the result against an
-# independent float64 NumPy reference.
+# Hypatia's main job, end to end on the CPU: take an example MLP, fuse it by
+# equality saturation, compile it, run it on random inputs and check the result
+# (and the unfused program's) against an independent float64 NumPy reference.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -20,19 +20,27 @@ echo "== 1. The model ($model)"
 cat "$model"
 
 echo
-echo "== 2. Lowered to linalg (hypatia-opt --hypatia-to-linalg): ops by kind"
-"$bin/hypatia-opt" --hypatia-to-linalg "$model" |
-  grep -oE '^ *(%[^ ]+ = )?[a-z_]+\.[a-z_]+' | sed -E 's/.*= //; s/^ *//' |
-  sort | uniq -c | sort -rn
+echo "== 2. Fused by equality saturation (hypatia-opt --fuse-mlp)"
+"$bin/hypatia-opt" "$model" --fuse-mlp=report=true -o "$work/fused.mlir" 2>&1 |
+  sed "s|^$model|model|"
+cat "$work/fused.mlir"
 
 echo
-echo "== 3. Compiled for the CPU and run (batch $batch, seed $seed)"
-"$bin/hypatia-run" "$model" -e mlp --dynamic-sizes "$batch" --seed "$seed" \
-  --output-dir "$work/run"
-echo "first rows of the result:"
-python3 -c "import numpy as np, sys; np.set_printoptions(precision=4, suppress=True, linewidth=100); print(np.load(sys.argv[1])[:3])" "$work/run/result0.npy"
+echo "== 3. Compiled for the CPU and run, unfused and fused (batch $batch, seed $seed)"
+for variant in unfused fused; do
+  input=$model
+  [ "$variant" = fused ] && input=$work/fused.mlir
+  echo "-- $variant"
+  "$bin/hypatia-run" "$input" -e mlp --dynamic-sizes "$batch" --seed "$seed" \
+    --output-dir "$work/$variant"
+done
+echo "first rows of the fused result:"
+python3 -c "import numpy as np, sys; np.set_printoptions(precision=4, suppress=True, linewidth=100); print(np.load(sys.argv[1])[:3])" "$work/fused/result0.npy"
 
 echo
 echo "== 4. Checked against float64 NumPy (computed independently)"
-python3 "$root/utils/reference.py" "$work/run" \
-  'linear(relu(linear(arg0, arg1, arg2)), arg3, arg4)' --rtol 1e-6
+for variant in unfused fused; do
+  echo "-- $variant"
+  python3 "$root/utils/reference.py" "$work/$variant" \
+    'linear(relu(linear(arg0, arg1, arg2)), arg3, arg4)' --rtol 1e-6
+done

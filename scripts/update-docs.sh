@@ -8,4 +8,5 @@ ninja -C "$build" mlir-doc
 mkdir -p "$root/docs/Dialects" "$root/docs/Passes"
 cp "$build/docs/Dialects/HypatiaDialect.md" "$root/docs/Dialects/HypatiaDialect.md"
 cp "$build/docs/Passes/HypatiaConversionPasses.md" "$root/docs/Passes/HypatiaConversionPasses.md"
+cp "$build/docs/Passes/HypatiaTransformsPasses.md" "$root/docs/Passes/HypatiaTransformsPasses.md"
 echo "docs/ updated from $build/docs"

@@ -117,6 +117,8 @@ bool EGraph::merge(ClassId a, ClassId b) {
 }
 
 void EGraph::repair(ClassId id) {
+  // Repairing an earlier class may have merged this one away.
+  id = find(id);
   EClass &eclass = *classes[id];
   // Re-canonicalize the parents; congruent ones are merged.
   std::vector<std::pair<ENode, ClassId>> parents;

@@ -92,7 +92,9 @@ public:
     for (unsigned pass = 0; pass < maxPasses; ++pass) {
       bool improved = false;
       computeTopologicalOrder();
-      for (ClassId id : order) {
+      // A snapshot: an accepted move recomputes the order.
+      std::vector<ClassId> classes = order;
+      for (ClassId id : classes) {
         if (references[id] == 0)
           continue;
         const EClass &eclass = egraph.getClass(id);

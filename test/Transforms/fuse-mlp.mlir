@@ -1,0 +1,229 @@
+// RUN: hypatia-opt %s --fuse-mlp --split-input-file | FileCheck %s
+// The output is the same byte for byte on every run.
+// RUN: hypatia-opt %s --fuse-mlp --split-input-file > %t.first
+// RUN: hypatia-opt %s --fuse-mlp --split-input-file > %t.second
+// RUN: diff %t.first %t.second
+// Exact extraction (branch and bound) finds the same programs here.
+// RUN: hypatia-opt %s --fuse-mlp=extraction=exact --split-input-file | FileCheck %s
+// Target and fusion options:
+// RUN: hypatia-opt %s --fuse-mlp=fused-mlp-max-width=0 --split-input-file | FileCheck %s --check-prefix=NO-MLP
+// RUN: hypatia-opt %s --fuse-mlp=fused-mlp-max-layers=2 --split-input-file | FileCheck %s --check-prefix=TWO-LAYERS
+// RUN: hypatia-opt %s --fuse-mlp=launch-us=0 --split-input-file | FileCheck %s --check-prefix=NO-LAUNCH
+// Limits and the report (statistics as remarks):
+// RUN: hypatia-opt %s --fuse-mlp=report=true --split-input-file 2>&1 >/dev/null | FileCheck %s --check-prefix=REPORT
+// RUN: hypatia-opt %s --fuse-mlp="max-iterations=1 report=true" --split-input-file 2>&1 >/dev/null | FileCheck %s --check-prefix=ITERATIONS
+// RUN: hypatia-opt %s --fuse-mlp="max-nodes=10 report=true" --split-input-file 2>&1 >/dev/null | FileCheck %s --check-prefix=NODES
+// Bad options are errors:
+// RUN: not hypatia-opt %s --fuse-mlp=extraction=best 2>&1 | FileCheck %s --check-prefix=BAD-EXTRACTION
+// RUN: not hypatia-opt %s --fuse-mlp=fused-mlp-max-layers=17 2>&1 | FileCheck %s --check-prefix=BAD-LAYERS
+
+// REPORT: fuse-mlp.mlir:[[@LINE+12]]:1: remark: fuse-mlp: 10 e-nodes, 8 e-classes, 2 iterations, stopped: saturated; estimated cost 101.406 us (3 kernels) -> 86.032 us (2 kernels)
+// ITERATIONS: remark: fuse-mlp: {{.*}} 1 iterations, stopped: iteration limit
+// NODES: remark: fuse-mlp: {{.*}} stopped: node limit
+// BAD-EXTRACTION: error: fuse-mlp: unknown extraction 'best': expected greedy or exact
+// BAD-LAYERS: error: fuse-mlp: invalid options: fused-mlp-max-layers must be in [2, 16]
+
+// relu(linear) becomes fused_linear_relu; the dropout disappears.
+// CHECK-LABEL: func.func @linear_relu
+// CHECK-SAME: (%[[X:.*]]: tensor<?x784xf32>, %[[W1:.*]]: tensor<2048x784xf32>, %[[B1:.*]]: tensor<2048xf32>, %[[W2:.*]]: tensor<10x2048xf32>, %[[B2:.*]]: tensor<10xf32>)
+// CHECK-NEXT: %[[H:.*]] = hypatia.fused_linear_relu %[[X]], %[[W1]], %[[B1]]
+// CHECK-NEXT: %[[Y:.*]] = hypatia.linear %[[H]], %[[W2]], %[[B2]]
+// CHECK-NEXT: return %[[Y]]
+func.func @linear_relu(%x: tensor<?x784xf32>, %w1: tensor<2048x784xf32>, %b1: tensor<2048xf32>, %w2: tensor<10x2048xf32>, %b2: tensor<10xf32>) -> tensor<?x10xf32> {
+  %h = hypatia.linear %x, %w1, %b1 : (tensor<?x784xf32>, tensor<2048x784xf32>, tensor<2048xf32>) -> tensor<?x2048xf32>
+  %a = hypatia.relu %h : tensor<?x2048xf32>
+  %d = hypatia.dropout %a {probability = 0.1 : f64} : tensor<?x2048xf32>
+  %y = hypatia.linear %d, %w2, %b2 : (tensor<?x2048xf32>, tensor<10x2048xf32>, tensor<10xf32>) -> tensor<?x10xf32>
+  return %y : tensor<?x10xf32>
+}
+
+// -----
+
+// Each activation fuses into the layer before it (wide layers: no fused_mlp).
+// CHECK-LABEL: func.func @activations
+// CHECK: %[[G:.*]] = hypatia.fused_linear_gelu %{{.*}}, %{{.*}} : (tensor<8x512xbf16>
+// CHECK: %[[T:.*]] = hypatia.fused_linear_gelu %[[G]], %{{.*}} {approximate = #hypatia.gelu_approximation<tanh>}
+// CHECK: %[[S:.*]] = hypatia.fused_linear_silu %[[T]], %{{.*}}, %{{.*}}
+// CHECK-NOT: hypatia.gelu
+// CHECK-NOT: hypatia.silu
+// CHECK: return %[[S]]
+func.func @activations(%x: tensor<8x512xbf16>, %w: tensor<512x512xbf16>, %b: tensor<512xbf16>) -> tensor<8x512xbf16> {
+  %0 = hypatia.linear %x, %w : (tensor<8x512xbf16>, tensor<512x512xbf16>) -> tensor<8x512xbf16>
+  %1 = hypatia.gelu %0 : tensor<8x512xbf16>
+  %2 = hypatia.linear %1, %w : (tensor<8x512xbf16>, tensor<512x512xbf16>) -> tensor<8x512xbf16>
+  %3 = hypatia.gelu %2 {approximate = #hypatia.gelu_approximation<tanh>} : tensor<8x512xbf16>
+  %4 = hypatia.linear %3, %w, %b : (tensor<8x512xbf16>, tensor<512x512xbf16>, tensor<512xbf16>) -> tensor<8x512xbf16>
+  %5 = hypatia.silu %4 : tensor<8x512xbf16>
+  return %5 : tensor<8x512xbf16>
+}
+
+// -----
+
+// A linear whose result has another user stays unfused: fusing would compute
+// its GEMM twice, which costs more than the separate relu.
+// CHECK-LABEL: func.func @shared_intermediate
+// CHECK-NEXT: %[[H:.*]] = hypatia.linear
+// CHECK-NEXT: %[[A:.*]] = hypatia.relu %[[H]]
+// CHECK-NEXT: return %[[A]], %[[H]]
+func.func @shared_intermediate(%x: tensor<?x512xf32>, %w: tensor<512x512xf32>, %b: tensor<512xf32>) -> (tensor<?x512xf32>, tensor<?x512xf32>) {
+  %h = hypatia.linear %x, %w, %b : (tensor<?x512xf32>, tensor<512x512xf32>, tensor<512xf32>) -> tensor<?x512xf32>
+  %a = hypatia.relu %h : tensor<?x512xf32>
+  return %a, %h : tensor<?x512xf32>, tensor<?x512xf32>
+}
+
+// -----
+
+// Computing a small GEMM twice pays when it saves launches: two fused layers
+// (2 kernels) are cheaper than one GEMM and two elementwise kernels (3).
+// CHECK-LABEL: func.func @small_gemm_duplicated
+// CHECK-DAG: %[[S:.*]] = hypatia.fused_linear_silu
+// CHECK-DAG: %[[R:.*]] = hypatia.fused_linear_relu
+// CHECK-NOT: hypatia.linear
+// CHECK: return %[[R]], %[[S]]
+// Without launch costs, the GEMM is computed once.
+// NO-LAUNCH-LABEL: func.func @small_gemm_duplicated
+// NO-LAUNCH-NEXT: %[[H:.*]] = hypatia.linear
+// NO-LAUNCH-NEXT: hypatia.relu %[[H]]
+// NO-LAUNCH-NEXT: hypatia.silu %[[H]]
+func.func @small_gemm_duplicated(%x: tensor<64x512xf32>, %w: tensor<512x512xf32>) -> (tensor<64x512xf32>, tensor<64x512xf32>) {
+  %h = hypatia.linear %x, %w : (tensor<64x512xf32>, tensor<512x512xf32>) -> tensor<64x512xf32>
+  %a = hypatia.relu %h : tensor<64x512xf32>
+  %s = hypatia.silu %h : tensor<64x512xf32>
+  return %a, %s : tensor<64x512xf32>, tensor<64x512xf32>
+}
+
+// -----
+
+// A large GEMM (2.7 ms at the f32 peak) is computed once, its two
+// activations separately (44 us each).
+// CHECK-LABEL: func.func @large_gemm_shared
+// CHECK-COUNT-1: hypatia.linear
+// CHECK-NOT: hypatia.fused_linear
+// CHECK-DAG: hypatia.relu
+// CHECK-DAG: hypatia.silu
+func.func @large_gemm_shared(%x: tensor<4096x4096xf32>, %w: tensor<4096x4096xf32>) -> (tensor<4096x4096xf32>, tensor<4096x4096xf32>) {
+  %h = hypatia.linear %x, %w : (tensor<4096x4096xf32>, tensor<4096x4096xf32>) -> tensor<4096x4096xf32>
+  %a = hypatia.relu %h : tensor<4096x4096xf32>
+  %s = hypatia.silu %h : tensor<4096x4096xf32>
+  return %a, %s : tensor<4096x4096xf32>, tensor<4096x4096xf32>
+}
+
+// -----
+
+// relu(relu(x)) is relu(x), also through a fused layer.
+// CHECK-LABEL: func.func @relu_idempotent
+// CHECK-SAME: (%[[X:.*]]: tensor<4x8xf32>
+// CHECK-NEXT: %[[R:.*]] = hypatia.relu %[[X]]
+// CHECK-NEXT: %[[L:.*]] = hypatia.fused_linear_relu %[[R]]
+// CHECK-NEXT: return %[[L]]
+func.func @relu_idempotent(%x: tensor<4x8xf32>, %w: tensor<300x8xf32>) -> tensor<4x300xf32> {
+  %0 = hypatia.relu %x : tensor<4x8xf32>
+  %1 = hypatia.relu %0 : tensor<4x8xf32>
+  %2 = hypatia.linear %1, %w : (tensor<4x8xf32>, tensor<300x8xf32>) -> tensor<4x300xf32>
+  %3 = hypatia.relu %2 : tensor<4x300xf32>
+  %4 = hypatia.relu %3 : tensor<4x300xf32>
+  return %4 : tensor<4x300xf32>
+}
+
+// -----
+
+// Narrow chains become one fused_mlp with per-layer activations, including an
+// activation applied after the last layer.
+// CHECK-LABEL: func.func @narrow_chain
+// CHECK-SAME: (%[[X:.*]]: tensor<?x64xf32>, %[[W1:.*]]: tensor<64x64xf32>, %[[B1:.*]]: tensor<64xf32>, %[[W2:.*]]: tensor<64x64xf32>, %[[B2:.*]]: tensor<64xf32>, %[[W3:.*]]: tensor<16x64xf32>, %[[B3:.*]]: tensor<16xf32>)
+// CHECK-NEXT: %[[Y:.*]] = hypatia.fused_mlp %[[X]], weights(%[[W1]], %[[W2]], %[[W3]]) biases(%[[B1]], %[[B2]], %[[B3]]) activations [relu, gelu_tanh, silu]
+// CHECK-NEXT: return %[[Y]]
+// NO-MLP-LABEL: func.func @narrow_chain
+// NO-MLP-NEXT: hypatia.fused_linear_relu
+// NO-MLP-NEXT: hypatia.fused_linear_gelu
+// NO-MLP-NEXT: hypatia.fused_linear_silu
+// NO-MLP-NEXT: return
+// TWO-LAYERS-LABEL: func.func @narrow_chain
+// TWO-LAYERS-NEXT: %[[L:.*]] = hypatia.fused_linear_relu
+// TWO-LAYERS-NEXT: hypatia.fused_mlp %[[L]], weights(%{{.*}}, %{{.*}}) biases(%{{.*}}, %{{.*}}) activations [gelu_tanh, silu]
+// NO-LAUNCH-LABEL: func.func @narrow_chain
+// NO-LAUNCH-NEXT: hypatia.fused_mlp
+func.func @narrow_chain(%x: tensor<?x64xf32>, %w1: tensor<64x64xf32>, %b1: tensor<64xf32>, %w2: tensor<64x64xf32>, %b2: tensor<64xf32>, %w3: tensor<16x64xf32>, %b3: tensor<16xf32>) -> tensor<?x16xf32> {
+  %0 = hypatia.linear %x, %w1, %b1 : (tensor<?x64xf32>, tensor<64x64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+  %1 = hypatia.relu %0 : tensor<?x64xf32>
+  %2 = hypatia.fused_linear_gelu %1, %w2, %b2 {approximate = #hypatia.gelu_approximation<tanh>} : (tensor<?x64xf32>, tensor<64x64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+  %3 = hypatia.linear %2, %w3, %b3 : (tensor<?x64xf32>, tensor<16x64xf32>, tensor<16xf32>) -> tensor<?x16xf32>
+  %4 = hypatia.silu %3 : tensor<?x16xf32>
+  return %4 : tensor<?x16xf32>
+}
+
+// -----
+
+// A chain mixing layers with and without bias cannot be one fused_mlp (a
+// fused_mlp has biases on all layers or none).
+// CHECK-LABEL: func.func @mixed_bias
+// CHECK-NEXT: hypatia.fused_linear_relu
+// CHECK-NEXT: hypatia.linear
+// CHECK-NEXT: return
+func.func @mixed_bias(%x: tensor<?x64xf32>, %w1: tensor<64x64xf32>, %b1: tensor<64xf32>, %w2: tensor<16x64xf32>) -> tensor<?x16xf32> {
+  %0 = hypatia.fused_linear_relu %x, %w1, %b1 : (tensor<?x64xf32>, tensor<64x64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+  %1 = hypatia.linear %0, %w2 : (tensor<?x64xf32>, tensor<16x64xf32>) -> tensor<?x16xf32>
+  return %1 : tensor<?x16xf32>
+}
+
+// -----
+
+// Foreign ops stay where they are; their hypatia operands and users keep
+// working, and the hypatia ops after them are placed after them.
+// CHECK-LABEL: func.func @foreign_ops
+// CHECK-SAME: (%[[X:.*]]: tensor<8x512xf32>, %[[W:.*]]: tensor<512x512xf32>)
+// CHECK-NEXT: %[[A:.*]] = hypatia.fused_linear_relu %[[X]], %[[W]]
+// CHECK-NEXT: %[[S:.*]] = arith.addf %[[A]], %[[X]]
+// CHECK-NEXT: %[[B:.*]] = hypatia.fused_linear_relu %[[S]], %[[W]]
+// CHECK-NEXT: return %[[B]]
+func.func @foreign_ops(%x: tensor<8x512xf32>, %w: tensor<512x512xf32>) -> tensor<8x512xf32> {
+  %0 = hypatia.linear %x, %w : (tensor<8x512xf32>, tensor<512x512xf32>) -> tensor<8x512xf32>
+  %1 = hypatia.relu %0 : tensor<8x512xf32>
+  %s = arith.addf %1, %x : tensor<8x512xf32>
+  %2 = hypatia.linear %s, %w : (tensor<8x512xf32>, tensor<512x512xf32>) -> tensor<8x512xf32>
+  %3 = hypatia.relu %2 : tensor<8x512xf32>
+  return %3 : tensor<8x512xf32>
+}
+
+// -----
+
+// Blocks of nested regions are rewritten too, each on its own.
+// CHECK-LABEL: func.func @nested_region
+// CHECK: scf.if
+// CHECK-NEXT: hypatia.fused_linear_relu
+// CHECK: else
+// CHECK-NEXT: hypatia.fused_linear_silu
+func.func @nested_region(%c: i1, %x: tensor<8x512xf32>, %w: tensor<512x512xf32>) -> tensor<8x512xf32> {
+  %r = scf.if %c -> tensor<8x512xf32> {
+    %0 = hypatia.linear %x, %w : (tensor<8x512xf32>, tensor<512x512xf32>) -> tensor<8x512xf32>
+    %1 = hypatia.relu %0 : tensor<8x512xf32>
+    scf.yield %1 : tensor<8x512xf32>
+  } else {
+    %0 = hypatia.linear %x, %w : (tensor<8x512xf32>, tensor<512x512xf32>) -> tensor<8x512xf32>
+    %1 = hypatia.silu %0 : tensor<8x512xf32>
+    scf.yield %1 : tensor<8x512xf32>
+  }
+  return %r : tensor<8x512xf32>
+}
+
+// -----
+
+// Several batch dimensions, dynamic and static, keep their types.
+// CHECK-LABEL: func.func @batch_dims
+// CHECK: hypatia.fused_linear_relu %{{.*}}, %{{.*}}, %{{.*}} : (tensor<2x?x512xf16>, tensor<512x512xf16>, tensor<512xf16>) -> tensor<2x?x512xf16>
+func.func @batch_dims(%x: tensor<2x?x512xf16>, %w: tensor<512x512xf16>, %b: tensor<512xf16>) -> tensor<2x?x512xf16> {
+  %0 = hypatia.linear %x, %w, %b : (tensor<2x?x512xf16>, tensor<512x512xf16>, tensor<512xf16>) -> tensor<2x?x512xf16>
+  %1 = hypatia.relu %0 : tensor<2x?x512xf16>
+  return %1 : tensor<2x?x512xf16>
+}
+
+// -----
+
+// Nothing to gain: the block is left exactly as it was.
+// CHECK-LABEL: func.func @already_optimal
+// CHECK-NEXT: %[[L:.*]] = hypatia.fused_linear_relu
+// CHECK-NEXT: return %[[L]]
+func.func @already_optimal(%x: tensor<8x512xf32>, %w: tensor<512x512xf32>) -> tensor<8x512xf32> {
+  %0 = hypatia.fused_linear_relu %x, %w : (tensor<8x512xf32>, tensor<512x512xf32>) -> tensor<8x512xf32>
+  return %0 : tensor<8x512xf32>
+}

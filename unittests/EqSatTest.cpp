@@ -1,0 +1,277 @@
+//===- EqSatTest.cpp - The e-graph engine ---------------------------------===//
+
+#include "hypatia/EqSat/EGraph.h"
+#include "hypatia/EqSat/Extract.h"
+#include "hypatia/EqSat/Rewrite.h"
+#include "hypatia/EqSat/Runner.h"
+
+#include "gtest/gtest.h"
+
+#include <random>
+
+using namespace hypatia::eqsat;
+
+namespace {
+
+/// Builds nodes by operator name.
+class EGraphTest : public ::testing::Test {
+protected:
+  ClassId node(llvm::StringRef op, llvm::ArrayRef<ClassId> children = {},
+               uint64_t payload = 0) {
+    ENode enode;
+    enode.op = egraph.getSymbols().intern(op);
+    enode.payload = payload;
+    enode.children.assign(children.begin(), children.end());
+    return egraph.add(std::move(enode));
+  }
+  Rewrite rule(llvm::StringRef name, llvm::StringRef text) {
+    auto rewrite = Rewrite::parse(name, text, egraph.getSymbols());
+    EXPECT_TRUE(bool(rewrite)) << llvm::toString(rewrite.takeError());
+    return std::move(*rewrite);
+  }
+  EGraph egraph;
+};
+
+TEST_F(EGraphTest, HashConsingSharesEqualNodes) {
+  ClassId a = node("a"), b = node("b");
+  EXPECT_EQ(node("f", {a, b}), node("f", {a, b}));
+  EXPECT_NE(node("f", {a, b}), node("f", {b, a}));
+  EXPECT_NE(node("c", {}, 1), node("c", {}, 2));
+  EXPECT_EQ(egraph.getNumClasses(), 6u);
+}
+
+TEST_F(EGraphTest, RebuildRestoresCongruence) {
+  ClassId a = node("a"), b = node("b");
+  ClassId fa = node("f", {a}), fb = node("f", {b});
+  ClassId gfa = node("g", {fa}), gfb = node("g", {fb});
+  EXPECT_NE(egraph.find(gfa), egraph.find(gfb));
+  egraph.merge(a, b);
+  egraph.rebuild();
+  // f(a) = f(b), and then g(f(a)) = g(f(b)), by congruence alone.
+  EXPECT_EQ(egraph.find(fa), egraph.find(fb));
+  EXPECT_EQ(egraph.find(gfa), egraph.find(gfb));
+  EXPECT_EQ(egraph.getNumClasses(), 3u);
+  EXPECT_EQ(egraph.getClass(fa).nodes.size(), 1u);
+  // The hash-cons sees canonical children.
+  EXPECT_EQ(node("g", {fb}), egraph.find(gfa));
+}
+
+TEST_F(EGraphTest, MatchingRespectsRepeatedVariables) {
+  ClassId a = node("a"), b = node("b");
+  node("f", {a, a});
+  ClassId fab = node("f", {a, b});
+  auto pattern = Pattern::parse("(f ?x ?x)", egraph.getSymbols());
+  ASSERT_TRUE(bool(pattern));
+  EXPECT_EQ(search(egraph, *pattern).size(), 1u);
+  egraph.merge(a, b);
+  egraph.rebuild();
+  std::vector<Match> matches = search(egraph, *pattern);
+  ASSERT_EQ(matches.size(), 1u);
+  EXPECT_EQ(matches[0].root, egraph.find(fab));
+  EXPECT_EQ(matches[0].substitution[0], egraph.find(a));
+}
+
+TEST_F(EGraphTest, MatchingExploresEveryNodeOfAClass) {
+  ClassId x = node("x"), y = node("y");
+  ClassId rx = node("relu", {x}), ry = node("relu", {y});
+  ClassId lin = node("linear", {x, y});
+  egraph.merge(rx, lin);
+  node("relu", {rx});
+  node("relu", {ry});
+  egraph.rebuild();
+  auto pattern = Pattern::parse("(relu (linear ?a ?b))", egraph.getSymbols());
+  ASSERT_TRUE(bool(pattern));
+  EXPECT_EQ(search(egraph, *pattern).size(), 1u);
+  auto nested = Pattern::parse("(relu (relu ?a))", egraph.getSymbols());
+  EXPECT_EQ(search(egraph, *nested).size(), 2u);
+}
+
+TEST_F(EGraphTest, PatternAndRuleErrorsSayWhere) {
+  auto unbalanced = Pattern::parse("(f ?x", egraph.getSymbols());
+  ASSERT_FALSE(bool(unbalanced));
+  EXPECT_NE(llvm::toString(unbalanced.takeError()).find("missing ')'"),
+            std::string::npos);
+  auto trailing = Pattern::parse("(f ?x))", egraph.getSymbols());
+  ASSERT_FALSE(bool(trailing));
+  EXPECT_NE(llvm::toString(trailing.takeError()).find("column 7"),
+            std::string::npos);
+  auto unbound = Rewrite::parse("r", "(f ?x) => (g ?y)", egraph.getSymbols());
+  ASSERT_FALSE(bool(unbound));
+  EXPECT_NE(llvm::toString(unbound.takeError()).find("?y"), std::string::npos);
+  auto noArrow = Rewrite::parse("r", "(f ?x)", egraph.getSymbols());
+  ASSERT_FALSE(bool(noArrow));
+  llvm::consumeError(noArrow.takeError());
+  auto roundTrip =
+      Pattern::parse(" ( relu\n(linear ?x ?w ?b) ) ", egraph.getSymbols());
+  ASSERT_TRUE(bool(roundTrip));
+  EXPECT_EQ(roundTrip->toString(egraph.getSymbols()),
+            "(relu (linear ?x ?w ?b))");
+}
+
+TEST_F(EGraphTest, RunnerSaturates) {
+  ClassId x = node("x");
+  ClassId root = node("relu", {node("relu", {node("relu", {x})})});
+  std::vector<Rewrite> rules = {
+      rule("idempotent", "(relu (relu ?x)) => (relu ?x)")};
+  RunReport report = runEqualitySaturation(egraph, rules);
+  EXPECT_EQ(report.stopReason, StopReason::Saturated);
+  EXPECT_EQ(egraph.find(root), egraph.find(node("relu", {x})));
+  EXPECT_GT(report.applied[0], 0u);
+}
+
+TEST_F(EGraphTest, RunnerStopsAtTheNodeLimit) {
+  node("f", {node("x")});
+  std::vector<Rewrite> rules = {rule("grow", "(f ?x) => (f (g ?x))")};
+  RunnerLimits limits;
+  limits.maxNodes = 50;
+  limits.maxIterations = 1000;
+  RunReport report = runEqualitySaturation(egraph, rules, limits);
+  EXPECT_EQ(report.stopReason, StopReason::NodeLimit);
+  EXPECT_LT(report.nodes, 100u);
+}
+
+TEST_F(EGraphTest, RunnerStopsAtTheIterationLimit) {
+  node("f", {node("x")});
+  std::vector<Rewrite> rules = {rule("grow", "(f ?x) => (f (g ?x))")};
+  RunnerLimits limits;
+  limits.maxIterations = 4;
+  RunReport report = runEqualitySaturation(egraph, rules, limits);
+  EXPECT_EQ(report.stopReason, StopReason::IterationLimit);
+  EXPECT_EQ(report.iterations, 4u);
+}
+
+TEST_F(EGraphTest, BackoffBansARuleThatMatchesTooOften) {
+  ClassId x = node("x");
+  for (int i = 0; i < 20; ++i)
+    node("leaf", {x}, i);
+  std::vector<Rewrite> rules = {rule("wrap", "(leaf ?x) => (wrapped ?x)"),
+                                rule("quiet", "(x) => (x)")};
+  BackoffOptions backoff;
+  backoff.matchLimit = 5;
+  backoff.banLength = 2;
+  RunnerLimits limits;
+  limits.maxIterations = 3;
+  RunReport report = runEqualitySaturation(egraph, rules, limits, backoff);
+  EXPECT_GE(report.bans[0], 1u);
+  EXPECT_EQ(report.applied[0], 0u);
+  EXPECT_EQ(report.bans[1], 0u);
+}
+
+/// Random per-operator costs, fixed per test.
+class TableCostModel : public CostModel {
+public:
+  explicit TableCostModel(std::vector<double> costs)
+      : costs(std::move(costs)) {}
+  Cost getNodeCost(const EGraph &, const ENode &node) const override {
+    return {costs[node.op], 1};
+  }
+
+private:
+  std::vector<double> costs;
+};
+
+TEST_F(EGraphTest, DagCostCountsSharedClassesOnce) {
+  ClassId x = node("x");
+  ClassId h = node("expensive", {x});
+  ClassId a = node("a", {h}), b = node("b", {h});
+  egraph.rebuild();
+  TableCostModel model({0, 100, 1, 1});
+  Selection selection;
+  selection.choice.assign(5, 0);
+  std::optional<Cost> cost = getDagCost(egraph, {a, b}, selection, model);
+  ASSERT_TRUE(cost);
+  EXPECT_EQ(cost->seconds, 102);
+  EXPECT_EQ(cost->ops, 4);
+}
+
+TEST_F(EGraphTest, DagCostRejectsCycles) {
+  ClassId x = node("x");
+  ClassId r = node("relu", {x});
+  ClassId rr = node("relu", {r});
+  egraph.merge(r, rr); // relu(r) = r: the class holds relu(itself).
+  egraph.rebuild();
+  TableCostModel model({0, 1});
+  const std::vector<ENode> &nodes = egraph.getClass(r).nodes;
+  ASSERT_EQ(nodes.size(), 2u);
+  Selection selection;
+  selection.choice.assign(3, 0);
+  for (size_t i = 0; i < nodes.size(); ++i)
+    if (egraph.find(nodes[i].children[0]) == egraph.find(r))
+      selection.choice[egraph.find(r)] = i;
+  EXPECT_FALSE(getDagCost(egraph, {r}, selection, model));
+  Selection greedy = extractGreedy(egraph, {r}, model);
+  std::optional<Cost> cost = getDagCost(egraph, {r}, greedy, model);
+  ASSERT_TRUE(cost);
+  EXPECT_EQ(cost->seconds, 1);
+}
+
+// On random small e-graphs (DAG-shaped programs with random equalities and
+// random costs), the greedy extractor finds the exact optimum, never returns
+// a cycle, and is never worse than the baseline it is given.
+TEST_F(EGraphTest, GreedyExtractionMatchesExactOnRandomSmallEGraphs) {
+  int optimal = 0, trials = 2000;
+  double worstRatio = 1;
+  for (int trial = 0; trial < trials; ++trial) {
+    std::mt19937 random(trial);
+    EGraph graph;
+    SymbolTable &symbols = graph.getSymbols();
+    std::vector<double> costs;
+    for (int op = 0; op < 6; ++op) {
+      symbols.intern("op" + std::to_string(op));
+      costs.push_back(std::uniform_int_distribution<int>(1, 20)(random));
+    }
+    std::vector<ClassId> classes;
+    std::vector<std::pair<ENode, ClassId>> original;
+    for (int leaf = 0; leaf < 2; ++leaf) {
+      ENode enode;
+      enode.op = 0;
+      enode.payload = leaf;
+      classes.push_back(graph.add(enode));
+      original.emplace_back(enode, classes.back());
+    }
+    costs[0] = 0;
+    int numNodes = std::uniform_int_distribution<int>(4, 14)(random);
+    for (int i = 0; i < numNodes; ++i) {
+      ENode enode;
+      enode.op = std::uniform_int_distribution<int>(1, 5)(random);
+      int arity = std::uniform_int_distribution<int>(1, 2)(random);
+      for (int c = 0; c < arity; ++c)
+        enode.children.push_back(classes[std::uniform_int_distribution<int>(
+            0, classes.size() - 1)(random)]);
+      classes.push_back(graph.add(enode));
+      original.emplace_back(enode, classes.back());
+    }
+    // Equalities between random non-leaf classes.
+    int numMerges = std::uniform_int_distribution<int>(1, 5)(random);
+    for (int i = 0; i < numMerges; ++i) {
+      std::uniform_int_distribution<int> pick(2, classes.size() - 1);
+      graph.merge(classes[pick(random)], classes[pick(random)]);
+    }
+    graph.rebuild();
+    std::vector<ClassId> roots = {graph.find(classes.back()),
+                                  graph.find(classes[classes.size() / 2 + 1])};
+
+    TableCostModel model(costs);
+    std::optional<Selection> exact = extractExact(graph, roots, model, 40);
+    ASSERT_TRUE(exact) << "trial " << trial;
+    std::optional<Cost> exactCost = getDagCost(graph, roots, *exact, model);
+    ASSERT_TRUE(exactCost);
+    Selection greedy = extractGreedy(graph, roots, model);
+    std::optional<Cost> greedyCost = getDagCost(graph, roots, greedy, model);
+    ASSERT_TRUE(greedyCost) << "trial " << trial << ": cycle or gap";
+    ASSERT_FALSE(*greedyCost < *exactCost) << "trial " << trial;
+    if (!(*exactCost < *greedyCost))
+      ++optimal;
+    else
+      worstRatio =
+          std::max(worstRatio, greedyCost->seconds / exactCost->seconds);
+  }
+  // Greedy is a heuristic; it must be exact on nearly all of these, and
+  // close on the rest.
+  EXPECT_GE(optimal, trials * 97 / 100) << "worst ratio " << worstRatio;
+  EXPECT_LT(worstRatio, 1.5);
+  std::cout << "greedy optimal on " << optimal << " of " << trials
+            << " random e-graphs; worst ratio " << worstRatio << "\n";
+}
+
+} // namespace
