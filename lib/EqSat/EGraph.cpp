@@ -81,8 +81,15 @@ ClassId EGraph::add(ENode node) {
   eclass->nodes.push_back(node);
   if (analysis)
     eclass->data = analysis->make(*this, node);
-  for (ClassId child : node.children)
-    classes[child]->parents.emplace_back(node, id);
+  // One parent entry per distinct child: a node using a class several times
+  // (a weight shared by every layer of a fused_mlp) is repaired once.
+  llvm::SmallVector<ClassId, 4> distinct(node.children);
+  llvm::sort(distinct);
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  uint32_t index = arena.size();
+  arena.push_back(node);
+  for (ClassId child : distinct)
+    classes[child]->parents.emplace_back(index, id);
   classes.push_back(std::move(eclass));
   hashcons.emplace(std::move(node), id);
   ++numClasses;
@@ -121,25 +128,28 @@ void EGraph::repair(ClassId id) {
   id = find(id);
   EClass &eclass = *classes[id];
   // Re-canonicalize the parents; congruent ones are merged.
-  std::vector<std::pair<ENode, ClassId>> parents;
+  std::vector<std::pair<uint32_t, ClassId>> parents;
   parents.swap(eclass.parents);
-  for (auto &[node, parentClass] : parents)
-    hashcons.erase(node);
-  std::unordered_map<ENode, ClassId, ENodeHash> unique;
-  for (auto &[node, parentClass] : parents) {
-    ENode canonical = canonicalize(node);
-    auto [it, inserted] = unique.try_emplace(canonical, find(parentClass));
+  for (auto &[index, parentClass] : parents)
+    hashcons.erase(arena[index]);
+  // Canonical parent node -> (its arena index, its class).
+  std::unordered_map<ENode, std::pair<uint32_t, ClassId>, ENodeHash> unique;
+  for (auto &[index, parentClass] : parents) {
+    ENode canonical = canonicalize(arena[index]);
+    auto [it, inserted] =
+        unique.try_emplace(canonical, index, find(parentClass));
     if (!inserted) {
-      merge(it->second, parentClass);
-      it->second = find(it->second);
+      merge(it->second.second, parentClass);
+      it->second.second = find(it->second.second);
     }
     hashcons[canonical] = find(parentClass);
+    arena[index] = std::move(canonical);
   }
   // `merge` above may have moved this class's parents elsewhere or added to
   // them; keep what is there and add the repaired ones.
   EClass &current = *classes[find(id)];
-  for (auto &[node, parentClass] : unique)
-    current.parents.emplace_back(node, find(parentClass));
+  for (auto &[node, entry] : unique)
+    current.parents.emplace_back(entry.first, find(entry.second));
 }
 
 void EGraph::rebuild() {
@@ -158,10 +168,10 @@ void EGraph::rebuild() {
     changed.swap(analysisPending);
     for (ClassId id : changed) {
       EClass &eclass = *classes[find(id)];
-      for (auto &[node, parentClass] : eclass.parents) {
+      for (auto &[index, parentClass] : eclass.parents) {
         EClass &parent = *classes[find(parentClass)];
         ClassData before = parent.data;
-        if (!analysis->merge(parent.data, analysis->make(*this, node)))
+        if (!analysis->merge(parent.data, analysis->make(*this, arena[index])))
           analysisConflict = true;
         if (parent.data != before)
           analysisPending.push_back(parent.id);

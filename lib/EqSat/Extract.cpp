@@ -71,6 +71,11 @@ std::optional<Cost> hypatia::eqsat::getDagCost(const EGraph &egraph,
 
 namespace {
 
+/// Most classes one local move may bring into or drop out of the program (and
+/// visit when checking for a cycle): keeps a move's evaluation O(1), so the
+/// search stays linear in the e-graph. Larger moves are not tried.
+constexpr size_t kMaxClassesPerMove = 64;
+
 /// The local search of the greedy extractor: a selection with reference
 /// counts, where switching a class to another node is evaluated exactly
 /// (classes that lose their last user leave the program, classes that gain
@@ -144,6 +149,7 @@ private:
         undo.push_back({current, +1});
       if (references[current]++ > 0)
         continue;
+      ++touched;
       delta += model.getNodeCost(egraph, selectedNode(current));
       for (ClassId child : selectedNode(current).children)
         work.push_back(egraph.find(child));
@@ -158,6 +164,7 @@ private:
       undo.push_back({current, -1});
       if (--references[current] > 0)
         continue;
+      ++touched;
       delta -= model.getNodeCost(egraph, selectedNode(current));
       for (ClassId child : selectedNode(current).children)
         work.push_back(egraph.find(child));
@@ -212,6 +219,8 @@ private:
         continue;
       if (!seen.insert(current).second)
         continue;
+      if (seen.size() > kMaxClassesPerMove)
+        return true; // Too far to check: treated as a cycle, not tried.
       for (ClassId child : selectedNode(current).children)
         work.push_back(egraph.find(child));
     }
@@ -227,6 +236,7 @@ private:
     delta =
         model.getNodeCost(egraph, newNode) - model.getNodeCost(egraph, oldNode);
     undo.clear();
+    touched = 0;
     selection.choice[id] = candidate;
     for (ClassId child : newNode.children)
       addReference(egraph.find(child), /*log=*/true);
@@ -234,7 +244,7 @@ private:
     for (ClassId child : oldNode.children)
       removeReference(egraph.find(child));
     selection.choice[id] = candidate;
-    if (delta < Cost())
+    if (touched <= kMaxClassesPerMove && delta < Cost())
       return true;
     // Not better: undo the reference changes and the choice.
     for (auto it = undo.rbegin(); it != undo.rend(); ++it)
@@ -253,6 +263,7 @@ private:
   std::vector<ClassId> order;
   std::vector<int64_t> position;
   Cost delta;
+  size_t touched = 0;
 };
 
 } // namespace

@@ -74,7 +74,8 @@ public:
     bool rewritten = false;
   };
   /// Saturates, extracts and, if the extraction is cheaper, rebuilds.
-  Outcome run(const RunnerLimits &runnerLimits, bool exact);
+  Outcome run(const RunnerLimits &runnerLimits, const BackoffOptions &backoff,
+              bool exact);
 
 private:
   ClassId getClass(Value value);
@@ -214,11 +215,12 @@ Selection BlockRewriter::getInputSelection() const {
 }
 
 BlockRewriter::Outcome BlockRewriter::run(const RunnerLimits &runnerLimits,
+                                          const BackoffOptions &backoff,
                                           bool exact) {
   Outcome outcome;
   std::vector<Rewrite> rules =
       buildMLPRules(egraph.getSymbols(), symbols, limits);
-  outcome.report = runEqualitySaturation(egraph, rules, runnerLimits);
+  outcome.report = runEqualitySaturation(egraph, rules, runnerLimits, backoff);
 
   SmallVector<ClassId> roots;
   for (auto &[value, id] : rootValues)
@@ -390,6 +392,8 @@ struct FuseMLPPass : public hypatia::impl::FuseMLPBase<FuseMLPPass> {
     runnerLimits.maxNodes = maxNodes;
     runnerLimits.maxIterations = maxIterations;
     runnerLimits.maxSeconds = maxSeconds;
+    BackoffOptions backoff;
+    backoff.matchLimit = ruleMatchLimit;
 
     Operation *root = getOperation();
     if (extraction != "greedy" && extraction != "exact") {
@@ -399,13 +403,14 @@ struct FuseMLPPass : public hypatia::impl::FuseMLPBase<FuseMLPPass> {
     }
     if (fusedMLPMaxLayers < 2 || fusedMLPMaxLayers > kMaxFusedMLPLayers ||
         batchSize < 1 || maxNodes < 1 || maxIterations < 1 ||
-        !(maxSeconds > 0) || !(peakF32TFlops > 0) || !(peakF16TFlops > 0) ||
-        !(peakBF16TFlops > 0) || !(bandwidthTBps > 0) ||
+        ruleMatchLimit < 1 || !(maxSeconds > 0) || !(peakF32TFlops > 0) ||
+        !(peakF16TFlops > 0) || !(peakBF16TFlops > 0) || !(bandwidthTBps > 0) ||
         !(launchMicroseconds >= 0)) {
       root->emitError()
           << "fuse-mlp: invalid options: fused-mlp-max-layers must be in [2, "
           << kMaxFusedMLPLayers
-          << "], batch-size, max-nodes, max-iterations, max-seconds and the "
+          << "], batch-size, max-nodes, max-iterations, rule-match-limit, "
+             "max-seconds and the "
              "peak and bandwidth figures must be positive, launch-us >= 0";
       return signalPassFailure();
     }
@@ -418,7 +423,7 @@ struct FuseMLPPass : public hypatia::impl::FuseMLPBase<FuseMLPPass> {
       if (!rewriter.build())
         continue;
       BlockRewriter::Outcome outcome =
-          rewriter.run(runnerLimits, extraction == "exact");
+          rewriter.run(runnerLimits, backoff, extraction == "exact");
       numENodes += outcome.report.nodes;
       numEClasses += outcome.report.classes;
       numIterations += outcome.report.iterations;

@@ -88,8 +88,9 @@ struct EClass {
   ClassId id;
   /// Canonical after a rebuild: sorted, without duplicates.
   std::vector<ENode> nodes;
-  /// Nodes that have this class as a child, with the class they are in.
-  std::vector<std::pair<ENode, ClassId>> parents;
+  /// Nodes that have this class as a child: their index in the e-graph's
+  /// node arena, and the class they are in.
+  std::vector<std::pair<uint32_t, ClassId>> parents;
   ClassData data;
 };
 
@@ -138,6 +139,9 @@ private:
   SymbolTable symbols;
   std::unique_ptr<Analysis> analysis;
   mutable std::vector<ClassId> unionFind;
+  /// Every node added, once, in the form it was last canonicalized in; parent
+  /// lists refer to it (a node is the parent of each of its children).
+  std::vector<ENode> arena;
   std::vector<std::unique_ptr<EClass>> classes;
   std::unordered_map<ENode, ClassId, ENodeHash> hashcons;
   std::vector<ClassId> pending;

@@ -24,7 +24,9 @@ struct RunnerLimits {
 
 struct BackoffOptions {
   /// A rule with more matches than this in one iteration is banned...
-  size_t matchLimit = 1000;
+  /// (egg's 1000 would ban the plain fusion rules on programs of over 1000
+  /// layers, whose matches grow only linearly with the program.)
+  size_t matchLimit = 100000;
   /// ...for this many iterations; both double each time it is banned again.
   unsigned banLength = 5;
 };

@@ -55,6 +55,9 @@ def FuseMLP : Pass<"fuse-mlp"> {
            "Stop saturating a block above this many e-nodes">,
     Option<"maxIterations", "max-iterations", "int64_t", "30",
            "Stop saturating a block after this many iterations">,
+    Option<"ruleMatchLimit", "rule-match-limit", "int64_t", "100000",
+           "Backoff scheduler: a rule with more matches in one iteration is "
+           "banned for a while (doubling each time)">,
     Option<"maxSeconds", "max-seconds", "double", "5.0",
            "Stop saturating a block after this many seconds (wall clock)">,
     Option<"report", "report", "bool", "false",
