@@ -114,6 +114,12 @@ def main():
                 note="pass wall time from -mlir-timing, median of 3; peak RSS of the "
                      "whole hypatia-opt process")
     (args.out / "compile_time.json").write_text(json.dumps(dict(meta=meta, rows=rows), indent=1) + "\n")
+    table = ["| case | hypatia ops | --fuse-mlp (ms) | peak RSS (MB) | parse+print only (MB) | e-nodes | iterations | stop |",
+             "|---|---:|---:|---:|---:|---:|---:|---|"]
+    for r in rows:
+        table.append(f"| {r['name']} | {r['ops']} | {r['pass_ms']:.1f} | {r['peak_rss_mb']:.1f} | "
+                     f"{r['baseline_rss_mb']:.1f} | {r['e_nodes']} | {r['iterations']} | {r['stop']} |")
+    (args.out / "compile_time.md").write_text("\n".join(table) + "\n")
     try:
         import matplotlib
         matplotlib.use("Agg")

@@ -54,6 +54,7 @@ ClassId EGraph::find(ClassId id) const {
 ClassId EGraph::makeSet() {
   ClassId id = unionFind.size();
   unionFind.push_back(id);
+  modified.push_back(epoch);
   return id;
 }
 
@@ -107,6 +108,7 @@ bool EGraph::merge(ClassId a, ClassId b) {
   unionFind[b] = a;
   --numClasses;
   pending.push_back(a);
+  modified[a] = epoch;
 
   std::unique_ptr<EClass> from = std::move(classes[b]);
   EClass &into = *classes[a];

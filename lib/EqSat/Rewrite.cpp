@@ -280,5 +280,6 @@ llvm::Expected<Rewrite> Rewrite::withApplier(llvm::StringRef name,
   rewrite.searcher = std::move(*pattern);
   rewrite.applier = std::move(applier);
   rewrite.condition = std::move(condition);
+  rewrite.readsClassContents = true;
   return rewrite;
 }

@@ -3,8 +3,20 @@
 #include "hypatia/EqSat/Runner.h"
 
 #include <chrono>
+#include <unordered_map>
 
 using namespace hypatia::eqsat;
+
+namespace {
+/// A match as a key: its root, then its substitution.
+struct MatchKeyHash {
+  size_t operator()(const std::vector<ClassId> &key) const {
+    return llvm::hash_combine_range(key.begin(), key.end());
+  }
+};
+using AppliedMatches =
+    std::unordered_map<std::vector<ClassId>, uint64_t, MatchKeyHash>;
+} // namespace
 
 llvm::StringRef hypatia::eqsat::stringifyStopReason(StopReason reason) {
   switch (reason) {
@@ -36,6 +48,9 @@ RunReport hypatia::eqsat::runEqualitySaturation(EGraph &egraph,
   report.applied.assign(rules.size(), 0);
   report.bans.assign(rules.size(), 0);
   std::vector<unsigned> bannedUntil(rules.size(), 0);
+  // Per rule, the matches applied so far and the epoch they were applied in:
+  // applying one again would add nothing (see Rewrite::readsClassContents).
+  std::vector<AppliedMatches> applied(rules.size());
   egraph.rebuild();
 
   auto finish = [&](StopReason reason) {
@@ -49,6 +64,7 @@ RunReport hypatia::eqsat::runEqualitySaturation(EGraph &egraph,
   for (unsigned iteration = 0;; ++iteration) {
     if (iteration >= limits.maxIterations)
       return finish(StopReason::IterationLimit);
+    egraph.advanceEpoch();
 
     // Search every rule first, then apply: matches see one e-graph state.
     std::vector<std::vector<Match>> matchesPerRule(rules.size());
@@ -74,6 +90,16 @@ RunReport hypatia::eqsat::runEqualitySaturation(EGraph &egraph,
     size_t classesBefore = egraph.getNumClasses();
     for (auto [index, rule] : llvm::enumerate(rules)) {
       for (const Match &match : matchesPerRule[index]) {
+        std::vector<ClassId> key = {egraph.find(match.root)};
+        for (ClassId id : match.substitution)
+          key.push_back(egraph.find(id));
+        auto [previous, first] = applied[index].try_emplace(key, 0);
+        if (!first && (!rule.readsClassContents ||
+                       llvm::all_of(llvm::drop_begin(key), [&](ClassId id) {
+                         return egraph.getLastModified(id) < previous->second;
+                       })))
+          continue;
+        previous->second = egraph.getEpoch();
         if (rule.condition && !rule.condition(egraph, match))
           continue;
         for (ClassId result : rule.applier(egraph, match))

@@ -388,6 +388,7 @@ struct FuseMLPPass : public hypatia::impl::FuseMLPBase<FuseMLPPass> {
     FusionLimits fusion;
     fusion.fusedMLPMaxWidth = fusedMLPMaxWidth;
     fusion.fusedMLPMaxLayers = fusedMLPMaxLayers;
+    fusion.fusedMLPMaxWeightBytes = fusedMLPMaxWeightKiB * 1024;
     RunnerLimits runnerLimits;
     runnerLimits.maxNodes = maxNodes;
     runnerLimits.maxIterations = maxIterations;
@@ -403,9 +404,9 @@ struct FuseMLPPass : public hypatia::impl::FuseMLPBase<FuseMLPPass> {
     }
     if (fusedMLPMaxLayers < 2 || fusedMLPMaxLayers > kMaxFusedMLPLayers ||
         batchSize < 1 || maxNodes < 1 || maxIterations < 1 ||
-        ruleMatchLimit < 1 || !(maxSeconds > 0) || !(peakF32TFlops > 0) ||
-        !(peakF16TFlops > 0) || !(peakBF16TFlops > 0) || !(bandwidthTBps > 0) ||
-        !(launchMicroseconds >= 0)) {
+        ruleMatchLimit < 1 || fusedMLPMaxWeightKiB < 0 || !(maxSeconds > 0) ||
+        !(peakF32TFlops > 0) || !(peakF16TFlops > 0) || !(peakBF16TFlops > 0) ||
+        !(bandwidthTBps > 0) || !(launchMicroseconds >= 0)) {
       root->emitError()
           << "fuse-mlp: invalid options: fused-mlp-max-layers must be in [2, "
           << kMaxFusedMLPLayers

@@ -168,11 +168,28 @@ std::vector<Rewrite> hypatia::buildMLPRules(SymbolTable &table,
   if (limits.fusedMLPMaxWidth <= 0 || limits.fusedMLPMaxLayers < 2)
     return rules;
 
-  // A weight [N, K] fits a fused kernel when both N and K do.
+  // A weight [N, K] fits a fused kernel's activation tile when N and K do.
   auto fits = [limits](const EGraph &egraph, ClassId weight) {
     const ClassData &facts = egraph.getData(weight);
     return facts.size() == 3 && facts[1] <= limits.fusedMLPMaxWidth &&
            facts[2] <= limits.fusedMLPMaxWidth;
+  };
+  // Bytes of the weights and biases of the layers of `children` (a layer or
+  // fused_mlp node's children from index 1: weight, bias, weight, bias...).
+  auto parameterBytes = [](const EGraph &egraph,
+                           llvm::ArrayRef<ClassId> layers) {
+    int64_t bytes = 0;
+    for (ClassId id : layers) {
+      const ClassData &facts = egraph.getData(id);
+      if (facts.empty())
+        continue;
+      int64_t elements = 1;
+      for (int64_t dim : llvm::ArrayRef<int64_t>(facts).drop_front())
+        elements *= dim;
+      bytes += elements *
+               (ElementTypeCode(facts[0]) == ElementTypeCode::F32 ? 4 : 2);
+    }
+    return bytes;
   };
 
   // A layer applied to a layer or to a fused_mlp: a longer fused_mlp.
@@ -183,7 +200,7 @@ std::vector<Rewrite> hypatia::buildMLPRules(SymbolTable &table,
     std::string name = ("chain-" + table.getName(outerSymbol)).str();
     std::string searcher =
         ("(" + table.getName(outerSymbol) + " ?h ?w ?b)").str();
-    auto applier = [&symbols, fits, limits, outer](
+    auto applier = [&symbols, fits, parameterBytes, limits, outer](
                        EGraph &egraph,
                        const Match &match) -> llvm::SmallVector<ClassId, 2> {
       ClassId hidden = match.substitution[0];
@@ -192,9 +209,14 @@ std::vector<Rewrite> hypatia::buildMLPRules(SymbolTable &table,
       if (!fits(egraph, weight))
         return results;
       bool hasBias = egraph.getData(bias).size() > 0;
-      // Adding nodes may reallocate the class's node list: copy it first.
-      std::vector<ENode> producers = egraph.getClass(hidden).nodes;
-      for (const ENode &producer : producers) {
+      // By index: adding nodes may reallocate the class's node list, so each
+      // producer is copied, and only the ones that can be extended.
+      for (size_t i = 0; i < egraph.getClass(hidden).nodes.size(); ++i) {
+        const ENode &candidate = egraph.getClass(hidden).nodes[i];
+        if (candidate.op != symbols.fusedMLP &&
+            !symbols.getLayerActivation(candidate.op))
+          continue;
+        ENode producer = candidate;
         llvm::SmallVector<Activation> activations;
         if (std::optional<Activation> inner =
                 symbols.getLayerActivation(producer.op)) {
@@ -211,6 +233,12 @@ std::vector<Rewrite> hypatia::buildMLPRules(SymbolTable &table,
         }
         // fused_mlp has a bias on every layer or on none.
         if ((egraph.getData(producer.children[2]).size() > 0) != hasBias)
+          continue;
+        llvm::ArrayRef<ClassId> producerLayers =
+            llvm::ArrayRef<ClassId>(producer.children).drop_front();
+        if (parameterBytes(egraph, producerLayers) +
+                parameterBytes(egraph, {weight, bias}) >
+            limits.fusedMLPMaxWeightBytes)
           continue;
         activations.push_back(outer);
         ENode chain;

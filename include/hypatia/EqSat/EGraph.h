@@ -132,6 +132,12 @@ public:
   /// Canonicalizes the children of `node`.
   ENode canonicalize(ENode node) const;
 
+  /// A counter the runner advances once per iteration; every class records
+  /// the value it had when the class last gained a node or was merged.
+  void advanceEpoch() { ++epoch; }
+  uint64_t getEpoch() const { return epoch; }
+  uint64_t getLastModified(ClassId id) const { return modified[find(id)]; }
+
 private:
   ClassId makeSet();
   void repair(ClassId id);
@@ -148,6 +154,8 @@ private:
   std::vector<ClassId> analysisPending;
   size_t numClasses = 0;
   bool analysisConflict = false;
+  uint64_t epoch = 0;
+  std::vector<uint64_t> modified;
 };
 
 } // namespace hypatia::eqsat

@@ -79,6 +79,11 @@ struct Rewrite {
   Pattern searcher;
   Applier applier;
   Condition condition;
+  /// Whether the applier reads more than the substitution (the nodes of the
+  /// bound classes): then a match applied before is applied again when one of
+  /// its classes changed. Results of `lhs => rhs` rules depend only on the
+  /// substitution, so such a match is never applied twice.
+  bool readsClassContents = false;
 
   /// `lhs => rhs`, e.g. `(relu (relu ?x)) => (relu ?x)`. Every variable of
   /// the right side must appear on the left.

@@ -68,10 +68,12 @@ private:
   const std::vector<eqsat::ClassData> &leaves;
 };
 
-/// What a fused_mlp may hold: fused kernels keep every layer on chip.
+/// What one fused_mlp kernel can hold: all of the chain's weights and biases
+/// in shared memory, and a tile of activations as wide as its widest layer.
 struct FusionLimits {
   int64_t fusedMLPMaxWidth = 256;
   unsigned fusedMLPMaxLayers = 16;
+  int64_t fusedMLPMaxWeightBytes = 160 * 1024;
 };
 
 /// The rewrite rules of --fuse-mlp.

@@ -16,8 +16,10 @@ def FuseMLP : Pass<"fuse-mlp"> {
     - `relu/gelu/silu(linear(x, w, b))` -> `fused_linear_relu/gelu/silu`;
     - chains of (fused) linear layers -> `fused_mlp` with per-layer
       activations, and an activation after a `fused_mlp` into its last layer,
-      where the chain fits one fused kernel (`fused-mlp-max-width`,
-      `fused-mlp-max-layers`);
+      where the chain fits one fused kernel: its weights and biases in
+      shared memory (`fused-mlp-max-weight-kib`), an activation tile as wide
+      as its widest layer (`fused-mlp-max-width`), at most
+      `fused-mlp-max-layers` layers;
     - `relu(relu(x))` -> `relu(x)`; `dropout(x)` -> `x` (inference).
 
     The cheapest equivalent program is then extracted, counting a value used
@@ -51,6 +53,10 @@ def FuseMLP : Pass<"fuse-mlp"> {
            "on chip; 0 disables fused_mlp">,
     Option<"fusedMLPMaxLayers", "fused-mlp-max-layers", "int64_t", "16",
            "Most layers in one fused_mlp (2 to 16)">,
+    Option<"fusedMLPMaxWeightKiB", "fused-mlp-max-weight-kib", "int64_t",
+           "160",
+           "Most weight and bias bytes (KiB) one fused_mlp kernel keeps in "
+           "shared memory (H100: 228 KiB per SM, less the activation tile)">,
     Option<"maxNodes", "max-nodes", "int64_t", "100000",
            "Stop saturating a block above this many e-nodes">,
     Option<"maxIterations", "max-iterations", "int64_t", "30",
