@@ -71,6 +71,10 @@ std::optional<Cost> hypatia::eqsat::getDagCost(const EGraph &egraph,
 
 namespace {
 
+/// Every node's own cost, by class id and node index: fixed once saturation
+/// is over, and computed once (a fused kernel's cost walks its layers).
+using NodeCosts = std::vector<std::vector<Cost>>;
+
 /// Most classes one local move may bring into or drop out of the program (and
 /// visit when checking for a cycle): keeps a move's evaluation O(1), so the
 /// search stays linear in the e-graph. Larger moves are not tried.
@@ -83,10 +87,10 @@ constexpr size_t kMaxClassesPerMove = 64;
 /// not pay.
 class LocalSearch {
 public:
-  LocalSearch(const EGraph &egraph, const CostModel &model,
+  LocalSearch(const EGraph &egraph, const NodeCosts &nodeCosts,
               llvm::ArrayRef<ClassId> roots, Selection selection,
               const std::vector<Cost> &treeCost)
-      : egraph(egraph), model(model), roots(roots),
+      : egraph(egraph), nodeCosts(nodeCosts), roots(roots),
         selection(std::move(selection)), treeCost(treeCost),
         references(this->selection.choice.size(), 0) {
     for (ClassId root : roots)
@@ -137,6 +141,9 @@ private:
   const ENode &selectedNode(ClassId id) const {
     return egraph.getClass(id).nodes[selection.choice[id]];
   }
+  const Cost &selectedCost(ClassId id) const {
+    return nodeCosts[id][selection.choice[id]];
+  }
 
   // Reference counting with an undo log. Adding the first reference to a
   // class brings it and its selected descendants into the program.
@@ -150,7 +157,7 @@ private:
       if (references[current]++ > 0)
         continue;
       ++touched;
-      delta += model.getNodeCost(egraph, selectedNode(current));
+      delta += selectedCost(current);
       for (ClassId child : selectedNode(current).children)
         work.push_back(egraph.find(child));
     }
@@ -165,7 +172,7 @@ private:
       if (--references[current] > 0)
         continue;
       ++touched;
-      delta -= model.getNodeCost(egraph, selectedNode(current));
+      delta -= selectedCost(current);
       for (ClassId child : selectedNode(current).children)
         work.push_back(egraph.find(child));
     }
@@ -233,8 +240,7 @@ private:
       return false;
     int32_t old = selection.choice[id];
     const ENode &oldNode = selectedNode(id);
-    delta =
-        model.getNodeCost(egraph, newNode) - model.getNodeCost(egraph, oldNode);
+    delta = nodeCosts[id][candidate] - selectedCost(id);
     undo.clear();
     touched = 0;
     selection.choice[id] = candidate;
@@ -254,7 +260,7 @@ private:
   }
 
   const EGraph &egraph;
-  const CostModel &model;
+  const NodeCosts &nodeCosts;
   llvm::ArrayRef<ClassId> roots;
   Selection selection;
   const std::vector<Cost> &treeCost;
@@ -275,17 +281,60 @@ Selection hypatia::eqsat::extractGreedy(const EGraph &egraph,
   std::vector<ClassId> ids = egraph.getClassIds();
   size_t size = ids.empty() ? 0 : ids.back() + 1;
 
-  // 1. Cheapest tree per class, to a fixpoint (children usually have smaller
-  //    ids than their parents, so this takes few sweeps).
+  NodeCosts nodeCosts(size);
+  for (ClassId id : ids)
+    for (const ENode &node : egraph.getClass(id).nodes)
+      nodeCosts[id].push_back(model.getNodeCost(egraph, node));
+
+  // 1. Cheapest tree per class. Classes are visited children first (a
+  //    post-order of the class graph, back edges of cycles ignored), so one
+  //    sweep settles the acyclic part; sweeps repeat until nothing improves.
+  std::vector<ClassId> order;
+  {
+    std::vector<uint8_t> state(size, 0);
+    std::vector<std::pair<ClassId, size_t>> stack;
+    for (ClassId start : ids) {
+      if (state[start])
+        continue;
+      state[start] = 1;
+      stack.emplace_back(start, 0);
+      while (!stack.empty()) {
+        auto &[id, next] = stack.back();
+        // Children of all nodes of the class, flattened.
+        const EClass &eclass = egraph.getClass(id);
+        size_t seen = 0;
+        ClassId child = 0;
+        bool found = false;
+        for (const ENode &node : eclass.nodes) {
+          if (next < seen + node.children.size()) {
+            child = egraph.find(node.children[next - seen]);
+            found = true;
+            break;
+          }
+          seen += node.children.size();
+        }
+        if (found) {
+          ++next;
+          if (!state[child]) {
+            state[child] = 1;
+            stack.emplace_back(child, 0);
+          }
+          continue;
+        }
+        order.push_back(id);
+        stack.pop_back();
+      }
+    }
+  }
   std::vector<Cost> treeCost(size, Cost::infinity());
   Selection tree;
   tree.choice.assign(size, -1);
   for (bool changed = true; changed;) {
     changed = false;
-    for (ClassId id : ids) {
+    for (ClassId id : order) {
       const EClass &eclass = egraph.getClass(id);
       for (auto [index, node] : llvm::enumerate(eclass.nodes)) {
-        Cost cost = model.getNodeCost(egraph, node);
+        Cost cost = nodeCosts[id][index];
         for (ClassId child : node.children)
           cost += treeCost[egraph.find(child)];
         if (cost.isInfinite() || !(cost < treeCost[id]))
@@ -301,7 +350,7 @@ Selection hypatia::eqsat::extractGreedy(const EGraph &egraph,
       return baseline ? *baseline : tree;
 
   // 2. Local moves under the DAG cost.
-  LocalSearch search(egraph, model, roots, std::move(tree), treeCost);
+  LocalSearch search(egraph, nodeCosts, roots, std::move(tree), treeCost);
   search.run(/*maxPasses=*/4);
   Selection result = search.takeSelection();
 
