@@ -1,0 +1,63 @@
+/*===- Runtime.h - Hypatia's GPU runtime: C ABI ------------------*- C -*-===*\
+|*                                                                            *|
+|* What compiled models call on the GPU. No MLIR, no C++ in the interface.   *|
+|* Everything runs on the caller's stream; failures return a non-zero code   *|
+|* and leave a message for hypatiaGetLastError(), never abort the process.   *|
+|*                                                                            *|
+\*===----------------------------------------------------------------------===*/
+
+#ifndef HYPATIA_RUNTIME_RUNTIME_H
+#define HYPATIA_RUNTIME_RUNTIME_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+  HYPATIA_F32 = 0,
+  HYPATIA_F16 = 1,
+  HYPATIA_BF16 = 2,
+} hypatia_dtype;
+
+/* Activations cuBLASLt can apply in a GEMM epilogue. Its GELU is the tanh
+ * approximation; its ReLU maps NaN to 0 (torch.relu keeps NaN). */
+typedef enum {
+  HYPATIA_ACTIVATION_NONE = 0,
+  HYPATIA_ACTIVATION_RELU = 1,
+  HYPATIA_ACTIVATION_GELU_TANH = 2,
+} hypatia_activation;
+
+typedef enum {
+  HYPATIA_SUCCESS = 0,
+  HYPATIA_ERROR_INVALID_ARGUMENT = 1,
+  HYPATIA_ERROR_CUDA = 2,
+  HYPATIA_ERROR_CUBLAS = 3,
+  HYPATIA_ERROR_NOT_SUPPORTED = 4,
+} hypatia_status;
+
+/* y[m, n] = activation(x[m, k] @ w[n, k]^T + bias[n]), row-major, dense,
+ * in one cuBLASLt call with the bias and activation in its epilogue. `bias`
+ * may be null. f16/bf16 accumulate in f32; f32 uses full f32 arithmetic
+ * unless `allow_tf32` is non-zero. `stream` is a cudaStream_t (null: the
+ * legacy default stream). The first call for a shape, dtype, epilogue and
+ * pointer alignment builds a plan (descriptors, algorithm, workspace); later
+ * calls allocate nothing and synchronize nothing, so they can be captured in
+ * a CUDA graph. Thread-safe. */
+hypatia_status hypatiaLinear(void *stream, hypatia_dtype dtype, int64_t m,
+                             int64_t n, int64_t k, const void *x,
+                             const void *w, const void *bias, void *y,
+                             hypatia_activation activation, int allow_tf32);
+
+/* The message of the calling thread's last failure ("" if none). */
+const char *hypatiaGetLastError(void);
+
+/* Releases the plans and handles of all devices (e.g. before unloading). */
+void hypatiaRuntimeShutdown(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HYPATIA_RUNTIME_RUNTIME_H */

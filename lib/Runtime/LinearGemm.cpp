@@ -1,0 +1,302 @@
+//===- LinearGemm.cpp - Linear layers as cuBLASLt GEMMs ---------*- C++ -*-===//
+//
+// Row-major y[m, n] = x[m, k] @ w[n, k]^T is, read column-major, the product
+// Y'[n, m] = op(W')[n, k] * X'[k, m] with W' = w viewed as [k, n] and
+// transposed: one cuBLASLt matmul with A = w (transposed), B = x, D = y, and
+// the bias (one value per row of Y', i.e. per output feature) added in the
+// epilogue.
+//
+//===----------------------------------------------------------------------===//
+
+#include "hypatia/Runtime/Runtime.h"
+
+#include <cublasLt.h>
+#include <cuda_runtime.h>
+
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <tuple>
+
+#define HYPATIA_EXPORT __attribute__((visibility("default")))
+
+namespace {
+
+thread_local std::string lastError;
+
+hypatia_status fail(hypatia_status status, const std::string &message) {
+  lastError = message;
+  return status;
+}
+
+hypatia_status failCuda(cudaError_t error, const char *what) {
+  return fail(HYPATIA_ERROR_CUDA, std::string("hypatia: ") + what + ": " +
+                                      cudaGetErrorString(error));
+}
+
+hypatia_status failCublas(cublasStatus_t status, const char *what) {
+  return fail(HYPATIA_ERROR_CUBLAS, std::string("hypatia: ") + what + ": " +
+                                        cublasLtGetStatusString(status));
+}
+
+/// The largest power of two (at most 16) that divides every pointer.
+unsigned getAlignment(std::initializer_list<const void *> pointers) {
+  unsigned alignment = 16;
+  for (const void *pointer : pointers)
+    if (pointer)
+      while (reinterpret_cast<uintptr_t>(pointer) % alignment)
+        alignment /= 2;
+  return alignment;
+}
+
+struct PlanKey {
+  int device;
+  hypatia_dtype dtype;
+  int64_t m, n, k;
+  hypatia_activation activation;
+  bool hasBias;
+  bool tf32;
+  unsigned alignment;
+  bool operator<(const PlanKey &other) const {
+    return std::tie(device, dtype, m, n, k, activation, hasBias, tf32,
+                    alignment) < std::tie(other.device, other.dtype, other.m,
+                                          other.n, other.k, other.activation,
+                                          other.hasBias, other.tf32,
+                                          other.alignment);
+  }
+};
+
+/// What one shape needs, built at first use and reused.
+struct Plan {
+  cublasLtMatmulDesc_t description = nullptr;
+  cublasLtMatrixLayout_t layoutW = nullptr, layoutX = nullptr,
+                         layoutY = nullptr;
+  cublasLtMatmulAlgo_t algorithm;
+  void *workspace = nullptr;
+  size_t workspaceBytes = 0;
+  /// The bias pointer is an attribute of the description: set and used
+  /// under this lock.
+  std::mutex mutex;
+
+  ~Plan() {
+    if (workspace)
+      cudaFree(workspace);
+    if (layoutY)
+      cublasLtMatrixLayoutDestroy(layoutY);
+    if (layoutX)
+      cublasLtMatrixLayoutDestroy(layoutX);
+    if (layoutW)
+      cublasLtMatrixLayoutDestroy(layoutW);
+    if (description)
+      cublasLtMatmulDescDestroy(description);
+  }
+};
+
+struct Runtime {
+  std::mutex mutex;
+  std::map<int, cublasLtHandle_t> handles;
+  std::map<PlanKey, std::unique_ptr<Plan>> plans;
+
+  ~Runtime() { clear(); }
+  void clear() {
+    plans.clear();
+    for (auto &[device, handle] : handles)
+      cublasLtDestroy(handle);
+    handles.clear();
+  }
+};
+
+Runtime &getRuntime() {
+  static Runtime runtime;
+  return runtime;
+}
+
+cudaDataType_t getCudaType(hypatia_dtype dtype) {
+  switch (dtype) {
+  case HYPATIA_F32:
+    return CUDA_R_32F;
+  case HYPATIA_F16:
+    return CUDA_R_16F;
+  case HYPATIA_BF16:
+    return CUDA_R_16BF;
+  }
+  return CUDA_R_32F;
+}
+
+hypatia_status buildPlan(cublasLtHandle_t handle, const PlanKey &key,
+                         Plan &plan) {
+  cublasStatus_t status;
+  cublasComputeType_t compute = key.dtype == HYPATIA_F32 && key.tf32
+                                    ? CUBLAS_COMPUTE_32F_FAST_TF32
+                                    : CUBLAS_COMPUTE_32F;
+  if ((status =
+           cublasLtMatmulDescCreate(&plan.description, compute, CUDA_R_32F)))
+    return failCublas(status, "creating the matmul description");
+  cublasOperation_t transpose = CUBLAS_OP_T, keep = CUBLAS_OP_N;
+  cublasLtMatmulDescSetAttribute(plan.description, CUBLASLT_MATMUL_DESC_TRANSA,
+                                 &transpose, sizeof(transpose));
+  cublasLtMatmulDescSetAttribute(plan.description, CUBLASLT_MATMUL_DESC_TRANSB,
+                                 &keep, sizeof(keep));
+  cublasLtEpilogue_t epilogue = CUBLASLT_EPILOGUE_DEFAULT;
+  switch (key.activation) {
+  case HYPATIA_ACTIVATION_NONE:
+    epilogue = key.hasBias ? CUBLASLT_EPILOGUE_BIAS : CUBLASLT_EPILOGUE_DEFAULT;
+    break;
+  case HYPATIA_ACTIVATION_RELU:
+    epilogue =
+        key.hasBias ? CUBLASLT_EPILOGUE_RELU_BIAS : CUBLASLT_EPILOGUE_RELU;
+    break;
+  case HYPATIA_ACTIVATION_GELU_TANH:
+    epilogue =
+        key.hasBias ? CUBLASLT_EPILOGUE_GELU_BIAS : CUBLASLT_EPILOGUE_GELU;
+    break;
+  }
+  cublasLtMatmulDescSetAttribute(plan.description,
+                                 CUBLASLT_MATMUL_DESC_EPILOGUE, &epilogue,
+                                 sizeof(epilogue));
+  if (key.hasBias) {
+    cudaDataType_t biasType = getCudaType(key.dtype);
+    cublasLtMatmulDescSetAttribute(plan.description,
+                                   CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE,
+                                   &biasType, sizeof(biasType));
+  }
+
+  cudaDataType_t type = getCudaType(key.dtype);
+  // Column-major views: w is [k, n] (ld k), x is [k, m] (ld k), y is [n, m].
+  if ((status = cublasLtMatrixLayoutCreate(&plan.layoutW, type, key.k, key.n,
+                                           key.k)) ||
+      (status = cublasLtMatrixLayoutCreate(&plan.layoutX, type, key.k, key.m,
+                                           key.k)) ||
+      (status = cublasLtMatrixLayoutCreate(&plan.layoutY, type, key.n, key.m,
+                                           key.n)))
+    return failCublas(status, "creating matrix layouts");
+
+  cublasLtMatmulPreference_t preference;
+  if ((status = cublasLtMatmulPreferenceCreate(&preference)))
+    return failCublas(status, "creating the matmul preference");
+  size_t maxWorkspace = 32u << 20;
+  uint32_t alignment = key.alignment;
+  cublasLtMatmulPreferenceSetAttribute(preference,
+                                       CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES,
+                                       &maxWorkspace, sizeof(maxWorkspace));
+  for (auto attribute : {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES,
+                         CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES,
+                         CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES,
+                         CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES})
+    cublasLtMatmulPreferenceSetAttribute(preference, attribute, &alignment,
+                                         sizeof(alignment));
+  cublasLtMatmulHeuristicResult_t heuristic;
+  int found = 0;
+  status = cublasLtMatmulAlgoGetHeuristic(
+      handle, plan.description, plan.layoutW, plan.layoutX, plan.layoutY,
+      plan.layoutY, preference, 1, &heuristic, &found);
+  cublasLtMatmulPreferenceDestroy(preference);
+  if (status && status != CUBLAS_STATUS_NOT_SUPPORTED)
+    return failCublas(status, "choosing a GEMM algorithm");
+  if (status == CUBLAS_STATUS_NOT_SUPPORTED || found == 0)
+    return fail(HYPATIA_ERROR_NOT_SUPPORTED,
+                "hypatia: cuBLASLt has no algorithm for this GEMM (m " +
+                    std::to_string(key.m) + ", n " + std::to_string(key.n) +
+                    ", k " + std::to_string(key.k) + ", pointers aligned to " +
+                    std::to_string(key.alignment) + " bytes)");
+  plan.algorithm = heuristic.algo;
+  plan.workspaceBytes = heuristic.workspaceSize;
+  if (plan.workspaceBytes) {
+    cudaError_t error = cudaMalloc(&plan.workspace, plan.workspaceBytes);
+    if (error)
+      return failCuda(error, "allocating the GEMM workspace");
+  }
+  return HYPATIA_SUCCESS;
+}
+
+} // namespace
+
+extern "C" HYPATIA_EXPORT hypatia_status
+hypatiaLinear(void *stream, hypatia_dtype dtype, int64_t m, int64_t n,
+              int64_t k, const void *x, const void *w, const void *bias,
+              void *y, hypatia_activation activation, int allowTF32) {
+  lastError.clear();
+  if (dtype != HYPATIA_F32 && dtype != HYPATIA_F16 && dtype != HYPATIA_BF16)
+    return fail(HYPATIA_ERROR_INVALID_ARGUMENT,
+                "hypatia: unknown dtype " + std::to_string(int(dtype)));
+  if (activation != HYPATIA_ACTIVATION_NONE &&
+      activation != HYPATIA_ACTIVATION_RELU &&
+      activation != HYPATIA_ACTIVATION_GELU_TANH)
+    return fail(HYPATIA_ERROR_INVALID_ARGUMENT,
+                "hypatia: unknown activation " +
+                    std::to_string(int(activation)));
+  if (m < 0 || n <= 0 || k <= 0)
+    return fail(HYPATIA_ERROR_INVALID_ARGUMENT,
+                "hypatia: linear layer with m " + std::to_string(m) + ", n " +
+                    std::to_string(n) + ", k " + std::to_string(k) +
+                    ": need m >= 0, n > 0, k > 0");
+  if (m == 0)
+    return HYPATIA_SUCCESS;
+  if (!x || !w || !y)
+    return fail(HYPATIA_ERROR_INVALID_ARGUMENT,
+                "hypatia: null input, weight or output pointer");
+
+  int device;
+  if (cudaError_t error = cudaGetDevice(&device))
+    return failCuda(error, "querying the current device");
+  PlanKey key{device,
+              dtype,
+              m,
+              n,
+              k,
+              activation,
+              bias != nullptr,
+              allowTF32 != 0,
+              getAlignment({x, w, bias, y})};
+
+  Plan *plan;
+  cublasLtHandle_t handle;
+  {
+    Runtime &runtime = getRuntime();
+    std::lock_guard<std::mutex> lock(runtime.mutex);
+    auto handleIt = runtime.handles.find(device);
+    if (handleIt == runtime.handles.end()) {
+      cublasLtHandle_t created;
+      if (cublasStatus_t status = cublasLtCreate(&created))
+        return failCublas(status, "creating the cuBLASLt handle");
+      handleIt = runtime.handles.emplace(device, created).first;
+    }
+    handle = handleIt->second;
+    std::unique_ptr<Plan> &slot = runtime.plans[key];
+    if (!slot) {
+      auto built = std::make_unique<Plan>();
+      if (hypatia_status status = buildPlan(handle, key, *built)) {
+        runtime.plans.erase(key);
+        return status;
+      }
+      slot = std::move(built);
+    }
+    plan = slot.get();
+  }
+
+  float alpha = 1.0f, beta = 0.0f;
+  std::lock_guard<std::mutex> lock(plan->mutex);
+  if (bias)
+    cublasLtMatmulDescSetAttribute(plan->description,
+                                   CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias,
+                                   sizeof(bias));
+  cublasStatus_t status = cublasLtMatmul(
+      handle, plan->description, &alpha, w, plan->layoutW, x, plan->layoutX,
+      &beta, y, plan->layoutY, y, plan->layoutY, &plan->algorithm,
+      plan->workspace, plan->workspaceBytes, static_cast<cudaStream_t>(stream));
+  if (status)
+    return failCublas(status, "running the GEMM");
+  return HYPATIA_SUCCESS;
+}
+
+extern "C" HYPATIA_EXPORT const char *hypatiaGetLastError(void) {
+  return lastError.c_str();
+}
+
+extern "C" HYPATIA_EXPORT void hypatiaRuntimeShutdown(void) {
+  Runtime &runtime = getRuntime();
+  std::lock_guard<std::mutex> lock(runtime.mutex);
+  runtime.clear();
+}
