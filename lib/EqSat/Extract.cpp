@@ -5,6 +5,7 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 
 #include <cmath>
 #include <limits>
@@ -70,6 +71,43 @@ std::optional<Cost> hypatia::eqsat::getDagCost(const EGraph &egraph,
 }
 
 namespace {
+
+/// Appends to `order` the classes reachable from `starts` that `visited`
+/// does not mark yet, each after the classes `listChildren` gives for it
+/// (a post-order; a child already on the path, a cycle, is skipped).
+void appendPostOrder(
+    llvm::ArrayRef<ClassId> starts,
+    llvm::function_ref<void(ClassId, llvm::SmallVectorImpl<ClassId> &)>
+        listChildren,
+    std::vector<uint8_t> &visited, std::vector<ClassId> &order) {
+  struct Frame {
+    ClassId id;
+    llvm::SmallVector<ClassId, 8> children;
+    size_t next = 0;
+  };
+  std::vector<Frame> stack;
+  auto push = [&](ClassId id) {
+    visited[id] = 1;
+    stack.push_back({id, {}, 0});
+    listChildren(id, stack.back().children);
+  };
+  for (ClassId start : starts) {
+    if (visited[start])
+      continue;
+    push(start);
+    while (!stack.empty()) {
+      Frame &frame = stack.back();
+      if (frame.next < frame.children.size()) {
+        ClassId child = frame.children[frame.next++];
+        if (!visited[child])
+          push(child);
+        continue;
+      }
+      order.push_back(frame.id);
+      stack.pop_back();
+    }
+  }
+}
 
 /// Every node's own cost, by class id and node index: fixed once saturation
 /// is over, and computed once (a fused kernel's cost walks its layers).
@@ -182,31 +220,20 @@ private:
   /// class it uses.
   void computeTopologicalOrder() {
     order.clear();
-    position.assign(selection.choice.size(), -1);
-    std::vector<std::pair<ClassId, unsigned>> stack;
     std::vector<uint8_t> visited(selection.choice.size(), 0);
-    for (ClassId root : roots) {
-      root = egraph.find(root);
-      if (visited[root])
-        continue;
-      visited[root] = 1;
-      stack.emplace_back(root, 0);
-      while (!stack.empty()) {
-        auto &[id, next] = stack.back();
-        const ENode &node = selectedNode(id);
-        if (next < node.children.size()) {
-          ClassId child = egraph.find(node.children[next++]);
-          if (!visited[child]) {
-            visited[child] = 1;
-            stack.emplace_back(child, 0);
-          }
-          continue;
-        }
-        position[id] = order.size();
-        order.push_back(id);
-        stack.pop_back();
-      }
-    }
+    llvm::SmallVector<ClassId> starts;
+    for (ClassId root : roots)
+      starts.push_back(egraph.find(root));
+    appendPostOrder(
+        starts,
+        [&](ClassId id, llvm::SmallVectorImpl<ClassId> &children) {
+          for (ClassId child : selectedNode(id).children)
+            children.push_back(egraph.find(child));
+        },
+        visited, order);
+    position.assign(selection.choice.size(), -1);
+    for (auto [index, id] : llvm::enumerate(order))
+      position[id] = index;
   }
 
   /// Whether selecting `candidate` for `id` would make `id` reachable from
@@ -290,42 +317,15 @@ Selection hypatia::eqsat::extractGreedy(const EGraph &egraph,
   //    post-order of the class graph, back edges of cycles ignored), so one
   //    sweep settles the acyclic part; sweeps repeat until nothing improves.
   std::vector<ClassId> order;
-  {
-    std::vector<uint8_t> state(size, 0);
-    std::vector<std::pair<ClassId, size_t>> stack;
-    for (ClassId start : ids) {
-      if (state[start])
-        continue;
-      state[start] = 1;
-      stack.emplace_back(start, 0);
-      while (!stack.empty()) {
-        auto &[id, next] = stack.back();
-        // Children of all nodes of the class, flattened.
-        const EClass &eclass = egraph.getClass(id);
-        size_t seen = 0;
-        ClassId child = 0;
-        bool found = false;
-        for (const ENode &node : eclass.nodes) {
-          if (next < seen + node.children.size()) {
-            child = egraph.find(node.children[next - seen]);
-            found = true;
-            break;
-          }
-          seen += node.children.size();
-        }
-        if (found) {
-          ++next;
-          if (!state[child]) {
-            state[child] = 1;
-            stack.emplace_back(child, 0);
-          }
-          continue;
-        }
-        order.push_back(id);
-        stack.pop_back();
-      }
-    }
-  }
+  std::vector<uint8_t> visited(size, 0);
+  appendPostOrder(
+      ids,
+      [&](ClassId id, llvm::SmallVectorImpl<ClassId> &children) {
+        for (const ENode &node : egraph.getClass(id).nodes)
+          for (ClassId child : node.children)
+            children.push_back(egraph.find(child));
+      },
+      visited, order);
   std::vector<Cost> treeCost(size, Cost::infinity());
   Selection tree;
   tree.choice.assign(size, -1);
