@@ -119,6 +119,28 @@ TEST_F(EGraphTest, RunnerSaturates) {
   EXPECT_GT(report.applied[0], 0u);
 }
 
+TEST_F(EGraphTest, ConditionsFilterMatches) {
+  ClassId small = node("w", {}, 64), large = node("w", {}, 4096);
+  ClassId fusedSmall = node("relu", {node("linear", {small})});
+  ClassId fusedLarge = node("relu", {node("linear", {large})});
+  // Fuse only layers whose weight payload (a width) is at most 256.
+  auto rewrite = Rewrite::parse(
+      "fuse-narrow", "(relu (linear ?w)) => (fused ?w)", egraph.getSymbols(),
+      [](const EGraph &graph, const Match &match) {
+        return graph.getClass(match.substitution[0]).nodes[0].payload <= 256;
+      });
+  ASSERT_TRUE(bool(rewrite)) << llvm::toString(rewrite.takeError());
+  std::vector<Rewrite> rules;
+  rules.push_back(std::move(*rewrite));
+  RunReport report = runEqualitySaturation(egraph, rules);
+  EXPECT_EQ(report.stopReason, StopReason::Saturated);
+  EXPECT_EQ(report.applied[0], 1u);
+  EXPECT_EQ(egraph.find(fusedSmall), egraph.find(node("fused", {small})));
+  auto fusedOp = egraph.getSymbols().lookup("fused");
+  for (const ENode &enode : egraph.getClass(fusedLarge).nodes)
+    EXPECT_NE(enode.op, *fusedOp);
+}
+
 TEST_F(EGraphTest, RunnerStopsAtTheNodeLimit) {
   node("f", {node("x")});
   std::vector<Rewrite> rules = {rule("grow", "(f ?x) => (f (g ?x))")};

@@ -93,15 +93,18 @@ RunReport hypatia::eqsat::runEqualitySaturation(EGraph &egraph,
         std::vector<ClassId> key = {egraph.find(match.root)};
         for (ClassId id : match.substitution)
           key.push_back(egraph.find(id));
-        auto [previous, first] = applied[index].try_emplace(key, 0);
-        if (!first && (!rule.readsClassContents ||
-                       llvm::all_of(llvm::drop_begin(key), [&](ClassId id) {
-                         return egraph.getLastModified(id) < previous->second;
-                       })))
+        auto previous = applied[index].find(key);
+        if (previous != applied[index].end() &&
+            (!rule.readsClassContents ||
+             llvm::all_of(llvm::drop_begin(key), [&](ClassId id) {
+               return egraph.getLastModified(id) < previous->second;
+             })))
           continue;
-        previous->second = egraph.getEpoch();
+        // A match that fails its condition is looked at again next time: the
+        // facts it depends on may change.
         if (rule.condition && !rule.condition(egraph, match))
           continue;
+        applied[index][key] = egraph.getEpoch();
         for (ClassId result : rule.applier(egraph, match))
           egraph.merge(match.root, result);
         ++report.applied[index];
