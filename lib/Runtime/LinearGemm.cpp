@@ -26,6 +26,12 @@ namespace {
 
 thread_local std::string lastError;
 
+} // namespace
+
+void hypatiaSetLastError(const std::string &message) { lastError = message; }
+
+namespace {
+
 hypatia_status fail(hypatia_status status, const std::string &message) {
   lastError = message;
   return status;

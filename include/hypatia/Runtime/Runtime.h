@@ -53,6 +53,21 @@ hypatia_status hypatiaLinear(void *stream, hypatia_dtype dtype, int64_t m,
 /* The message of the calling thread's last failure ("" if none). */
 const char *hypatiaGetLastError(void);
 
+/* Kernels compiled by Hypatia's GPU pipeline call the mgpu* functions that
+ * MLIR's gpu-to-llvm emits; this runtime implements them so that everything
+ * runs on the stream set here (per thread; null: the legacy default stream).
+ * Their mgpuStreamSynchronize does not wait: work stays ordered on the
+ * caller's stream, which the caller synchronizes when it needs the results,
+ * and which it may capture in a CUDA graph. */
+void hypatiaSetStream(void *stream);
+void *hypatiaGetStream(void);
+
+/* The first failure of a device operation (module load, kernel launch,
+ * device allocation) since the last call, with its message available from
+ * hypatiaGetLastError(); HYPATIA_SUCCESS if there was none. Generated code
+ * cannot return errors itself: callers check here after a call. */
+hypatia_status hypatiaTakeDeviceError(void);
+
 /* Releases the plans and handles of all devices (e.g. before unloading). */
 void hypatiaRuntimeShutdown(void);
 

@@ -1,0 +1,179 @@
+//===- GpuLaunch.cpp - The mgpu* functions of MLIR's gpu-to-llvm -*- C++
+//-*-===//
+//
+// MLIR's gpu-to-llvm turns gpu.launch_func into calls of these functions
+// (module load and unload in global constructors, then per launch: get the
+// function, create a stream, launch, synchronize, destroy). Debian's MLIR ships
+// no CUDA implementation of them. This one uses the CUDA runtime API only (the
+// driver is loaded lazily by cudart, so the library loads on machines without
+// one) and maps every stream to the caller's (hypatiaSetStream), so that a
+// compiled function is stream-ordered and can be captured in a CUDA graph.
+//
+// These functions cannot return errors: a failure is recorded (the first one
+// wins) and reported by hypatiaTakeDeviceError().
+//
+//===----------------------------------------------------------------------===//
+
+#include "hypatia/Runtime/Runtime.h"
+
+#include <cuda_runtime.h>
+
+#include <mutex>
+#include <string>
+
+#define HYPATIA_EXPORT __attribute__((visibility("default")))
+
+// Defined in LinearGemm.cpp: the calling thread's message.
+extern "C" const char *hypatiaGetLastError(void);
+void hypatiaSetLastError(const std::string &message);
+
+namespace {
+
+thread_local void *currentStream = nullptr;
+
+std::mutex deviceErrorMutex;
+hypatia_status deviceStatus = HYPATIA_SUCCESS;
+std::string deviceMessage;
+
+void recordFailure(hypatia_status status, const std::string &message) {
+  std::lock_guard<std::mutex> lock(deviceErrorMutex);
+  if (deviceStatus != HYPATIA_SUCCESS)
+    return;
+  deviceStatus = status;
+  deviceMessage = message;
+}
+
+bool check(cudaError_t error, const char *what) {
+  if (error == cudaSuccess)
+    return true;
+  recordFailure(HYPATIA_ERROR_CUDA, std::string("hypatia: ") + what + ": " +
+                                        cudaGetErrorString(error));
+  return false;
+}
+
+} // namespace
+
+extern "C" HYPATIA_EXPORT void hypatiaSetStream(void *stream) {
+  currentStream = stream;
+}
+
+extern "C" HYPATIA_EXPORT void *hypatiaGetStream(void) { return currentStream; }
+
+extern "C" HYPATIA_EXPORT hypatia_status hypatiaTakeDeviceError(void) {
+  std::lock_guard<std::mutex> lock(deviceErrorMutex);
+  hypatia_status status = deviceStatus;
+  hypatiaSetLastError(deviceMessage);
+  deviceStatus = HYPATIA_SUCCESS;
+  deviceMessage.clear();
+  return status;
+}
+
+//===----------------------------------------------------------------------===//
+// The functions gpu-to-llvm calls (signatures as LLVM 22 declares them)
+//===----------------------------------------------------------------------===//
+
+extern "C" HYPATIA_EXPORT void *mgpuModuleLoad(void *data, size_t /*size*/) {
+  cudaLibrary_t library = nullptr;
+  if (!check(cudaLibraryLoadData(&library, data, nullptr, nullptr, 0, nullptr,
+                                 nullptr, 0),
+             "loading a GPU module"))
+    return nullptr;
+  return library;
+}
+
+extern "C" HYPATIA_EXPORT void mgpuModuleUnload(void *module) {
+  if (module)
+    check(cudaLibraryUnload(static_cast<cudaLibrary_t>(module)),
+          "unloading a GPU module");
+}
+
+extern "C" HYPATIA_EXPORT void *mgpuModuleGetFunction(void *module,
+                                                      const char *name) {
+  if (!module) {
+    recordFailure(HYPATIA_ERROR_CUDA,
+                  std::string("hypatia: kernel '") + name +
+                      "' requested from a GPU module that failed to load");
+    return nullptr;
+  }
+  cudaKernel_t kernel = nullptr;
+  if (!check(cudaLibraryGetKernel(&kernel, static_cast<cudaLibrary_t>(module),
+                                  name),
+             "looking up a kernel"))
+    return nullptr;
+  return kernel;
+}
+
+extern "C" HYPATIA_EXPORT void
+mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY, intptr_t gridZ,
+                 intptr_t blockX, intptr_t blockY, intptr_t blockZ,
+                 int32_t sharedBytes, void *stream, void **params,
+                 void ** /*extra*/, size_t /*paramsCount*/) {
+  if (!function) {
+    recordFailure(HYPATIA_ERROR_CUDA,
+                  "hypatia: launch of a kernel that could not be loaded");
+    return;
+  }
+  if (gridX == 0 || gridY == 0 || gridZ == 0)
+    return; // An empty batch: nothing to launch.
+  check(cudaLaunchKernel(static_cast<const void *>(function),
+                         dim3(gridX, gridY, gridZ),
+                         dim3(blockX, blockY, blockZ), params, sharedBytes,
+                         static_cast<cudaStream_t>(stream)),
+        "launching a kernel");
+}
+
+// Streams: always the caller's. Synchronizing is the caller's business.
+extern "C" HYPATIA_EXPORT void *mgpuStreamCreate() { return currentStream; }
+extern "C" HYPATIA_EXPORT void mgpuStreamDestroy(void *) {}
+extern "C" HYPATIA_EXPORT void mgpuStreamSynchronize(void *) {}
+
+// Events, for the asynchronous form of the gpu dialect.
+extern "C" HYPATIA_EXPORT void *mgpuEventCreate() {
+  cudaEvent_t event = nullptr;
+  check(cudaEventCreateWithFlags(&event, cudaEventDisableTiming),
+        "creating an event");
+  return event;
+}
+extern "C" HYPATIA_EXPORT void mgpuEventDestroy(void *event) {
+  check(cudaEventDestroy(static_cast<cudaEvent_t>(event)),
+        "destroying an event");
+}
+extern "C" HYPATIA_EXPORT void mgpuEventSynchronize(void *) {}
+extern "C" HYPATIA_EXPORT void mgpuEventRecord(void *event, void *stream) {
+  check(cudaEventRecord(static_cast<cudaEvent_t>(event),
+                        static_cast<cudaStream_t>(stream)),
+        "recording an event");
+}
+extern "C" HYPATIA_EXPORT void mgpuStreamWaitEvent(void *stream, void *event) {
+  check(cudaStreamWaitEvent(static_cast<cudaStream_t>(stream),
+                            static_cast<cudaEvent_t>(event), 0),
+        "waiting for an event");
+}
+
+// Device memory, stream-ordered (cudaMallocAsync's pool: no device-wide
+// synchronization, and allowed inside graph capture).
+extern "C" HYPATIA_EXPORT void *mgpuMemAlloc(uint64_t bytes, void *stream,
+                                             bool isHostShared) {
+  if (isHostShared) {
+    recordFailure(HYPATIA_ERROR_NOT_SUPPORTED,
+                  "hypatia: host-shared device allocations are not supported");
+    return nullptr;
+  }
+  void *pointer = nullptr;
+  if (bytes && !check(cudaMallocAsync(&pointer, bytes,
+                                      static_cast<cudaStream_t>(stream)),
+                      "allocating device memory"))
+    return nullptr;
+  return pointer;
+}
+extern "C" HYPATIA_EXPORT void mgpuMemFree(void *pointer, void *stream) {
+  if (pointer)
+    check(cudaFreeAsync(pointer, static_cast<cudaStream_t>(stream)),
+          "freeing device memory");
+}
+extern "C" HYPATIA_EXPORT void mgpuMemcpy(void *destination, void *source,
+                                          size_t bytes, void *stream) {
+  check(cudaMemcpyAsync(destination, source, bytes, cudaMemcpyDefault,
+                        static_cast<cudaStream_t>(stream)),
+        "copying device memory");
+}
