@@ -14,7 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "hypatia/Runtime/Runtime.h"
+#include "Internal.h"
 
 #include <cuda_runtime.h>
 
@@ -22,10 +22,6 @@
 #include <string>
 
 #define HYPATIA_EXPORT __attribute__((visibility("default")))
-
-// Defined in LinearGemm.cpp: the calling thread's message.
-extern "C" const char *hypatiaGetLastError(void);
-void hypatiaSetLastError(const std::string &message);
 
 namespace {
 
@@ -35,12 +31,21 @@ std::mutex deviceErrorMutex;
 hypatia_status deviceStatus = HYPATIA_SUCCESS;
 std::string deviceMessage;
 
-void recordFailure(hypatia_status status, const std::string &message) {
+} // namespace
+
+void hypatia::runtime::recordDeviceFailure(hypatia_status status,
+                                           const std::string &message) {
   std::lock_guard<std::mutex> lock(deviceErrorMutex);
   if (deviceStatus != HYPATIA_SUCCESS)
     return;
   deviceStatus = status;
   deviceMessage = message;
+}
+
+namespace {
+
+void recordFailure(hypatia_status status, const std::string &message) {
+  hypatia::runtime::recordDeviceFailure(status, message);
 }
 
 bool check(cudaError_t error, const char *what) {
@@ -62,7 +67,7 @@ extern "C" HYPATIA_EXPORT void *hypatiaGetStream(void) { return currentStream; }
 extern "C" HYPATIA_EXPORT hypatia_status hypatiaTakeDeviceError(void) {
   std::lock_guard<std::mutex> lock(deviceErrorMutex);
   hypatia_status status = deviceStatus;
-  hypatiaSetLastError(deviceMessage);
+  hypatia::runtime::setLastError(deviceMessage);
   deviceStatus = HYPATIA_SUCCESS;
   deviceMessage.clear();
   return status;

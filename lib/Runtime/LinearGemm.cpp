@@ -8,7 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "hypatia/Runtime/Runtime.h"
+#include "Internal.h"
 
 #include <cublasLt.h>
 #include <cuda_runtime.h>
@@ -28,7 +28,9 @@ thread_local std::string lastError;
 
 } // namespace
 
-void hypatiaSetLastError(const std::string &message) { lastError = message; }
+void hypatia::runtime::setLastError(const std::string &message) {
+  lastError = message;
+}
 
 namespace {
 

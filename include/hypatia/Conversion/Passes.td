@@ -51,4 +51,39 @@ def HypatiaToLinalg : Pass<"hypatia-to-linalg"> {
   ];
 }
 
+def LinalgToCublas : Pass<"linalg-to-cublas", "mlir::ModuleOp"> {
+  let summary = "Turn linear layers (matmul and epilogue, on buffers) into "
+                "cuBLASLt calls of Hypatia's runtime";
+  let description = [{
+    Runs after bufferization, on what hypatia-to-linalg made of a linear layer:
+    a zero `linalg.fill` of an accumulator, a `linalg.matmul` whose indexing
+    maps read the weight transposed, and the `linalg.generic` epilogue tagged
+    with `hypatia.epilogue_activation` (and `hypatia.epilogue_bias`). They
+    become one call of the runtime's `hypatia_linear_<dtype>[_nobias]`
+    (`hypatiaLinear` on memref descriptors), with the bias and a ReLU or tanh
+    GELU in cuBLASLt's epilogue; the accumulator disappears.
+
+    cuBLASLt cannot apply erf-GELU or SiLU in its epilogue: for those the call
+    computes `x @ w^T + b`, rounded to the element type as PyTorch's unfused
+    `F.linear` does, into a temporary buffer, and an elementwise
+    `linalg.generic` (a GPU kernel, later) applies the activation.
+
+    Matmuls of any other form are left alone.
+
+    Example: `linalg.fill`, `linalg.matmul` and an epilogue tagged
+    `#hypatia.activation<relu>` with a bias on `memref<?x32xbf16>` become
+
+    ```mlir
+    func.call @hypatia_linear_bf16(%x, %w, %b, %y, %c1_i32)
+        : (memref<?x?xbf16>, memref<?x?xbf16>, memref<?xbf16>, memref<?x?xbf16>, i32) -> ()
+    ```
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect",
+    "mlir::func::FuncDialect",
+    "mlir::linalg::LinalgDialect",
+    "mlir::memref::MemRefDialect",
+  ];
+}
+
 #endif // HYPATIA_CONVERSION_PASSES_TD

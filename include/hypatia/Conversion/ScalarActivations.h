@@ -1,0 +1,36 @@
+//===- ScalarActivations.h - Activations in linalg bodies -------*- C++ -*-===//
+//
+// The scalar arithmetic of Hypatia's activations, shared by every lowering
+// that builds a linalg body for one (hypatia-to-linalg, linalg-to-cublas), so
+// that an activation means the same thing on every path.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HYPATIA_CONVERSION_SCALARACTIVATIONS_H
+#define HYPATIA_CONVERSION_SCALARACTIVATIONS_H
+
+#include "hypatia/Dialect/Hypatia/IR/HypatiaOps.h"
+
+#include "mlir/IR/Builders.h"
+
+namespace hypatia {
+
+/// The type matrix products accumulate in and epilogues and activations are
+/// evaluated in, for tensors of `elementType`: f32 for f16/bf16 (as PyTorch
+/// and cuBLAS do), f32 or f64 for f32.
+mlir::Type getComputeType(mlir::Type elementType, bool computeF32InF64);
+
+/// Widens a scalar to `type` (a no-op if it has it).
+mlir::Value extendTo(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
+                     mlir::Type type);
+/// Rounds a scalar to `type` (a no-op if it has it).
+mlir::Value truncateTo(mlir::OpBuilder &b, mlir::Location loc,
+                       mlir::Value value, mlir::Type type);
+
+/// Applies `activation` to a scalar of a float type.
+mlir::Value buildActivation(mlir::OpBuilder &b, mlir::Location loc,
+                            mlir::Value v, Activation activation);
+
+} // namespace hypatia
+
+#endif // HYPATIA_CONVERSION_SCALARACTIVATIONS_H
