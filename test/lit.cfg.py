@@ -61,3 +61,8 @@ def has_cuda_device():
 
 if has_cuda_device():
     config.available_features.add("cuda")
+
+# Compiling for the GPU (gpu-module-to-binary) needs the CUDA toolkit's ptxas,
+# not a GPU.
+if shutil.which("ptxas") or os.path.exists("/usr/local/cuda/bin/ptxas"):
+    config.available_features.add("cuda-toolkit")

@@ -73,4 +73,9 @@ void hypatia::registerPipelines() {
       "Lower hypatia ops to the LLVM dialect for the host CPU (the reference "
       "path: hypatia-to-linalg, bufferization, loops, LLVM)",
       [](OpPassManager &pm) { buildCPUPipeline(pm); });
+  PassPipelineRegistration<>(
+      "hypatia-cuda-pipeline",
+      "Lower hypatia ops to the LLVM dialect for NVIDIA GPUs (sm_90): linear "
+      "layers as cuBLASLt calls with fused epilogues, the rest as NVVM kernels",
+      [](OpPassManager &pm) { buildCUDAPipeline(pm); });
 }

@@ -123,7 +123,7 @@ mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY, intptr_t gridZ,
   check(cudaLaunchKernel(static_cast<const void *>(function),
                          dim3(gridX, gridY, gridZ),
                          dim3(blockX, blockY, blockZ), params, sharedBytes,
-                         static_cast<cudaStream_t>(stream)),
+                         static_cast<cudaStream_t>(currentStream)),
         "launching a kernel");
 }
 
@@ -155,9 +155,11 @@ extern "C" HYPATIA_EXPORT void mgpuStreamWaitEvent(void *stream, void *event) {
         "waiting for an event");
 }
 
-// Device memory, stream-ordered (cudaMallocAsync's pool: no device-wide
-// synchronization, and allowed inside graph capture).
-extern "C" HYPATIA_EXPORT void *mgpuMemAlloc(uint64_t bytes, void *stream,
+// Device memory, stream-ordered on the caller's stream (gpu-to-llvm passes a
+// null stream for synchronous gpu.alloc; that would be the legacy default
+// stream), from cudaMallocAsync's pool: no device-wide synchronization, and
+// allowed inside graph capture.
+extern "C" HYPATIA_EXPORT void *mgpuMemAlloc(uint64_t bytes, void * /*stream*/,
                                              bool isHostShared) {
   if (isHostShared) {
     recordFailure(HYPATIA_ERROR_NOT_SUPPORTED,
@@ -166,19 +168,19 @@ extern "C" HYPATIA_EXPORT void *mgpuMemAlloc(uint64_t bytes, void *stream,
   }
   void *pointer = nullptr;
   if (bytes && !check(cudaMallocAsync(&pointer, bytes,
-                                      static_cast<cudaStream_t>(stream)),
+                                      static_cast<cudaStream_t>(currentStream)),
                       "allocating device memory"))
     return nullptr;
   return pointer;
 }
-extern "C" HYPATIA_EXPORT void mgpuMemFree(void *pointer, void *stream) {
+extern "C" HYPATIA_EXPORT void mgpuMemFree(void *pointer, void * /*stream*/) {
   if (pointer)
-    check(cudaFreeAsync(pointer, static_cast<cudaStream_t>(stream)),
+    check(cudaFreeAsync(pointer, static_cast<cudaStream_t>(currentStream)),
           "freeing device memory");
 }
 extern "C" HYPATIA_EXPORT void mgpuMemcpy(void *destination, void *source,
-                                          size_t bytes, void *stream) {
+                                          size_t bytes, void * /*stream*/) {
   check(cudaMemcpyAsync(destination, source, bytes, cudaMemcpyDefault,
-                        static_cast<cudaStream_t>(stream)),
+                        static_cast<cudaStream_t>(currentStream)),
         "copying device memory");
 }

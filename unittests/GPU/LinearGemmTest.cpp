@@ -166,7 +166,7 @@ TEST_P(LinearGemmTest, MatchesFloat64ForEveryEpilogue) {
   HostMatrix w = randomMatrix(dtype, n * k, rng);
   HostMatrix b = randomMatrix(dtype, n, rng);
   DeviceBuffer dx(x), dw(w), db(b), dy(m * n * elementSize(dtype));
-  double tolerance = dtype == HYPATIA_F32 ? 1e-5 : 1e-2;
+  double f32Tolerance = 1e-5;
 
   for (hypatia_activation activation :
        {HYPATIA_ACTIVATION_NONE, HYPATIA_ACTIVATION_RELU,
@@ -187,6 +187,12 @@ TEST_P(LinearGemmTest, MatchesFloat64ForEveryEpilogue) {
       double error = relativeError(x, w, withBias ? &b : nullptr, y, m, n, k,
                                    activation, allFinite);
       EXPECT_TRUE(allFinite) << "unwritten or non-finite outputs";
+      // cuBLASLt evaluates GELU approximately: up to 2.5e-5 relative per
+      // element in f32 (measured), visible on the smallest shapes.
+      double tolerance = dtype != HYPATIA_F32 ? 1e-2
+                         : activation == HYPATIA_ACTIVATION_GELU_TANH
+                             ? 1e-4
+                             : f32Tolerance;
       EXPECT_LE(error, tolerance)
           << "dtype " << dtype << " m " << m << " n " << n << " k " << k
           << " activation " << activation << " bias " << withBias;

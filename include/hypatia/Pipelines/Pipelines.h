@@ -12,7 +12,13 @@ namespace hypatia {
 /// by the callee (with malloc); callers own and free them.
 void buildCPUPipeline(mlir::OpPassManager &pm);
 
-/// Registers `hypatia-cpu-pipeline` for hypatia-opt and pipeline strings.
+/// hypatia (tensors) -> LLVM dialect for NVIDIA GPUs (sm_90): linear layers as
+/// calls of Hypatia's runtime (cuBLASLt), the remaining elementwise ops as
+/// NVVM kernels in an embedded fatbin, buffers on the GPU. Tensor results are
+/// device buffers allocated by the callee on the caller's stream.
+void buildCUDAPipeline(mlir::OpPassManager &pm);
+
+/// Registers `hypatia-cpu-pipeline` and `hypatia-cuda-pipeline`.
 void registerPipelines();
 
 } // namespace hypatia

@@ -22,7 +22,9 @@ typedef enum {
 } hypatia_dtype;
 
 /* Activations cuBLASLt can apply in a GEMM epilogue. Its GELU is the tanh
- * approximation; its ReLU maps NaN to 0 (torch.relu keeps NaN). */
+ * form, itself evaluated approximately: up to 2.5e-5 relative error per
+ * element in f32 (measured on an H100 with CUDA 13). Its ReLU keeps NaN, as
+ * torch.relu does (measured likewise). */
 typedef enum {
   HYPATIA_ACTIVATION_NONE = 0,
   HYPATIA_ACTIVATION_RELU = 1,

@@ -39,6 +39,19 @@ func.func @gelu_tanh(%x: tensor<8x64xf16>, %w: tensor<32x64xf16>) -> tensor<8x32
 
 // -----
 
+// f32 tanh-GELU is not fused: cuBLASLt's approximation would exceed the f32
+// error bound. GEMM into a temporary, then the exact activation.
+// CHECK-LABEL: func.func @gelu_tanh_f32
+// CHECK: call @hypatia_linear_f32_nobias(
+// CHECK: linalg.generic
+// CHECK:   math.tanh
+func.func @gelu_tanh_f32(%x: tensor<8x64xf32>, %w: tensor<32x64xf32>) -> tensor<8x32xf32> {
+  %0 = hypatia.fused_linear_gelu %x, %w {approximate = #hypatia.gelu_approximation<tanh>} : (tensor<8x64xf32>, tensor<32x64xf32>) -> tensor<8x32xf32>
+  return %0 : tensor<8x32xf32>
+}
+
+// -----
+
 // cuBLASLt cannot apply SiLU: GEMM and bias into a temporary of the element
 // type, then the activation elementwise into the result.
 // CHECK-LABEL: func.func @silu
