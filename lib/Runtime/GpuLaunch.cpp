@@ -64,6 +64,12 @@ extern "C" HYPATIA_EXPORT void hypatiaSetStream(void *stream) {
 
 extern "C" HYPATIA_EXPORT void *hypatiaGetStream(void) { return currentStream; }
 
+extern "C" HYPATIA_EXPORT void hypatiaFree(void *pointer) {
+  if (pointer)
+    check(cudaFreeAsync(pointer, static_cast<cudaStream_t>(currentStream)),
+          "freeing a returned buffer");
+}
+
 extern "C" HYPATIA_EXPORT hypatia_status hypatiaTakeDeviceError(void) {
   std::lock_guard<std::mutex> lock(deviceErrorMutex);
   hypatia_status status = deviceStatus;

@@ -64,6 +64,10 @@ const char *hypatiaGetLastError(void);
 void hypatiaSetStream(void *stream);
 void *hypatiaGetStream(void);
 
+/* Frees, on the stream set with hypatiaSetStream, a device buffer that a
+ * compiled function returned (its descriptor's allocated pointer). */
+void hypatiaFree(void *pointer);
+
 /* The first failure of a device operation (module load, kernel launch,
  * device allocation) since the last call, with its message available from
  * hypatiaGetLastError(); HYPATIA_SUCCESS if there was none. Generated code

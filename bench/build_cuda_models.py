@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Compiles the benchmark suite's MLPs for the GPU with Hypatia's CUDA path.
+
+    python3 bench/build_cuda_models.py --out DIR [--bin build/bin] [--lib build/lib]
+
+For every config of ../shared/bench/suite.json and dtype (f32, bf16): writes
+the MLP as hypatia ops (fused_linear_relu hidden layers, a plain linear output
+layer, a dynamic batch), runs hypatia-opt --hypatia-cuda-pipeline,
+mlir-translate and llc, and links DIR/<config>_<dtype>.so against
+libHypatiaRuntime.so (copied into DIR). The entry point is the C interface
+_mlir_ciface_mlp(result, x, w0, b0, w1, b1, ...) on memref descriptors.
+"""
+
+import argparse
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TOOLS = Path("/usr/lib/llvm-22/bin")
+
+
+def layers_of(config):
+    sizes = [config["in"], config["hidden"]]
+    sizes += [config["hidden"]] * (config["layers"] - 1)
+    layers = [(sizes[i], sizes[i + 1], "relu") for i in range(len(sizes) - 1)]
+    if config["out"] is not None:
+        layers.append((config["hidden"], config["out"], "none"))
+    return layers
+
+
+def model_source(config, dtype):
+    layers = layers_of(config)
+    params = [f"%x: tensor<?x{config['in']}x{dtype}>"]
+    for i, (k, n, _) in enumerate(layers):
+        params += [f"%w{i}: tensor<{n}x{k}x{dtype}>", f"%b{i}: tensor<{n}x{dtype}>"]
+    lines, value = [], "%x"
+    for i, (k, n, activation) in enumerate(layers):
+        op = "fused_linear_relu" if activation == "relu" else "linear"
+        lines.append(f"  %h{i} = hypatia.{op} {value}, %w{i}, %b{i} : "
+                     f"(tensor<?x{k}x{dtype}>, tensor<{n}x{k}x{dtype}>, tensor<{n}x{dtype}>)"
+                     f" -> tensor<?x{n}x{dtype}>")
+        value = f"%h{i}"
+    out = layers[-1][1]
+    return (f"func.func @mlp({', '.join(params)}) -> tensor<?x{out}x{dtype}>\n"
+            f"    attributes {{llvm.emit_c_interface}} {{\n" + "\n".join(lines) +
+            f"\n  return {value} : tensor<?x{out}x{dtype}>\n}}\n")
+
+
+def run(command):
+    subprocess.run(command, check=True)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--bin", type=Path, default=ROOT / "build" / "bin")
+    parser.add_argument("--lib", type=Path, default=ROOT / "build" / "lib")
+    parser.add_argument("--suite", type=Path, default=ROOT.parent / "shared" / "bench" / "suite.json")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    shutil.copy(args.lib / "libHypatiaRuntime.so", args.out)
+    suite = json.loads(args.suite.read_text())
+    manifest = []
+    for config in suite["configs"]:
+        for dtype in ("f32", "bf16"):
+            name = f"{config['name']}_{dtype}"
+            stem = args.out / name
+            stem.with_suffix(".mlir").write_text(model_source(config, dtype))
+            run([str(args.bin / "hypatia-opt"), str(stem.with_suffix(".mlir")),
+                 "--hypatia-cuda-pipeline", "-o", str(stem) + ".llvm.mlir"])
+            run([str(TOOLS / "mlir-translate"), "--mlir-to-llvmir",
+                 str(stem) + ".llvm.mlir", "-o", str(stem) + ".ll"])
+            run([str(TOOLS / "llc"), "-O2", "-relocation-model=pic", "-filetype=obj",
+                 str(stem) + ".ll", "-o", str(stem) + ".o"])
+            run(["clang-22", "-shared", "-fuse-ld=lld", str(stem) + ".o", "-o",
+                 str(stem) + ".so", f"-L{args.out}", "-lHypatiaRuntime",
+                 "-Wl,-rpath,$ORIGIN"])
+            for suffix in (".llvm.mlir", ".ll", ".o"):
+                Path(str(stem) + suffix).unlink()
+            manifest.append(dict(name=name, config=config, dtype=dtype,
+                                 layers=layers_of(config)))
+            print("built", stem.with_suffix(".so").name, flush=True)
+    (args.out / "manifest.json").write_text(json.dumps(manifest, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""The suite's MLPs compiled by Hypatia's CUDA pipeline, against PyTorch.
+
+    python3 bench/cuda_bench.py --models DIR [--json OUT]
+
+Runs on the GPU machine. DIR holds the shared objects that
+bench/build_cuda_models.py made and its manifest. For each config and dtype:
+fresh random inputs and weights; the result of the compiled model against
+float64 (relative error); then ms per forward, each the median of 7 timed
+loops of 20 forwards with CUDA events after warm-up, in the same process, for
+Hypatia (one call of the compiled function, from Python through ctypes) and
+for PyTorch eager, eager captured in a CUDA graph, and the chain of
+torch._addmm_activation (cuBLASLt RELU_BIAS) plain and graphed. TF32 is off.
+"""
+
+import argparse
+import ctypes
+import json
+import statistics
+from pathlib import Path
+
+import torch
+
+
+class MemRef1(ctypes.Structure):
+    _fields_ = [("allocated", ctypes.c_void_p), ("aligned", ctypes.c_void_p),
+                ("offset", ctypes.c_int64), ("sizes", ctypes.c_int64 * 1),
+                ("strides", ctypes.c_int64 * 1)]
+
+
+class MemRef2(ctypes.Structure):
+    _fields_ = [("allocated", ctypes.c_void_p), ("aligned", ctypes.c_void_p),
+                ("offset", ctypes.c_int64), ("sizes", ctypes.c_int64 * 2),
+                ("strides", ctypes.c_int64 * 2)]
+
+
+def descriptor(tensor):
+    assert tensor.is_contiguous()
+    memref = (MemRef2 if tensor.dim() == 2 else MemRef1)()
+    memref.allocated = memref.aligned = tensor.data_ptr()
+    memref.offset = 0
+    for d in range(tensor.dim()):
+        memref.sizes[d] = tensor.shape[d]
+        memref.strides[d] = tensor.stride(d)
+    return memref
+
+
+def time_ms(fn, repeats=7, inner=20):
+    for _ in range(3):
+        fn()
+    torch.cuda.synchronize()
+    samples = []
+    for _ in range(repeats):
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        for _ in range(inner):
+            fn()
+        end.record()
+        torch.cuda.synchronize()
+        samples.append(start.elapsed_time(end) / inner)
+    return statistics.median(samples)
+
+
+def graphed(fn):
+    stream = torch.cuda.Stream()
+    stream.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(stream):
+        for _ in range(3):
+            fn()
+    torch.cuda.current_stream().wait_stream(stream)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        fn()
+    return graph.replay
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--models", type=Path, required=True)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    torch.backends.cuda.matmul.allow_tf32 = False
+    runtime = ctypes.CDLL(str(args.models / "libHypatiaRuntime.so"), mode=ctypes.RTLD_GLOBAL)
+    runtime.hypatiaSetStream.argtypes = [ctypes.c_void_p]
+    runtime.hypatiaFree.argtypes = [ctypes.c_void_p]
+    runtime.hypatiaGetLastError.restype = ctypes.c_char_p
+    # The CUDA runtime the Hypatia runtime links (already loaded with it).
+    cudart = ctypes.CDLL("libcudart.so.13")
+    cudart.cudaMemcpy.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    manifest = json.loads((args.models / "manifest.json").read_text())
+    rows = []
+    print(f"{torch.cuda.get_device_name()}, torch {torch.__version__}")
+    print(f"{'model':16} {'rel.err':>9} {'hypatia':>9} {'eager':>9} {'eager+g':>9} "
+          f"{'addmm':>9} {'addmm+g':>9} {'vs best':>8}  (ms per forward)")
+    for entry in manifest:
+        config, dtype = entry["config"], {"f32": torch.float32, "bf16": torch.bfloat16}[entry["dtype"]]
+        model = ctypes.CDLL(str(args.models / (entry["name"] + ".so")))
+        call = model._mlir_ciface_mlp
+        batch = config["batch"]
+        x = (torch.rand(batch, config["in"], device="cuda") * 2 - 1).to(dtype)
+        params = []
+        for k, n, _ in entry["layers"]:
+            bound = k ** -0.5
+            params.append(((torch.rand(n, k, device="cuda") * 2 - 1) * bound).to(dtype))
+            params.append(((torch.rand(n, device="cuda") * 2 - 1) * bound).to(dtype))
+        activations = [a for _, _, a in entry["layers"]]
+        result = MemRef2()
+        keep = [descriptor(x)] + [descriptor(p) for p in params]
+        arguments = [ctypes.byref(result)] + [ctypes.byref(d) for d in keep]
+        stream = torch.cuda.current_stream().cuda_stream
+
+        def hypatia():
+            runtime.hypatiaSetStream(stream)
+            call(*arguments)
+            runtime.hypatiaFree(result.allocated)
+
+        # Correctness first: keep one result and compare with float64.
+        runtime.hypatiaSetStream(stream)
+        call(*arguments)
+        if runtime.hypatiaTakeDeviceError():
+            raise RuntimeError(runtime.hypatiaGetLastError().decode())
+        torch.cuda.synchronize()
+        out_features = entry["layers"][-1][1]
+        size = batch * out_features * (4 if dtype == torch.float32 else 2)
+        out = torch.empty(batch, out_features, device="cuda", dtype=dtype)
+        cudart.cudaMemcpy(out.data_ptr(), result.aligned, size, 3)  # device to device
+        runtime.hypatiaFree(result.allocated)
+        torch.cuda.synchronize()
+        reference = x.double()
+        for i, activation in enumerate(activations):
+            reference = reference @ params[2 * i].double().T + params[2 * i + 1].double()
+            if activation == "relu":
+                reference = torch.relu(reference)
+        error = ((out.double() - reference).norm() / reference.norm()).item()
+
+        def eager():
+            h = x
+            for i, activation in enumerate(activations):
+                h = torch.nn.functional.linear(h, params[2 * i], params[2 * i + 1])
+                if activation == "relu":
+                    h = torch.relu(h)
+            return h
+
+        def addmm():
+            h = x
+            for i, activation in enumerate(activations):
+                h = torch._addmm_activation(params[2 * i + 1], h, params[2 * i].T,
+                                            use_gelu=False) if activation == "relu" else \
+                    torch.addmm(params[2 * i + 1], h, params[2 * i].T)
+            return h
+
+        timings = dict(hypatia=time_ms(hypatia), eager=time_ms(eager),
+                       eager_graph=time_ms(graphed(eager)), addmm=time_ms(addmm),
+                       addmm_graph=time_ms(graphed(addmm)))
+        best = min(v for k, v in timings.items() if k != "hypatia")
+        rows.append(dict(model=entry["name"], relative_error=error, **timings,
+                         ratio_to_best=timings["hypatia"] / best))
+        print(f"{entry['name']:16} {error:9.2e} {timings['hypatia']:9.4f} {timings['eager']:9.4f} "
+              f"{timings['eager_graph']:9.4f} {timings['addmm']:9.4f} "
+              f"{timings['addmm_graph']:9.4f} {timings['hypatia'] / best:8.3f}", flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(dict(device=torch.cuda.get_device_name(),
+                                              torch=torch.__version__, rows=rows), indent=1))
+
+
+if __name__ == "__main__":
+    main()
