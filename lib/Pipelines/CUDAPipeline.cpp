@@ -4,7 +4,8 @@
 // ops left over become kernels (parallel loops -> gpu.launch -> NVVM -> a
 // fatbin holding an sm_90 cubin and PTX); buffers live on the GPU; host code
 // goes to LLVM calling Hypatia's runtime (mgpu* and hypatia_linear_*), which
-// runs everything on the caller's stream.
+// runs everything on the caller's stream. Results are written into buffers
+// the caller passes after the inputs.
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,6 +34,14 @@ void hypatia::buildCUDAPipeline(OpPassManager &pm) {
   bufferizeOptions.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
+  // Results become buffers the caller passes (after the inputs), written in
+  // place: nothing is allocated for them, so a caller can capture a whole
+  // forward in a CUDA graph and replay it into the same output.
+  bufferization::BufferResultsToOutParamsPassOptions outParams;
+  outParams.hoistStaticAllocs = true;
+  outParams.hoistDynamicAllocs = true;
+  outParams.modifyPublicFunctions = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createConvertBufferizationToMemRefPass());
   pm.addPass(createCanonicalizerPass());

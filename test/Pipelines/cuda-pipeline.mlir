@@ -1,11 +1,14 @@
 // The CUDA pipeline: linear layers become calls of the runtime's cuBLASLt
-// entry points, the SiLU becomes a kernel in an embedded GPU binary, buffers
-// are allocated on the device, and nothing but LLVM and the GPU binary is left.
+// entry points, the SiLU becomes a kernel in an embedded GPU binary,
+// temporaries are allocated on the device, the result goes to a buffer the
+// caller passes, and nothing but LLVM and the GPU binary is left.
 // REQUIRES: cuda-toolkit
 // RUN: hypatia-opt %s --hypatia-cuda-pipeline | FileCheck %s
 // RUN: hypatia-opt %s --hypatia-cuda-pipeline | FileCheck %s --check-prefix=ONLY-LLVM
 
-// CHECK-LABEL: llvm.func @mlp
+// The result is written into a buffer the caller passes last: no result.
+// CHECK-LABEL: llvm.func @mlp(
+// CHECK-SAME: %arg{{[0-9]+}}: i64) {
 // CHECK: llvm.call @mgpuMemAlloc
 // CHECK: llvm.call @hypatia_linear_bf16(
 // CHECK: llvm.call @hypatia_linear_bf16_nobias(

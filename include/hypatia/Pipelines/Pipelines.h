@@ -14,8 +14,8 @@ void buildCPUPipeline(mlir::OpPassManager &pm);
 
 /// hypatia (tensors) -> LLVM dialect for NVIDIA GPUs (sm_90): linear layers as
 /// calls of Hypatia's runtime (cuBLASLt), the remaining elementwise ops as
-/// NVVM kernels in an embedded fatbin, buffers on the GPU. Tensor results are
-/// device buffers allocated by the callee on the caller's stream.
+/// NVVM kernels in an embedded fatbin, buffers on the GPU. Tensor results
+/// become output buffers the caller passes after the inputs.
 void buildCUDAPipeline(mlir::OpPassManager &pm);
 
 /// Registers `hypatia-cpu-pipeline` and `hypatia-cuda-pipeline`.
