@@ -16,10 +16,11 @@ torch._addmm_activation (cuBLASLt RELU_BIAS) plain and graphed. TF32 is off.
 import argparse
 import ctypes
 import json
-import statistics
 from pathlib import Path
 
 import torch
+
+from timing import graphed, time_ms
 
 
 class MemRef1(ctypes.Structure):
@@ -43,35 +44,6 @@ def descriptor(tensor):
         memref.sizes[d] = tensor.shape[d]
         memref.strides[d] = tensor.stride(d)
     return memref
-
-
-def time_ms(fn, repeats=7, inner=20):
-    for _ in range(3):
-        fn()
-    torch.cuda.synchronize()
-    samples = []
-    for _ in range(repeats):
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        for _ in range(inner):
-            fn()
-        end.record()
-        torch.cuda.synchronize()
-        samples.append(start.elapsed_time(end) / inner)
-    return statistics.median(samples)
-
-
-def graphed(fn):
-    stream = torch.cuda.Stream()
-    stream.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(stream):
-        for _ in range(3):
-            fn()
-    torch.cuda.current_stream().wait_stream(stream)
-    graph = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(graph):
-        fn()
-    return graph.replay
 
 
 def main():

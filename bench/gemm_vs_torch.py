@@ -14,9 +14,10 @@ timed loops with CUDA events after warm-up. Prints a table; --json writes it.
 import argparse
 import ctypes
 import json
-import statistics
 
 import torch
+
+from timing import time_ms
 
 SHAPES = [  # (name, M = batch, K = in features, N = out features)
     ("kernel784", 1024, 784, 2048),
@@ -27,22 +28,6 @@ SHAPES = [  # (name, M = batch, K = in features, N = out features)
     ("ffn-down", 2048, 16384, 4096),
     ("narrow", 262144, 64, 64),
 ]
-
-
-def time_ms(fn, repeats=7, inner=20):
-    for _ in range(5):
-        fn()
-    torch.cuda.synchronize()
-    samples = []
-    for _ in range(repeats):
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        for _ in range(inner):
-            fn()
-        end.record()
-        torch.cuda.synchronize()
-        samples.append(start.elapsed_time(end) / inner)
-    return statistics.median(samples)
 
 
 def main():

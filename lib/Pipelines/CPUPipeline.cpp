@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "PipelineSteps.h"
 #include "hypatia/Conversion/Passes.h"
 #include "hypatia/Pipelines/Pipelines.h"
 
@@ -37,20 +38,11 @@ void hypatia::buildCPUPipeline(OpPassManager &pm) {
   pm.addPass(createHypatiaToLinalg(loweringOptions));
   pm.addPass(createCanonicalizerPass());
 
-  bufferization::OneShotBufferizePassOptions bufferizeOptions;
-  bufferizeOptions.bufferizeFunctionBoundaries = true;
-  bufferizeOptions.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
-  bufferization::buildBufferDeallocationPipeline(pm);
-  // Deallocation clones results that alias arguments (the caller owns results).
-  pm.addPass(createConvertBufferizationToMemRefPass());
+  pipeline::addBufferization(pm);
+  pipeline::addDeallocation(pm);
 
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
-  // Strided-metadata expansion emits affine.apply: lower affine after it.
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createLowerAffinePass());
-  pm.addPass(createSCFToControlFlowPass());
+  pipeline::addLoweringToControlFlow(pm);
   // bf16 has no native x86 arithmetic: expand its extf/truncf into integer ops.
   arith::ArithExpandOpsPassOptions expandOptions;
   expandOptions.includeBf16 = true;
@@ -59,11 +51,7 @@ void hypatia::buildCPUPipeline(OpPassManager &pm) {
   // which the reference path needs more than speed.
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createConvertMathToLLVMPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  pm.addPass(createConvertFuncToLLVMPass());
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createConvertIndexToLLVMPass());
-  pm.addPass(createConvertControlFlowToLLVMPass());
+  pipeline::addLoweringToLLVM(pm);
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 

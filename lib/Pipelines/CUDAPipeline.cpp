@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "PipelineSteps.h"
 #include "hypatia/Conversion/Passes.h"
 #include "hypatia/Pipelines/Pipelines.h"
 
@@ -29,11 +30,7 @@ using namespace mlir;
 void hypatia::buildCUDAPipeline(OpPassManager &pm) {
   pm.addPass(createHypatiaToLinalg());
   pm.addPass(createCanonicalizerPass());
-  bufferization::OneShotBufferizePassOptions bufferizeOptions;
-  bufferizeOptions.bufferizeFunctionBoundaries = true;
-  bufferizeOptions.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
+  pipeline::addBufferization(pm);
   // Results become buffers the caller passes (after the inputs), written in
   // place: nothing is allocated for them, so a caller can capture a whole
   // forward in a CUDA graph and replay it into the same output.
@@ -42,8 +39,7 @@ void hypatia::buildCUDAPipeline(OpPassManager &pm) {
   outParams.hoistDynamicAllocs = true;
   outParams.modifyPublicFunctions = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
-  bufferization::buildBufferDeallocationPipeline(pm);
-  pm.addPass(createConvertBufferizationToMemRefPass());
+  pipeline::addDeallocation(pm);
   pm.addPass(createCanonicalizerPass());
 
   // GEMMs and their epilogues to cuBLASLt; buffers to the GPU.
@@ -76,14 +72,8 @@ void hypatia::buildCUDAPipeline(OpPassManager &pm) {
   pm.addPass(createGpuModuleToBinaryPass(binary));
 
   // Host code to LLVM.
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createLowerAffinePass());
-  pm.addPass(createSCFToControlFlowPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  pm.addPass(createConvertFuncToLLVMPass());
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createConvertIndexToLLVMPass());
-  pm.addPass(createConvertControlFlowToLLVMPass());
+  pipeline::addLoweringToControlFlow(pm);
+  pipeline::addLoweringToLLVM(pm);
   pm.addPass(createGpuToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
 }

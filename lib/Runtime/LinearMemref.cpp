@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Internal.h"
+#include "hypatia/Runtime/MemRefDescriptor.h"
 
 #include <cstdint>
 #include <string>
@@ -16,14 +17,7 @@
 
 namespace {
 
-/// An MLIR memref descriptor of rank `Rank`.
-template <int Rank> struct MemRef {
-  void *allocated;
-  void *aligned;
-  int64_t offset;
-  int64_t sizes[Rank];
-  int64_t strides[Rank];
-};
+template <int Rank> using MemRef = hypatia::MemRefDescriptor<Rank>;
 
 size_t elementBytes(hypatia_dtype dtype) {
   return dtype == HYPATIA_F32 ? 4 : 2;

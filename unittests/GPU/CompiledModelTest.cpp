@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "hypatia/Runtime/MemRefDescriptor.h"
 #include "hypatia/Runtime/Runtime.h"
 
 #include <cuda_bf16.h>
@@ -19,17 +20,7 @@
 #include <random>
 #include <vector>
 
-namespace {
-
-template <int Rank> struct MemRef {
-  void *allocated;
-  void *aligned;
-  int64_t offset;
-  int64_t sizes[Rank];
-  int64_t strides[Rank];
-};
-
-} // namespace
+template <int Rank> using MemRef = hypatia::MemRefDescriptor<Rank>;
 
 // The C interface llvm.emit_c_interface gives @mlp: descriptors of the
 // inputs, then of the output buffer the caller allocates.

@@ -48,8 +48,8 @@ typedef enum {
  * calls allocate nothing and synchronize nothing, so they can be captured in
  * a CUDA graph. Thread-safe. */
 hypatia_status hypatiaLinear(void *stream, hypatia_dtype dtype, int64_t m,
-                             int64_t n, int64_t k, const void *x,
-                             const void *w, const void *bias, void *y,
+                             int64_t n, int64_t k, const void *x, const void *w,
+                             const void *bias, void *y,
                              hypatia_activation activation, int allow_tf32);
 
 /* The message of the calling thread's last failure ("" if none). */
