@@ -23,7 +23,7 @@ llvm_config.use_default_substitutions()
 
 tool_dirs = [config.hypatia_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(
-    ["hypatia-opt", "hypatia-run", "FileCheck", "not", "count"], tool_dirs
+    ["hypatia-opt", "hypatia-run", "hypatia-compile", "FileCheck", "not", "count"], tool_dirs
 )
 
 # Ahead of lit's own %python (the interpreter running lit): tests need the
@@ -38,6 +38,19 @@ config.substitutions.append(
         ),
     )
 )
+
+# Runs a function of a model built by hypatia-compile through the Python
+# package's ctypes loader, saving inputs and results as hypatia-run does.
+config.substitutions.append(
+    (
+        "%run-model",
+        "{} {}".format(
+            config.python_executable,
+            os.path.join(config.hypatia_src_root, "utils", "run_model.py"),
+        ),
+    )
+)
+config.environment["PYTHONPATH"] = os.path.join(config.hypatia_src_root, "python")
 
 config.substitutions.append(("%hypatia_src", config.hypatia_src_root))
 config.substitutions.append(("%hypatia_obj", config.hypatia_obj_root))

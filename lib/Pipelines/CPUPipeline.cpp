@@ -31,7 +31,8 @@
 
 using namespace mlir;
 
-void hypatia::buildCPUPipeline(OpPassManager &pm) {
+void hypatia::buildCPUPipeline(OpPassManager &pm,
+                               const CPUPipelineOptions &options) {
   // The CPU path is the reference: f32 layers accumulate in f64.
   HypatiaToLinalgOptions loweringOptions;
   loweringOptions.computeF32InF64 = true;
@@ -39,6 +40,8 @@ void hypatia::buildCPUPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
 
   pipeline::addBufferization(pm);
+  if (options.resultsAsOutParams)
+    pipeline::addResultsToOutParams(pm);
   pipeline::addDeallocation(pm);
 
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
@@ -56,14 +59,18 @@ void hypatia::buildCPUPipeline(OpPassManager &pm) {
 }
 
 void hypatia::registerPipelines() {
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<CPUPipelineOptions>(
       "hypatia-cpu-pipeline",
       "Lower hypatia ops to the LLVM dialect for the host CPU (the reference "
       "path: hypatia-to-linalg, bufferization, loops, LLVM)",
-      [](OpPassManager &pm) { buildCPUPipeline(pm); });
-  PassPipelineRegistration<>(
+      [](OpPassManager &pm, const CPUPipelineOptions &options) {
+        buildCPUPipeline(pm, options);
+      });
+  PassPipelineRegistration<CUDAPipelineOptions>(
       "hypatia-cuda-pipeline",
       "Lower hypatia ops to the LLVM dialect for NVIDIA GPUs (sm_90): linear "
       "layers as cuBLASLt calls with fused epilogues, the rest as NVVM kernels",
-      [](OpPassManager &pm) { buildCUDAPipeline(pm); });
+      [](OpPassManager &pm, const CUDAPipelineOptions &options) {
+        buildCUDAPipeline(pm, options);
+      });
 }

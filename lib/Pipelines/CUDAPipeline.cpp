@@ -27,23 +27,19 @@
 
 using namespace mlir;
 
-void hypatia::buildCUDAPipeline(OpPassManager &pm) {
+void hypatia::buildCUDAPipeline(OpPassManager &pm,
+                                const CUDAPipelineOptions &options) {
   pm.addPass(createHypatiaToLinalg());
   pm.addPass(createCanonicalizerPass());
   pipeline::addBufferization(pm);
-  // Results become buffers the caller passes (after the inputs), written in
-  // place: nothing is allocated for them, so a caller can capture a whole
-  // forward in a CUDA graph and replay it into the same output.
-  bufferization::BufferResultsToOutParamsPassOptions outParams;
-  outParams.hoistStaticAllocs = true;
-  outParams.hoistDynamicAllocs = true;
-  outParams.modifyPublicFunctions = true;
-  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  pipeline::addResultsToOutParams(pm);
   pipeline::addDeallocation(pm);
   pm.addPass(createCanonicalizerPass());
 
   // GEMMs and their epilogues to cuBLASLt; buffers to the GPU.
-  pm.addPass(createLinalgToCublas());
+  LinalgToCublasOptions cublasOptions;
+  cublasOptions.allowTF32 = options.allowTF32;
+  pm.addPass(createLinalgToCublas(cublasOptions));
   pm.addPass(createHostBuffersToDevice());
 
   // What is left (elementwise ops) to kernels: rows to blocks, up to 256

@@ -17,6 +17,14 @@ void hypatia::pipeline::addBufferization(OpPassManager &pm) {
   pm.addPass(bufferization::createOneShotBufferizePass(options));
 }
 
+void hypatia::pipeline::addResultsToOutParams(OpPassManager &pm) {
+  bufferization::BufferResultsToOutParamsPassOptions options;
+  options.hoistStaticAllocs = true;
+  options.hoistDynamicAllocs = true;
+  options.modifyPublicFunctions = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(options));
+}
+
 void hypatia::pipeline::addDeallocation(OpPassManager &pm) {
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createConvertBufferizationToMemRefPass());

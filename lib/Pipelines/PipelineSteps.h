@@ -11,6 +11,11 @@ namespace hypatia::pipeline {
 /// at the boundaries (dense row-major buffers in and out).
 void addBufferization(mlir::OpPassManager &pm);
 
+/// Tensor results become buffers the caller passes after the inputs, written
+/// in place: nothing is allocated for them, so a caller can capture a whole
+/// forward in a CUDA graph and replay it into the same output.
+void addResultsToOutParams(mlir::OpPassManager &pm);
+
 /// Ownership-based deallocation, then bufferization ops to memref ops
 /// (deallocation clones results that alias arguments).
 void addDeallocation(mlir::OpPassManager &pm);

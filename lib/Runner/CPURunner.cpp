@@ -41,38 +41,6 @@ static std::string typeToString(Type type) {
   return text;
 }
 
-std::optional<ElementType> hypatia::getElementType(Type type) {
-  if (type.isF32())
-    return ElementType::F32;
-  if (type.isF16())
-    return ElementType::F16;
-  if (type.isBF16())
-    return ElementType::BF16;
-  return std::nullopt;
-}
-
-FailureOr<TensorSignature> hypatia::getTensorSignature(func::FuncOp func) {
-  TensorSignature signature;
-  auto collect = [&](TypeRange types, StringRef what,
-                     SmallVectorImpl<RankedTensorType> &into) {
-    for (auto [index, type] : llvm::enumerate(types)) {
-      auto tensorType = dyn_cast<RankedTensorType>(type);
-      if (!tensorType || !getElementType(tensorType.getElementType()))
-        return func.emitError() << what << " " << index << " of @"
-                                << func.getName() << " has type " << type
-                                << ": only ranked tensors of f32, f16 or bf16 "
-                                   "can be passed in and out",
-               failure();
-      into.push_back(tensorType);
-    }
-    return success();
-  };
-  if (failed(collect(func.getArgumentTypes(), "argument", signature.inputs)) ||
-      failed(collect(func.getResultTypes(), "result", signature.results)))
-    return failure();
-  return signature;
-}
-
 llvm::Expected<SmallVector<SmallVector<int64_t>>>
 hypatia::resolveInputShapes(ArrayRef<RankedTensorType> inputs,
                             ArrayRef<int64_t> dynamicSizes) {

@@ -35,7 +35,8 @@ bool isRowMajor(const MemRef<2> &memref) {
 }
 
 void linear(hypatia_dtype dtype, const MemRef<2> *x, const MemRef<2> *w,
-            const MemRef<1> *bias, const MemRef<2> *y, int32_t activation) {
+            const MemRef<1> *bias, const MemRef<2> *y, int32_t activation,
+            int32_t allowTF32) {
   int64_t m = x->sizes[0], k = x->sizes[1], n = w->sizes[0];
   std::string shapes = "x [" + std::to_string(m) + ", " + std::to_string(k) +
                        "], w [" + std::to_string(w->sizes[0]) + ", " +
@@ -59,7 +60,7 @@ void linear(hypatia_dtype dtype, const MemRef<2> *x, const MemRef<2> *w,
   hypatia_status status = hypatiaLinear(
       hypatiaGetStream(), dtype, m, n, k, getData(*x, dtype),
       getData(*w, dtype), bias ? getData(*bias, dtype) : nullptr,
-      getData(*y, dtype), hypatia_activation(activation), /*allow_tf32=*/0);
+      getData(*y, dtype), hypatia_activation(activation), allowTF32);
   if (status != HYPATIA_SUCCESS)
     hypatia::runtime::recordDeviceFailure(status, hypatiaGetLastError());
 }
@@ -69,12 +70,13 @@ void linear(hypatia_dtype dtype, const MemRef<2> *x, const MemRef<2> *w,
 #define HYPATIA_DEFINE_LINEAR(NAME, DTYPE)                                     \
   extern "C" HYPATIA_EXPORT void _mlir_ciface_hypatia_linear_##NAME(           \
       MemRef<2> *x, MemRef<2> *w, MemRef<1> *bias, MemRef<2> *y,               \
-      int32_t activation) {                                                    \
-    linear(DTYPE, x, w, bias, y, activation);                                  \
+      int32_t activation, int32_t allowTF32) {                                 \
+    linear(DTYPE, x, w, bias, y, activation, allowTF32);                       \
   }                                                                            \
   extern "C" HYPATIA_EXPORT void _mlir_ciface_hypatia_linear_##NAME##_nobias(  \
-      MemRef<2> *x, MemRef<2> *w, MemRef<2> *y, int32_t activation) {          \
-    linear(DTYPE, x, w, nullptr, y, activation);                               \
+      MemRef<2> *x, MemRef<2> *w, MemRef<2> *y, int32_t activation,            \
+      int32_t allowTF32) {                                                     \
+    linear(DTYPE, x, w, nullptr, y, activation, allowTF32);                    \
   }
 
 HYPATIA_DEFINE_LINEAR(f32, HYPATIA_F32)

@@ -1,17 +1,22 @@
 //===- hypatia-run.cpp - Run a function of a hypatia module -----*- C++ -*-===//
 //
-// hypatia-run FILE -e FUNC [--seed N] [--dynamic-sizes N,...]
-//             [--inputs a.npy,b.npy,...] [--output-dir DIR] [--print]
+// hypatia-run FILE -e FUNC [--target=cpu|cuda] [--seed N]
+//             [--dynamic-sizes N,...] [--inputs a.npy,b.npy,...]
+//             [--output-dir DIR] [--print]
 //
-// Compiles FUNC for the host CPU, calls it on deterministic random inputs
+// Compiles FUNC for the host CPU (JIT) or the GPU (through hypatia-compile's
+// shared object, results poisoned with NaN before the call so that unwritten
+// elements show), calls it on deterministic random inputs
 // (uniform in [-1, 1), the same for a seed on every machine) or on inputs read
 // from .npy files, and prints its results. --output-dir saves the inputs and
 // results as .npy files, so that a reference can be computed independently.
 //
 //===----------------------------------------------------------------------===//
 
+#include "hypatia/Compiler/Compiler.h"
 #include "hypatia/Registration.h"
 #include "hypatia/Runner/CPURunner.h"
+#include "hypatia/Runner/ModelRunner.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -20,6 +25,7 @@
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -41,6 +47,14 @@ static cl::opt<std::string> inputFilename(cl::Positional,
 static cl::opt<std::string> entryPoint("e", cl::desc("The function to run"),
                                        cl::value_desc("function name"),
                                        cl::Required, cl::cat(category));
+static cl::opt<std::string>
+    targetName("target",
+               cl::desc("cpu (default: the reference path, JIT-compiled) or "
+                        "cuda (compiled as by hypatia-compile --target=cuda)"),
+               cl::init("cpu"), cl::cat(category));
+static cl::opt<bool> allowTF32("allow-tf32",
+                               cl::desc("CUDA: let f32 GEMMs use TF32"),
+                               cl::cat(category));
 static cl::opt<uint64_t> seed("seed",
                               cl::desc("Seed of the random inputs (default 1)"),
                               cl::init(1), cl::cat(category));
@@ -112,6 +126,39 @@ static void printSummary(const HostTensor &tensor, llvm::raw_ostream &os) {
   os << '\n';
 }
 
+static llvm::Expected<SmallVector<HostTensor>>
+runOnCPU(ModuleOp module, ArrayRef<const HostTensor *> inputs) {
+  auto compiled = CPUFunction::compile(module, entryPoint);
+  if (!compiled)
+    return compiled.takeError();
+  return (*compiled)->run(inputs);
+}
+
+/// Compiles the module into a temporary shared object, as hypatia-compile
+/// does, and calls the function through the model ABI.
+static llvm::Expected<SmallVector<HostTensor>>
+runOnCUDA(ModuleOp module, ArrayRef<const HostTensor *> inputs) {
+  SmallString<128> path;
+  if (std::error_code error =
+          llvm::sys::fs::createTemporaryFile("hypatia-run", "so", path))
+    return llvm::createStringError(error, "cannot create a temporary file");
+  llvm::FileRemover remove(path);
+  CompileOptions options;
+  options.target = Target::CUDA;
+  options.fuse = false; // run the function as written
+  options.allowTF32 = allowTF32;
+  if (failed(compileToSharedObject(module, options, path)))
+    return llvm::createStringError("compiling @" + entryPoint +
+                                   " for CUDA failed");
+  auto model = LoadedModel::load(path);
+  if (!model)
+    return model.takeError();
+  auto function = (*model)->lookup(entryPoint);
+  if (!function)
+    return function.takeError();
+  return (*model)->run(**function, inputs);
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   registerAsmPrinterCLOptions();
@@ -119,8 +166,14 @@ int main(int argc, char **argv) {
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv,
-      "Run a function of a hypatia module on the host CPU and print its "
-      "results\n");
+      "Run a function of a hypatia module on the host CPU or the GPU and "
+      "print its results\n");
+
+  std::optional<Target> target = parseTarget(targetName);
+  if (!target)
+    return fail("unknown target '" + targetName + "': expected cpu or cuda");
+  if (allowTF32 && *target != Target::CUDA)
+    return fail("--allow-tf32 applies to --target=cuda only");
 
   DialectRegistry registry;
   registerDialects(registry);
@@ -184,13 +237,11 @@ int main(int argc, char **argv) {
     }
   }
 
-  auto compiled = CPUFunction::compile(*module, entryPoint);
-  if (!compiled)
-    return fail(llvm::toString(compiled.takeError()));
   SmallVector<const HostTensor *> inputPointers;
   for (HostTensor &tensor : inputs)
     inputPointers.push_back(&tensor);
-  auto results = (*compiled)->run(inputPointers);
+  auto results = *target == Target::CPU ? runOnCPU(*module, inputPointers)
+                                        : runOnCUDA(*module, inputPointers);
   if (!results)
     return fail(llvm::toString(results.takeError()));
 

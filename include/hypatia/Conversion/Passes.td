@@ -76,10 +76,18 @@ def LinalgToCublas : Pass<"linalg-to-cublas", "mlir::ModuleOp"> {
     `#hypatia.activation<relu>` with a bias on `memref<?x32xbf16>` become
 
     ```mlir
-    func.call @hypatia_linear_bf16(%x, %w, %b, %y, %c1_i32)
-        : (memref<?x?xbf16>, memref<?x?xbf16>, memref<?xbf16>, memref<?x?xbf16>, i32) -> ()
+    func.call @hypatia_linear_bf16(%x, %w, %b, %y, %c1_i32, %c0_i32)
+        : (memref<?x?xbf16>, memref<?x?xbf16>, memref<?xbf16>, memref<?x?xbf16>, i32, i32) -> ()
     ```
+
+    The last operand says whether f32 GEMMs may use TF32 tensor cores
+    (`allow-tf32`; off by default, as in PyTorch: TF32 keeps 10 mantissa
+    bits of the inputs, about 1e-3 relative error).
   }];
+  let options = [
+    Option<"allowTF32", "allow-tf32", "bool", /*default=*/"false",
+           "Let f32 GEMMs round their inputs to TF32 on tensor cores">,
+  ];
   let dependentDialects = [
     "mlir::arith::ArithDialect",
     "mlir::func::FuncDialect",

@@ -9,6 +9,7 @@
 #ifndef HYPATIA_RUNNER_CPURUNNER_H
 #define HYPATIA_RUNNER_CPURUNNER_H
 
+#include "hypatia/Compiler/ModelSignature.h"
 #include "hypatia/Support/HostTensor.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -23,19 +24,6 @@ class ExecutionEngine;
 } // namespace mlir
 
 namespace hypatia {
-
-/// The tensor types a runnable function takes and returns.
-struct TensorSignature {
-  llvm::SmallVector<mlir::RankedTensorType> inputs;
-  llvm::SmallVector<mlir::RankedTensorType> results;
-};
-
-/// Reads `func`'s signature. Emits an error at the function's location and
-/// fails if an argument or result is not a ranked f32/f16/bf16 tensor.
-mlir::FailureOr<TensorSignature> getTensorSignature(mlir::func::FuncOp func);
-
-/// The HostTensor element type of an MLIR float type (f32, f16 or bf16).
-std::optional<ElementType> getElementType(mlir::Type type);
 
 /// The concrete shapes of `inputs` once their dynamic dimensions are given:
 /// either one size for every dynamic dimension, or one size per dynamic

@@ -90,6 +90,8 @@ namespace {
 
 struct LinalgToCublasPass
     : public hypatia::impl::LinalgToCublasBase<LinalgToCublasPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     SmallVector<linalg::MatmulOp> matmuls;
     getOperation().walk([&](linalg::MatmulOp matmul) {
@@ -114,7 +116,9 @@ struct LinalgToCublasPass
     SmallVector<Type> inputs = {matrix, matrix};
     if (withBias)
       inputs.push_back(MemRefType::get({ShapedType::kDynamic}, elementType));
-    inputs.append({matrix, IntegerType::get(context, 32)});
+    // The activation (hypatia_activation) and whether TF32 is allowed.
+    inputs.append(
+        {matrix, IntegerType::get(context, 32), IntegerType::get(context, 32)});
     OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
     auto function = func::FuncOp::create(
         builder, module.getLoc(), name,
@@ -145,6 +149,7 @@ struct LinalgToCublasPass
                              : memref::CastOp::create(b, loc, type, value));
     operands.push_back(arith::ConstantIntOp::create(
         b, loc, getRuntimeActivation(activation), 32));
+    operands.push_back(arith::ConstantIntOp::create(b, loc, allowTF32, 32));
     func::CallOp::create(b, loc, function, operands);
   }
 

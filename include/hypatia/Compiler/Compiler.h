@@ -1,0 +1,63 @@
+//===- Compiler.h - hypatia modules to shared objects ------------*- C++
+//-*-===//
+//
+// Ahead-of-time compilation, shared by hypatia-compile, hypatia-run
+// --target=cuda and the C API: a hypatia module becomes a shared object whose
+// C ABI is described in hypatia/Runtime/Model.h.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HYPATIA_COMPILER_COMPILER_H
+#define HYPATIA_COMPILER_COMPILER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+
+#include <memory>
+#include <string>
+
+namespace hypatia {
+
+enum class Target { CPU, CUDA };
+
+/// "cpu" or "cuda".
+std::optional<Target> parseTarget(llvm::StringRef name);
+
+struct CompileOptions {
+  Target target = Target::CPU;
+  /// Run --fuse-mlp before lowering (for CUDA without fused_mlp, which has no
+  /// fused kernel there yet).
+  bool fuse = true;
+  /// CUDA: let f32 GEMMs use TF32 tensor cores.
+  bool allowTF32 = false;
+  /// LLVM optimization level of the host code (0-3).
+  unsigned optLevel = 2;
+  /// The host CPU the code may assume ("" for generic x86-64, "native" for
+  /// this machine's): the default runs on any x86-64 machine.
+  std::string hostCPU;
+  /// The C compiler driver that links the shared object ("": $HYPATIA_LINKER,
+  /// else the C compiler Hypatia was built with, else `cc`).
+  std::string linker;
+  /// Where libHypatiaRuntime.so and the model ABI archives are ("": found
+  /// next to the running executable or library).
+  std::string libraryDir;
+};
+
+/// Lowers `module` (in place) through the target's pipeline and translates it
+/// to LLVM IR with the model ABI's entry points and description. Errors are
+/// emitted as diagnostics on the module's context.
+mlir::FailureOr<std::unique_ptr<llvm::Module>>
+compileToLLVMIR(mlir::ModuleOp module, const CompileOptions &options,
+                llvm::LLVMContext &llvmContext);
+
+/// compileToLLVMIR, then an object file, then a shared object at
+/// `outputPath` linked against the model ABI archive and, for CUDA,
+/// libHypatiaRuntime.so (found through an rpath to its directory).
+mlir::LogicalResult compileToSharedObject(mlir::ModuleOp module,
+                                          const CompileOptions &options,
+                                          llvm::StringRef outputPath);
+
+} // namespace hypatia
+
+#endif // HYPATIA_COMPILER_COMPILER_H

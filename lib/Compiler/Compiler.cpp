@@ -1,0 +1,69 @@
+//===- Compiler.cpp - hypatia modules to LLVM IR with the model ABI -------===//
+
+#include "hypatia/Compiler/Compiler.h"
+#include "ModelABIEmitter.h"
+#include "hypatia/Pipelines/Pipelines.h"
+#include "hypatia/Transforms/Passes.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+using namespace mlir;
+using namespace hypatia;
+
+std::optional<Target> hypatia::parseTarget(llvm::StringRef name) {
+  if (name == "cpu")
+    return Target::CPU;
+  if (name == "cuda")
+    return Target::CUDA;
+  return std::nullopt;
+}
+
+FailureOr<std::unique_ptr<llvm::Module>>
+hypatia::compileToLLVMIR(ModuleOp module, const CompileOptions &options,
+                         llvm::LLVMContext &llvmContext) {
+  if (failed(verify(module)))
+    return failure();
+  FailureOr<SmallVector<FunctionABI>> functions = analyzeModelABI(module);
+  if (failed(functions))
+    return failure();
+  if (functions->empty())
+    return module.emitError("no public function to compile"), failure();
+
+  MLIRContext *context = module.getContext();
+  for (auto func : module.getOps<func::FuncOp>())
+    if (!func.isPrivate() && !func.isExternal())
+      func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
+                    UnitAttr::get(context));
+
+  PassManager pm(context);
+  if (options.fuse) {
+    FuseMLPOptions fuseOptions;
+    // The CUDA path runs a fused_mlp as a chain of GEMMs: there is no fused
+    // kernel yet, so choosing one would misjudge its cost.
+    if (options.target == Target::CUDA)
+      fuseOptions.fusedMLPMaxWidth = 0;
+    pm.addNestedPass<func::FuncOp>(createFuseMLP(fuseOptions));
+  }
+  if (options.target == Target::CPU) {
+    // One calling convention for both targets: the caller passes the results.
+    CPUPipelineOptions cpuOptions;
+    cpuOptions.resultsAsOutParams = true;
+    buildCPUPipeline(pm, cpuOptions);
+  } else {
+    CUDAPipelineOptions cudaOptions;
+    cudaOptions.allowTF32 = options.allowTF32;
+    buildCUDAPipeline(pm, cudaOptions);
+  }
+  if (failed(pm.run(module)))
+    return failure();
+
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, llvmContext, "hypatia_model");
+  if (!llvmModule)
+    return module.emitError("translation to LLVM IR failed"), failure();
+  emitModelABI(*llvmModule, *functions, options.target);
+  return llvmModule;
+}

@@ -1,0 +1,179 @@
+//===- SharedObject.cpp - LLVM IR to an object file and a shared object ---===//
+//
+// The object file comes from LLVM's code generator in process; linking it
+// into a shared object is left to the system's C compiler driver, which knows
+// where the C library and the linker are.
+//
+//===----------------------------------------------------------------------===//
+
+#include "hypatia/Compiler/Compiler.h"
+
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+
+#include <dlfcn.h>
+
+using namespace mlir;
+using namespace hypatia;
+
+static const char *getABIArchiveName(Target target) {
+  return target == Target::CUDA ? "libHypatiaModelABICUDA.a"
+                                : "libHypatiaModelABICPU.a";
+}
+
+/// The directory of the runtime library and the ABI archives: given, or next
+/// to the executable or shared library this code is part of (bin/../lib or
+/// lib/).
+static std::string findLibraryDir(const CompileOptions &options) {
+  if (!options.libraryDir.empty())
+    return options.libraryDir;
+  Dl_info info;
+  if (!dladdr(reinterpret_cast<void *>(&findLibraryDir), &info) ||
+      !info.dli_fname)
+    return "";
+  llvm::SmallString<256> self(info.dli_fname);
+  llvm::sys::fs::make_absolute(self);
+  llvm::StringRef dir = llvm::sys::path::parent_path(self);
+  for (std::string candidate :
+       {dir.str(), (llvm::sys::path::parent_path(dir) + "/lib").str()})
+    if (llvm::sys::fs::exists(candidate + "/" +
+                              getABIArchiveName(options.target)))
+      return candidate;
+  return "";
+}
+
+static std::string findLinker(const CompileOptions &options) {
+  if (!options.linker.empty())
+    return options.linker;
+  if (const char *fromEnvironment = std::getenv("HYPATIA_LINKER"))
+    return fromEnvironment;
+#ifdef HYPATIA_DEFAULT_LINKER
+  if (llvm::sys::fs::can_execute(HYPATIA_DEFAULT_LINKER))
+    return HYPATIA_DEFAULT_LINKER;
+#endif
+  return "cc";
+}
+
+static LogicalResult emitObjectFile(llvm::Module &module,
+                                    const CompileOptions &options,
+                                    llvm::StringRef path, Location loc) {
+  static bool initialized = [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    return true;
+  }();
+  (void)initialized;
+
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  std::string error;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return emitError(loc) << "no LLVM target for " << triple.str() << ": "
+                          << error;
+  std::string cpu =
+      options.hostCPU == "native"
+          ? llvm::sys::getHostCPUName().str()
+          : (options.hostCPU.empty() ? "x86-64" : options.hostCPU);
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, cpu, /*Features=*/"", llvm::TargetOptions(), llvm::Reloc::PIC_,
+      std::nullopt, llvm::CodeGenOptLevel::Default));
+  if (!machine)
+    return emitError(loc) << "cannot create a target machine for " << cpu;
+  module.setTargetTriple(triple);
+  module.setDataLayout(machine->createDataLayout());
+
+  auto optimize = makeOptimizingTransformer(options.optLevel,
+                                            /*sizeLevel=*/0, machine.get());
+  if (llvm::Error err = optimize(&module))
+    return emitError(loc) << "optimizing the host code failed: "
+                          << llvm::toString(std::move(err));
+
+  std::error_code ec;
+  llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    return emitError(loc) << "cannot write " << path << ": " << ec.message();
+  llvm::legacy::PassManager codegen;
+  if (machine->addPassesToEmitFile(codegen, out, nullptr,
+                                   llvm::CodeGenFileType::ObjectFile))
+    return emitError(loc) << "the target cannot emit object files";
+  codegen.run(module);
+  return success();
+}
+
+static LogicalResult link(llvm::StringRef objectPath,
+                          const CompileOptions &options,
+                          llvm::StringRef outputPath, Location loc) {
+  std::string libraryDir = findLibraryDir(options);
+  if (libraryDir.empty())
+    return emitError(loc) << "cannot find " << getABIArchiveName(options.target)
+                          << " (Hypatia's lib/ directory): pass its directory";
+  std::string linkerName = findLinker(options);
+  llvm::ErrorOr<std::string> linker = llvm::sys::findProgramByName(linkerName);
+  if (!linker || !llvm::sys::fs::can_execute(*linker))
+    return emitError(loc) << "cannot find the linker driver '" << linkerName
+                          << "' (set HYPATIA_LINKER to a C compiler)";
+
+  std::string archive = libraryDir + "/" + getABIArchiveName(options.target);
+  llvm::SmallVector<std::string> arguments = {
+      *linker, "-shared", "-o", outputPath.str(), objectPath.str(), archive};
+  if (options.target == Target::CUDA)
+    arguments.append({"-L" + libraryDir, "-lHypatiaRuntime",
+                      // Beside the model first, then where it was built.
+                      "-Wl,-rpath,$ORIGIN", "-Wl,-rpath," + libraryDir});
+  else
+    arguments.push_back("-lm");
+
+  llvm::SmallString<128> logPath;
+  if (llvm::sys::fs::createTemporaryFile("hypatia-link", "log", logPath))
+    return emitError(loc) << "cannot create a temporary file";
+  llvm::FileRemover removeLog(logPath);
+  llvm::SmallVector<llvm::StringRef> argumentRefs(arguments.begin(),
+                                                  arguments.end());
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, logPath.str(),
+                                                logPath.str()};
+  std::string error;
+  int status = llvm::sys::ExecuteAndWait(*linker, argumentRefs, std::nullopt,
+                                         redirects, /*SecondsToWait=*/300,
+                                         /*MemoryLimit=*/0, &error);
+  if (status != 0) {
+    std::string log;
+    if (auto buffer = llvm::MemoryBuffer::getFile(logPath))
+      log = (*buffer)->getBuffer().trim().str();
+    return emitError(loc) << "linking " << outputPath << " failed ("
+                          << (error.empty()
+                                  ? "exit status " + std::to_string(status)
+                                  : error)
+                          << "): " << llvm::join(arguments, " ") << "\n"
+                          << log;
+  }
+  return success();
+}
+
+LogicalResult hypatia::compileToSharedObject(ModuleOp module,
+                                             const CompileOptions &options,
+                                             llvm::StringRef outputPath) {
+  Location loc = module.getLoc();
+  llvm::LLVMContext llvmContext;
+  FailureOr<std::unique_ptr<llvm::Module>> llvmModule =
+      compileToLLVMIR(module, options, llvmContext);
+  if (failed(llvmModule))
+    return failure();
+
+  llvm::SmallString<128> objectPath;
+  if (llvm::sys::fs::createTemporaryFile("hypatia-model", "o", objectPath))
+    return emitError(loc) << "cannot create a temporary file";
+  llvm::FileRemover removeObject(objectPath);
+  if (failed(emitObjectFile(**llvmModule, options, objectPath, loc)))
+    return failure();
+  return link(objectPath, options, outputPath, loc);
+}

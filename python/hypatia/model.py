@@ -1,0 +1,237 @@
+"""Loading and calling models built by hypatia-compile (the C ABI of
+include/hypatia/Runtime/Model.h), with ctypes: no compiled extension, so one
+build serves every Python version.
+
+    model = hypatia.model.load("mlp.so")
+    y, = model.mlp(x, w1, b1, w2, b2)          # NumPy arrays (CPU models)
+    y, = model.mlp(x, w1, b1, w2, b2)          # torch tensors (CPU or CUDA)
+
+Results are allocated for the inputs' batch sizes and returned as a tuple of
+the inputs' kind (NumPy arrays or torch tensors on the inputs' device). CUDA
+models run on torch's current CUDA stream, without synchronizing it.
+"""
+
+import ctypes
+
+import numpy as np
+
+ABI_VERSION = 1
+TARGETS = {0: "cpu", 1: "cuda"}
+DTYPES = {0: "f32", 1: "f16", 2: "bf16"}
+NUMPY_DTYPES = {"f32": np.float32, "f16": np.float16}
+
+
+class HypatiaError(RuntimeError):
+    """A compiled model refused a call or failed; the message says why."""
+
+
+class _TensorType(ctypes.Structure):
+    _fields_ = [("dtype", ctypes.c_int32), ("rank", ctypes.c_int32),
+                ("shape", ctypes.POINTER(ctypes.c_int64)),
+                ("size_source_input", ctypes.POINTER(ctypes.c_int32)),
+                ("size_source_dim", ctypes.POINTER(ctypes.c_int32))]
+
+
+class _Tensor(ctypes.Structure):
+    _fields_ = [("data", ctypes.c_void_p), ("dtype", ctypes.c_int32),
+                ("rank", ctypes.c_int32), ("shape", ctypes.POINTER(ctypes.c_int64))]
+
+
+_CallFn = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.POINTER(_Tensor),
+                           ctypes.POINTER(_Tensor), ctypes.c_void_p)
+
+
+class _Function(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char_p), ("num_inputs", ctypes.c_int32),
+                ("num_results", ctypes.c_int32),
+                ("inputs", ctypes.POINTER(_TensorType)),
+                ("results", ctypes.POINTER(_TensorType)), ("call", _CallFn)]
+
+
+class _Model(ctypes.Structure):
+    _fields_ = [("abi_version", ctypes.c_int32), ("target", ctypes.c_int32),
+                ("num_functions", ctypes.c_int32),
+                ("functions", ctypes.POINTER(_Function))]
+
+
+class TensorType:
+    """dtype ('f32', 'f16', 'bf16') and shape (None where dynamic)."""
+
+    def __init__(self, dtype, shape, size_sources=None):
+        self.dtype = dtype
+        self.shape = tuple(shape)
+        # For results: (input, dim) per dynamic dimension, None elsewhere.
+        self.size_sources = size_sources
+
+    def __repr__(self):
+        dims = ", ".join("?" if d is None else str(d) for d in self.shape)
+        return f"{self.dtype}[{dims}]"
+
+
+def _read_type(raw, is_result):
+    shape = tuple(None if raw.shape[d] < 0 else raw.shape[d] for d in range(raw.rank))
+    sources = None
+    if is_result:
+        sources = tuple((raw.size_source_input[d], raw.size_source_dim[d])
+                        if shape[d] is None else None for d in range(raw.rank))
+    return TensorType(DTYPES[raw.dtype], shape, sources)
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
+
+
+class Function:
+    """One function of a compiled model; call it with arrays or tensors."""
+
+    def __init__(self, model, raw):
+        self._model = model
+        self._call = raw.call
+        self.name = raw.name.decode()
+        self.inputs = [_read_type(raw.inputs[i], False) for i in range(raw.num_inputs)]
+        self.results = [_read_type(raw.results[i], True) for i in range(raw.num_results)]
+
+    def __repr__(self):
+        return (f"<hypatia function {self.name}({', '.join(map(repr, self.inputs))})"
+                f" -> ({', '.join(map(repr, self.results))})>")
+
+    def result_shapes(self, input_shapes):
+        shapes = []
+        for result in self.results:
+            shapes.append(tuple(input_shapes[s[0]][s[1]] if d is None else d
+                                for d, s in zip(result.shape, result.size_sources)))
+        return shapes
+
+    def __call__(self, *args, out=None):
+        if len(args) != len(self.inputs):
+            raise TypeError(f"{self.name} takes {len(self.inputs)} inputs, got {len(args)}")
+        torch = _torch()
+        if torch is not None and all(isinstance(a, torch.Tensor) for a in args):
+            return self._call_torch(torch, args, out)
+        if any(torch is not None and isinstance(a, torch.Tensor) for a in args):
+            raise TypeError(f"{self.name}: pass either all NumPy arrays or all torch tensors")
+        return self._call_numpy(args, out)
+
+    def _check_input(self, index, dtype, shape, contiguous):
+        expected = self.inputs[index]
+        if dtype != expected.dtype:
+            raise TypeError(f"{self.name}: input {index} must be {expected.dtype}, got {dtype}")
+        if not contiguous:
+            raise ValueError(f"{self.name}: input {index} must be contiguous "
+                             "(call .contiguous() / np.ascontiguousarray first)")
+
+    def _invoke(self, inputs, results, stream):
+        keep = []
+
+        def pack(items):
+            array = (_Tensor * max(len(items), 1))()
+            for slot, (pointer, dtype, shape) in zip(array, items):
+                dims = (ctypes.c_int64 * max(len(shape), 1))(*shape)
+                keep.append(dims)
+                slot.data = pointer
+                slot.dtype = {v: k for k, v in DTYPES.items()}[dtype]
+                slot.rank = len(shape)
+                slot.shape = dims
+            return array
+
+        status = self._call(pack(inputs), pack(results), stream)
+        if status != 0:
+            raise HypatiaError(self._model._last_error())
+
+    def _call_numpy(self, args, out):
+        if self._model.target != "cpu":
+            raise TypeError(f"{self.name} is compiled for {self._model.target}: "
+                            "pass torch tensors on the GPU")
+        arrays = []
+        for index, arg in enumerate(args):
+            array = np.asarray(arg)
+            dtype = {np.dtype(np.float32): "f32", np.dtype(np.float16): "f16"}.get(array.dtype)
+            if dtype is None:
+                raise TypeError(f"{self.name}: input {index} has dtype {array.dtype}; "
+                                "NumPy inputs must be float32 or float16 (bf16: use torch)")
+            self._check_input(index, dtype, array.shape, array.flags.c_contiguous)
+            arrays.append(array)
+        if out is None:
+            shapes = self._result_shapes_for([a.shape for a in arrays])
+            for result in self.results:
+                if result.dtype not in NUMPY_DTYPES:
+                    raise TypeError(f"{self.name}: {result.dtype} results need torch tensors")
+            out = [np.empty(s, NUMPY_DTYPES[r.dtype]) for s, r in zip(shapes, self.results)]
+        self._invoke([(a.ctypes.data, self.inputs[i].dtype, a.shape) for i, a in enumerate(arrays)],
+                     [(o.ctypes.data, r.dtype, o.shape) for o, r in zip(out, self.results)], None)
+        return tuple(out)
+
+    def _result_shapes_for(self, input_shapes):
+        # Read only where the ranks match: otherwise the model refuses the
+        # call and says which input is wrong.
+        if all(len(s) == len(t.shape) for s, t in zip(input_shapes, self.inputs)):
+            return self.result_shapes(input_shapes)
+        return [tuple(0 if d is None else d for d in r.shape) for r in self.results]
+
+    def _call_torch(self, torch, args, out):
+        names = {torch.float32: "f32", torch.float16: "f16", torch.bfloat16: "bf16"}
+        dtypes = {v: k for k, v in names.items()}
+        device = args[0].device if args else torch.device("cpu")
+        want = "cuda" if self._model.target == "cuda" else "cpu"
+        for index, arg in enumerate(args):
+            if arg.device.type != want or arg.device != device:
+                raise ValueError(f"{self.name}: input {index} is on {arg.device}; this model "
+                                 f"runs on {want}, all inputs on one device")
+            if arg.dtype not in names:
+                raise TypeError(f"{self.name}: input {index} has dtype {arg.dtype}")
+            if arg.requires_grad and torch.is_grad_enabled():
+                raise RuntimeError(f"{self.name}: inputs require grad, but compiled models "
+                                   "do not support autograd yet: use torch.no_grad()")
+            self._check_input(index, names[arg.dtype], tuple(arg.shape), arg.is_contiguous())
+        if out is None:
+            shapes = self._result_shapes_for([tuple(a.shape) for a in args])
+            out = [torch.empty(s, dtype=dtypes[r.dtype], device=device)
+                   for s, r in zip(shapes, self.results)]
+        stream = None
+        if want == "cuda":
+            with torch.cuda.device(device):
+                stream = torch.cuda.current_stream().cuda_stream
+        self._invoke([(a.data_ptr(), names[a.dtype], tuple(a.shape)) for a in args],
+                     [(o.data_ptr(), names[o.dtype], tuple(o.shape)) for o in out], stream)
+        return tuple(out)
+
+
+class Model:
+    """A shared object built by hypatia-compile; its functions as attributes."""
+
+    def __init__(self, path):
+        self.path = str(path)
+        self._library = ctypes.CDLL(self.path, mode=ctypes.RTLD_LOCAL)
+        self._library.hypatia_get_model.restype = ctypes.POINTER(_Model)
+        self._library.hypatia_model_last_error.restype = ctypes.c_char_p
+        raw = self._library.hypatia_get_model().contents
+        if raw.abi_version != ABI_VERSION:
+            raise HypatiaError(f"{self.path}: model ABI version {raw.abi_version}, "
+                               f"this package reads version {ABI_VERSION}")
+        self.target = TARGETS[raw.target]
+        self.functions = {}
+        for i in range(raw.num_functions):
+            function = Function(self, raw.functions[i])
+            self.functions[function.name] = function
+
+    def _last_error(self):
+        return self._library.hypatia_model_last_error().decode(errors="replace")
+
+    def __getattr__(self, name):
+        functions = self.__dict__.get("functions", {})
+        if name in functions:
+            return functions[name]
+        raise AttributeError(f"{self.path} has no function {name!r}; it has "
+                             f"{', '.join(functions) or 'none'}")
+
+    def __getitem__(self, name):
+        return self.functions[name]
+
+
+def load(path):
+    """Loads a model built by hypatia-compile."""
+    return Model(path)

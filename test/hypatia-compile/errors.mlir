@@ -1,0 +1,21 @@
+// Bad input and bad options: a message with a location where there is one,
+// and a non-zero exit.
+// RUN: not hypatia-compile %s -o %t.so 2>&1 | FileCheck %s
+// RUN: not hypatia-compile %s -o %t.so --target=tpu 2>&1 | FileCheck %s --check-prefix=TARGET
+// RUN: not hypatia-compile %s -o %t.so --allow-tf32 2>&1 | FileCheck %s --check-prefix=TF32
+// RUN: not hypatia-compile %hypatia_src/examples/mlp.mlir -o %t.so --linker=/nonexistent/cc 2>&1 | FileCheck %s --check-prefix=LINKER
+// RUN: not hypatia-compile %S/../Dialect/Hypatia/invalid.mlir -o %t.so 2>&1 | FileCheck %s --check-prefix=INVALID
+
+// TARGET: error: unknown target 'tpu': expected cpu or cuda
+// TF32: error: --allow-tf32 applies to --target=cuda only
+// LINKER: error: cannot find the linker driver '/nonexistent/cc'
+// INVALID: invalid.mlir:{{[0-9]+}}:{{[0-9]+}}: error:
+
+// A dynamic result size that no input gives: callers could not allocate it.
+// CHECK: errors.mlir:[[@LINE+5]]:3: error: dynamic size 0 of result 0 of @unknown_size is not the size of an input
+func.func @unknown_size(%x: tensor<4x8xf32>, %n: tensor<1xf32>) -> tensor<?x8xf32> {
+  %c0 = arith.constant 0 : index
+  %dim = arith.constant 3 : index
+  %e = tensor.empty(%dim) : tensor<?x8xf32>
+  return %e : tensor<?x8xf32>
+}
