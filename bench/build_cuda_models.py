@@ -1,14 +1,13 @@
 #!/usr/bin/env python3
-"""Compiles the benchmark suite's MLPs for the GPU with Hypatia's CUDA path.
+"""Compiles the benchmark suite's MLPs for the GPU with hypatia-compile.
 
     python3 bench/build_cuda_models.py --out DIR [--bin build/bin] [--lib build/lib]
 
 For every config of ../shared/bench/suite.json and dtype (f32, bf16): writes
-the MLP as hypatia ops (fused_linear_relu hidden layers, a plain linear output
-layer, a dynamic batch), runs hypatia-opt --hypatia-cuda-pipeline,
-mlir-translate and llc, and links DIR/<config>_<dtype>.so against
-libHypatiaRuntime.so (copied into DIR). The entry point is the C interface
-_mlir_ciface_mlp(result, x, w0, b0, w1, b1, ...) on memref descriptors.
+the MLP as a frontend would import it from PyTorch (linear and relu ops, a
+dynamic batch), and compiles it with `hypatia-compile --target=cuda` (which
+fuses it with --fuse-mlp first) into DIR/<config>_<dtype>.so with the model
+C ABI, next to a copy of libHypatiaRuntime.so (found through $ORIGIN).
 """
 
 import argparse
@@ -18,7 +17,6 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TOOLS = Path("/usr/lib/llvm-22/bin")
 
 
 def layers_of(config):
@@ -37,14 +35,16 @@ def model_source(config, dtype):
         params += [f"%w{i}: tensor<{n}x{k}x{dtype}>", f"%b{i}: tensor<{n}x{dtype}>"]
     lines, value = [], "%x"
     for i, (k, n, activation) in enumerate(layers):
-        op = "fused_linear_relu" if activation == "relu" else "linear"
-        lines.append(f"  %h{i} = hypatia.{op} {value}, %w{i}, %b{i} : "
+        lines.append(f"  %h{i} = hypatia.linear {value}, %w{i}, %b{i} : "
                      f"(tensor<?x{k}x{dtype}>, tensor<{n}x{k}x{dtype}>, tensor<{n}x{dtype}>)"
                      f" -> tensor<?x{n}x{dtype}>")
         value = f"%h{i}"
+        if activation == "relu":
+            lines.append(f"  %a{i} = hypatia.relu {value} : tensor<?x{n}x{dtype}>")
+            value = f"%a{i}"
     out = layers[-1][1]
     return (f"func.func @mlp({', '.join(params)}) -> tensor<?x{out}x{dtype}>\n"
-            f"    attributes {{llvm.emit_c_interface}} {{\n" + "\n".join(lines) +
+            f"    {{\n" + "\n".join(lines) +
             f"\n  return {value} : tensor<?x{out}x{dtype}>\n}}\n")
 
 
@@ -68,17 +68,8 @@ def main():
             name = f"{config['name']}_{dtype}"
             stem = args.out / name
             stem.with_suffix(".mlir").write_text(model_source(config, dtype))
-            run([str(args.bin / "hypatia-opt"), str(stem.with_suffix(".mlir")),
-                 "--hypatia-cuda-pipeline", "-o", str(stem) + ".llvm.mlir"])
-            run([str(TOOLS / "mlir-translate"), "--mlir-to-llvmir",
-                 str(stem) + ".llvm.mlir", "-o", str(stem) + ".ll"])
-            run([str(TOOLS / "llc"), "-O2", "-relocation-model=pic", "-filetype=obj",
-                 str(stem) + ".ll", "-o", str(stem) + ".o"])
-            run(["clang-22", "-shared", "-fuse-ld=lld", str(stem) + ".o", "-o",
-                 str(stem) + ".so", f"-L{args.out}", "-lHypatiaRuntime",
-                 "-Wl,-rpath,$ORIGIN"])
-            for suffix in (".llvm.mlir", ".ll", ".o"):
-                Path(str(stem) + suffix).unlink()
+            run([str(args.bin / "hypatia-compile"), "--target=cuda",
+                 str(stem.with_suffix(".mlir")), "-o", str(stem.with_suffix(".so"))])
             manifest.append(dict(name=name, config=config, dtype=dtype,
                                  layers=layers_of(config)))
             print("built", stem.with_suffix(".so").name, flush=True)

@@ -1,92 +1,88 @@
 #!/usr/bin/env python3
-"""The suite's MLPs compiled by Hypatia's CUDA pipeline, against PyTorch.
+"""The suite's MLPs compiled by Hypatia for the GPU, against PyTorch.
 
-    python3 bench/cuda_bench.py --models DIR [--json OUT]
+    python3 bench/cuda_bench.py --models DIR [--json OUT] [--only NAME,...]
 
-Runs on the GPU machine. DIR holds the shared objects that
-bench/build_cuda_models.py made and its manifest. For each config and dtype:
-fresh random inputs and weights; the result of the compiled model against
-float64 (relative error); then ms per forward, each the median of 7 timed
-loops of 20 forwards with CUDA events after warm-up, in the same process, for
-Hypatia (one call of the compiled function, from Python through ctypes) and
-for PyTorch eager, eager captured in a CUDA graph, and the chain of
-torch._addmm_activation (cuBLASLt RELU_BIAS) plain and graphed. TF32 is off.
+Runs on the GPU machine, with the `hypatia` package importable (python/).
+DIR holds what bench/build_cuda_models.py made. For each config and dtype,
+in one process: fresh random inputs and weights (nn.Linear's init range);
+Hypatia's result against float64 (norm-wise relative error) with the output
+poisoned with NaN first; then ms per forward, the median of 7 timed loops of
+20 forwards with CUDA events after warm-up (timing.py), for
+  hypatia        one prepared call through the model's C ABI (ctypes)
+  hypatia_graph  the same captured in a CUDA graph and replayed
+and the peers
+  eager, eager_graph               F.linear/relu chain, plain and graphed
+  compile, compile_ro              torch.compile default / mode="reduce-overhead"
+  addmm, addmm_graph               torch._addmm_activation chain (cuBLASLt
+                                   RELU_BIAS), plain and graphed
+and the roofline floor: max(FLOPs / GEMM peak, bytes that must move / copy
+bandwidth) with the ceilings measured in ../shared/bench/ANCHORS.md.
+TF32 is off everywhere. Hypatia times the best of cuBLASLt's first 8
+heuristic candidates at each GEMM's first use (HYPATIA_GEMM_AUTOTUNE=8).
 """
 
 import argparse
-import ctypes
 import json
+import os
 from pathlib import Path
 
-import torch
+os.environ.setdefault("HYPATIA_GEMM_AUTOTUNE", "8")
 
-from timing import graphed, time_ms
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
+import hypatia.model  # noqa: E402
+from timing import graphed, time_ms  # noqa: E402
 
-class MemRef1(ctypes.Structure):
-    _fields_ = [("allocated", ctypes.c_void_p), ("aligned", ctypes.c_void_p),
-                ("offset", ctypes.c_int64), ("sizes", ctypes.c_int64 * 1),
-                ("strides", ctypes.c_int64 * 1)]
-
-
-class MemRef2(ctypes.Structure):
-    _fields_ = [("allocated", ctypes.c_void_p), ("aligned", ctypes.c_void_p),
-                ("offset", ctypes.c_int64), ("sizes", ctypes.c_int64 * 2),
-                ("strides", ctypes.c_int64 * 2)]
+PEAK_TFLOPS = {"f32": 51.7, "bf16": 705.0}
+BANDWIDTH_TBPS = 3.01
+PEERS = ["eager", "eager_graph", "compile", "compile_ro", "addmm", "addmm_graph"]
 
 
-def descriptor(tensor):
-    assert tensor.is_contiguous()
-    memref = (MemRef2 if tensor.dim() == 2 else MemRef1)()
-    memref.allocated = memref.aligned = tensor.data_ptr()
-    memref.offset = 0
-    for d in range(tensor.dim()):
-        memref.sizes[d] = tensor.shape[d]
-        memref.strides[d] = tensor.stride(d)
-    return memref
+def floor_ms(config, layers, dtype):
+    batch = config["batch"]
+    flops = sum(2 * batch * k * n for k, n, _ in layers)
+    elements = batch * layers[0][0] + batch * layers[-1][1]
+    elements += sum(n * k + n for k, n, _ in layers)
+    size = 4 if dtype == "f32" else 2
+    return max(flops / (PEAK_TFLOPS[dtype] * 1e12),
+               elements * size / (BANDWIDTH_TBPS * 1e12)) * 1e3
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--models", type=Path, required=True)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--only", default="")
     args = parser.parse_args()
     torch.backends.cuda.matmul.allow_tf32 = False
-    runtime = ctypes.CDLL(str(args.models / "libHypatiaRuntime.so"), mode=ctypes.RTLD_GLOBAL)
-    runtime.hypatiaSetStream.argtypes = [ctypes.c_void_p]
-    runtime.hypatiaFree.argtypes = [ctypes.c_void_p]
-    runtime.hypatiaGetLastError.restype = ctypes.c_char_p
+    torch.backends.cudnn.allow_tf32 = False
     manifest = json.loads((args.models / "manifest.json").read_text())
+    only = set(filter(None, args.only.split(",")))
     rows = []
     print(f"{torch.cuda.get_device_name()}, torch {torch.__version__}")
-    print(f"{'model':16} {'rel.err':>9} {'hypatia':>9} {'hypatia+g':>9} {'eager':>9} {'eager+g':>9} "
-          f"{'addmm':>9} {'addmm+g':>9} {'vs best':>8}  (ms per forward)")
+    print(f"{'model':15} {'rel.err':>8} {'floor':>8} {'hyp':>8} {'hyp+g':>8} "
+          + " ".join(f"{p:>8}" for p in PEERS) + f" {'vs best':>7} {'vs floor':>8}")
     for entry in manifest:
-        config, dtype = entry["config"], {"f32": torch.float32, "bf16": torch.bfloat16}[entry["dtype"]]
-        model = ctypes.CDLL(str(args.models / (entry["name"] + ".so")))
-        call = model._mlir_ciface_mlp
+        if only and entry["name"] not in only and entry["config"]["name"] not in only:
+            continue
+        config, layers = entry["config"], entry["layers"]
+        dtype = {"f32": torch.float32, "bf16": torch.bfloat16}[entry["dtype"]]
+        function = hypatia.model.load(args.models / (entry["name"] + ".so")).mlp
         batch = config["batch"]
         x = (torch.rand(batch, config["in"], device="cuda") * 2 - 1).to(dtype)
         params = []
-        for k, n, _ in entry["layers"]:
+        for k, n, _ in layers:
             bound = k ** -0.5
             params.append(((torch.rand(n, k, device="cuda") * 2 - 1) * bound).to(dtype))
             params.append(((torch.rand(n, device="cuda") * 2 - 1) * bound).to(dtype))
-        activations = [a for _, _, a in entry["layers"]]
-        out_features = entry["layers"][-1][1]
-        # The output, poisoned with NaN so that unwritten elements show.
-        out = torch.full((batch, out_features), float("nan"), device="cuda", dtype=dtype)
-        keep = [descriptor(x)] + [descriptor(p) for p in params] + [descriptor(out)]
-        arguments = [ctypes.byref(d) for d in keep]
+        activations = [a for _, _, a in layers]
+        out = torch.full((batch, layers[-1][1]), float("nan"), device="cuda", dtype=dtype)
+        hypatia_call = function.bind([x] + params, [out])
 
-        def hypatia():
-            runtime.hypatiaSetStream(torch.cuda.current_stream().cuda_stream)
-            call(*arguments)
-
-        # Correctness first.
-        hypatia()
-        if runtime.hypatiaTakeDeviceError():
-            raise RuntimeError(runtime.hypatiaGetLastError().decode())
+        # Correctness first, on the poisoned output.
+        hypatia_call()
         torch.cuda.synchronize()
         reference = x.double()
         for i, activation in enumerate(activations):
@@ -98,7 +94,7 @@ def main():
         def eager():
             h = x
             for i, activation in enumerate(activations):
-                h = torch.nn.functional.linear(h, params[2 * i], params[2 * i + 1])
+                h = F.linear(h, params[2 * i], params[2 * i + 1])
                 if activation == "relu":
                     h = torch.relu(h)
             return h
@@ -106,27 +102,36 @@ def main():
         def addmm():
             h = x
             for i, activation in enumerate(activations):
-                h = torch._addmm_activation(params[2 * i + 1], h, params[2 * i].T,
-                                            use_gelu=False) if activation == "relu" else \
-                    torch.addmm(params[2 * i + 1], h, params[2 * i].T)
+                if activation == "relu":
+                    h = torch._addmm_activation(params[2 * i + 1], h, params[2 * i].T)
+                else:
+                    h = torch.addmm(params[2 * i + 1], h, params[2 * i].T)
             return h
 
-        timings = dict(hypatia=time_ms(hypatia), hypatia_graph=time_ms(graphed(hypatia)),
-                       eager=time_ms(eager),
-                       eager_graph=time_ms(graphed(eager)), addmm=time_ms(addmm),
-                       addmm_graph=time_ms(graphed(addmm)))
-        best = min(v for k, v in timings.items() if not k.startswith("hypatia"))
+        torch._dynamo.reset()
+        compiled = torch.compile(eager)
+        compiled_ro = torch.compile(eager, mode="reduce-overhead")
+        timings = dict(hypatia=time_ms(hypatia_call),
+                       hypatia_graph=time_ms(graphed(hypatia_call)),
+                       eager=time_ms(eager), eager_graph=time_ms(graphed(eager)),
+                       compile=time_ms(compiled), compile_ro=time_ms(compiled_ro),
+                       addmm=time_ms(addmm), addmm_graph=time_ms(graphed(addmm)))
+        best_peer = min(PEERS, key=lambda p: timings[p])
         ours = min(timings["hypatia"], timings["hypatia_graph"])
-        rows.append(dict(model=entry["name"], relative_error=error, **timings,
-                         ratio_to_best=ours / best,
-                         speedup_over_eager=timings["eager"] / ours))
-        print(f"{entry['name']:16} {error:9.2e} {timings['hypatia']:9.4f} "
-              f"{timings['hypatia_graph']:9.4f} {timings['eager']:9.4f} "
-              f"{timings['eager_graph']:9.4f} {timings['addmm']:9.4f} "
-              f"{timings['addmm_graph']:9.4f} {ours / best:8.3f}", flush=True)
-    if args.json:
-        args.json.write_text(json.dumps(dict(device=torch.cuda.get_device_name(),
-                                              torch=torch.__version__, rows=rows), indent=1))
+        floor = floor_ms(config, layers, entry["dtype"])
+        row = dict(model=entry["name"], config=config["name"], dtype=entry["dtype"],
+                   relative_error=error, floor=floor, **timings, best_peer=best_peer,
+                   ratio_to_best=ours / timings[best_peer], ratio_to_floor=ours / floor,
+                   speedup_over_eager=timings["eager"] / ours)
+        rows.append(row)
+        print(f"{entry['name']:15} {error:8.1e} {floor:8.4f} {timings['hypatia']:8.4f} "
+              f"{timings['hypatia_graph']:8.4f} "
+              + " ".join(f"{timings[p]:8.4f}" for p in PEERS)
+              + f" {row['ratio_to_best']:7.3f} {row['ratio_to_floor']:8.3f}", flush=True)
+        if args.json:
+            args.json.write_text(json.dumps(dict(
+                device=torch.cuda.get_device_name(), torch=torch.__version__,
+                autotune=os.environ["HYPATIA_GEMM_AUTOTUNE"], rows=rows), indent=1))
 
 
 if __name__ == "__main__":

@@ -50,7 +50,10 @@ config.substitutions.append(
         ),
     )
 )
-config.environment["PYTHONPATH"] = os.path.join(config.hypatia_src_root, "python")
+config.environment["PYTHONPATH"] = os.pathsep.join(
+    [os.path.join(config.hypatia_src_root, "python")]
+    + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])
+)
 
 config.substitutions.append(("%hypatia_src", config.hypatia_src_root))
 config.substitutions.append(("%hypatia_obj", config.hypatia_obj_root))

@@ -13,12 +13,16 @@
 #include <cublasLt.h>
 #include <cuda_runtime.h>
 
+#include <atomic>
+#include <cstdlib>
+#include <cmath>
 #include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #define HYPATIA_EXPORT __attribute__((visibility("default")))
 
@@ -82,6 +86,9 @@ struct Plan {
   cublasLtMatrixLayout_t layoutW = nullptr, layoutX = nullptr,
                          layoutY = nullptr;
   cublasLtMatmulAlgo_t algorithm;
+  /// The heuristic's other candidates, timed on the first call that is not
+  /// being captured when autotuning is on; empty once decided.
+  std::vector<cublasLtMatmulAlgo_t> untimedCandidates;
   void *workspace = nullptr;
   size_t workspaceBytes = 0;
   /// The bias pointer is an attribute of the description: set and used
@@ -115,6 +122,14 @@ struct Runtime {
     handles.clear();
   }
 };
+
+/// How many of cuBLASLt's heuristic candidates to time at first use (<= 1:
+/// take its first choice). From HYPATIA_GEMM_AUTOTUNE, or
+/// hypatiaSetGemmAutotune.
+std::atomic<int> autotuneCandidates{[] {
+  const char *value = std::getenv("HYPATIA_GEMM_AUTOTUNE");
+  return value ? std::atoi(value) : 0;
+}()};
 
 Runtime &getRuntime() {
   static Runtime runtime;
@@ -195,11 +210,12 @@ hypatia_status buildPlan(cublasLtHandle_t handle, const PlanKey &key,
                          CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES})
     cublasLtMatmulPreferenceSetAttribute(preference, attribute, &alignment,
                                          sizeof(alignment));
-  cublasLtMatmulHeuristicResult_t heuristic;
+  int requested = std::max(1, std::min(autotuneCandidates.load(), 16));
+  std::vector<cublasLtMatmulHeuristicResult_t> heuristics(requested);
   int found = 0;
   status = cublasLtMatmulAlgoGetHeuristic(
       handle, plan.description, plan.layoutW, plan.layoutX, plan.layoutY,
-      plan.layoutY, preference, 1, &heuristic, &found);
+      plan.layoutY, preference, requested, heuristics.data(), &found);
   cublasLtMatmulPreferenceDestroy(preference);
   if (status && status != CUBLAS_STATUS_NOT_SUPPORTED)
     return failCublas(status, "choosing a GEMM algorithm");
@@ -209,8 +225,13 @@ hypatia_status buildPlan(cublasLtHandle_t handle, const PlanKey &key,
                     std::to_string(key.m) + ", n " + std::to_string(key.n) +
                     ", k " + std::to_string(key.k) + ", pointers aligned to " +
                     std::to_string(key.alignment) + " bytes)");
-  plan.algorithm = heuristic.algo;
-  plan.workspaceBytes = heuristic.workspaceSize;
+  plan.algorithm = heuristics[0].algo;
+  for (int i = 0; i < found; ++i) {
+    plan.workspaceBytes =
+        std::max(plan.workspaceBytes, heuristics[i].workspaceSize);
+    if (i > 0)
+      plan.untimedCandidates.push_back(heuristics[i].algo);
+  }
   if (plan.workspaceBytes) {
     cudaError_t error = cudaMalloc(&plan.workspace, plan.workspaceBytes);
     if (error)
@@ -219,7 +240,61 @@ hypatia_status buildPlan(cublasLtHandle_t handle, const PlanKey &key,
   return HYPATIA_SUCCESS;
 }
 
+/// Times the plan's algorithm and its untimed candidates on these buffers
+/// (a few runs each, on `stream`, synchronizing it) and keeps the fastest.
+/// Not while the stream is being captured: the next call does it.
+hypatia_status autotune(cublasLtHandle_t handle, Plan &plan,
+                        cudaStream_t stream, const void *w, const void *x,
+                        void *y) {
+  cudaStreamCaptureStatus capture;
+  if (cudaStreamIsCapturing(stream, &capture) != cudaSuccess ||
+      capture != cudaStreamCaptureStatusNone)
+    return HYPATIA_SUCCESS;
+  std::vector<cublasLtMatmulAlgo_t> candidates = {plan.algorithm};
+  candidates.insert(candidates.end(), plan.untimedCandidates.begin(),
+                    plan.untimedCandidates.end());
+  plan.untimedCandidates.clear();
+  cudaEvent_t start, stop;
+  if (cudaError_t error = cudaEventCreate(&start))
+    return failCuda(error, "creating a timing event");
+  if (cudaError_t error = cudaEventCreate(&stop)) {
+    cudaEventDestroy(start);
+    return failCuda(error, "creating a timing event");
+  }
+  float alpha = 1.0f, beta = 0.0f, best = INFINITY;
+  constexpr int kWarmup = 2, kTimed = 5;
+  for (const cublasLtMatmulAlgo_t &candidate : candidates) {
+    auto runOnce = [&] {
+      return cublasLtMatmul(handle, plan.description, &alpha, w, plan.layoutW,
+                            x, plan.layoutX, &beta, y, plan.layoutY, y,
+                            plan.layoutY, &candidate, plan.workspace,
+                            plan.workspaceBytes, stream);
+    };
+    bool ok = true;
+    for (int i = 0; i < kWarmup && ok; ++i)
+      ok = runOnce() == CUBLAS_STATUS_SUCCESS;
+    cudaEventRecord(start, stream);
+    for (int i = 0; i < kTimed && ok; ++i)
+      ok = runOnce() == CUBLAS_STATUS_SUCCESS;
+    cudaEventRecord(stop, stream);
+    float milliseconds;
+    if (ok && cudaEventSynchronize(stop) == cudaSuccess &&
+        cudaEventElapsedTime(&milliseconds, start, stop) == cudaSuccess &&
+        milliseconds < best) {
+      best = milliseconds;
+      plan.algorithm = candidate;
+    }
+  }
+  cudaEventDestroy(start);
+  cudaEventDestroy(stop);
+  return HYPATIA_SUCCESS;
+}
+
 } // namespace
+
+extern "C" HYPATIA_EXPORT void hypatiaSetGemmAutotune(int candidates) {
+  autotuneCandidates = candidates;
+}
 
 extern "C" HYPATIA_EXPORT hypatia_status
 hypatiaLinear(void *stream, hypatia_dtype dtype, int64_t m, int64_t n,
@@ -290,6 +365,10 @@ hypatiaLinear(void *stream, hypatia_dtype dtype, int64_t m, int64_t n,
     cublasLtMatmulDescSetAttribute(plan->description,
                                    CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias,
                                    sizeof(bias));
+  if (!plan->untimedCandidates.empty())
+    if (hypatia_status status =
+            autotune(handle, *plan, static_cast<cudaStream_t>(stream), w, x, y))
+      return status;
   cublasStatus_t status = cublasLtMatmul(
       handle, plan->description, &alpha, w, plan->layoutW, x, plan->layoutX,
       &beta, y, plan->layoutY, y, plan->layoutY, &plan->algorithm,

@@ -124,7 +124,30 @@ class Function:
             raise ValueError(f"{self.name}: input {index} must be contiguous "
                              "(call .contiguous() / np.ascontiguousarray first)")
 
-    def _invoke(self, inputs, results, stream):
+    def bind(self, inputs, results):
+        """A call prepared once for these tensors (torch, contiguous, results
+        allocated by the caller): calling it costs one ctypes call, on the
+        current CUDA stream of that moment (so it can be captured in a CUDA
+        graph). For benchmarks and serving loops."""
+        torch = _torch()
+        names = {torch.float32: "f32", torch.float16: "f16", torch.bfloat16: "bf16"}
+        for index, tensor in enumerate(inputs):
+            self._check_input(index, names.get(tensor.dtype), tuple(tensor.shape),
+                              tensor.is_contiguous())
+        packed_inputs, packed_results, keep = self._pack(
+            [(t.data_ptr(), names[t.dtype], tuple(t.shape)) for t in inputs],
+            [(t.data_ptr(), names[t.dtype], tuple(t.shape)) for t in results])
+        call, last_error = self._call, self._model._last_error
+        on_cuda = self._model.target == "cuda"
+
+        def bound():
+            stream = torch.cuda.current_stream().cuda_stream if on_cuda else None
+            if call(packed_inputs, packed_results, stream) != 0:
+                raise HypatiaError(last_error())
+        bound.keep_alive = (keep, inputs, results)
+        return bound
+
+    def _pack(self, inputs, results):
         keep = []
 
         def pack(items):
@@ -138,7 +161,11 @@ class Function:
                 slot.shape = dims
             return array
 
-        status = self._call(pack(inputs), pack(results), stream)
+        return pack(inputs), pack(results), keep
+
+    def _invoke(self, inputs, results, stream):
+        packed_inputs, packed_results, keep = self._pack(inputs, results)
+        status = self._call(packed_inputs, packed_results, stream)
         if status != 0:
             raise HypatiaError(self._model._last_error())
 

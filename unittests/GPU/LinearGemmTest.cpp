@@ -111,7 +111,12 @@ struct DeviceBuffer {
   }
   ~DeviceBuffer() { cudaFree(pointer); }
   /// Fills with 0xFF bytes: NaN in every dtype, so unwritten outputs show.
-  void poison() { EXPECT_EQ(cudaMemset(pointer, 0xFF, bytes), cudaSuccess); }
+  // Synchronous: the legacy-stream memset must not race with work on a
+  // non-blocking stream.
+  void poison() {
+    EXPECT_EQ(cudaMemset(pointer, 0xFF, bytes), cudaSuccess);
+    EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  }
 };
 
 double activate(double v, hypatia_activation activation) {

@@ -52,6 +52,14 @@ hypatia_status hypatiaLinear(void *stream, hypatia_dtype dtype, int64_t m,
                              const void *bias, void *y,
                              hypatia_activation activation, int allow_tf32);
 
+/* How many of cuBLASLt's heuristic candidates a plan times at its first use
+ * (on the caller's buffers and stream, synchronizing it once; skipped while
+ * the stream is being captured) to keep the fastest. 0 or 1: the
+ * heuristic's first choice, nothing timed. The default comes from the
+ * HYPATIA_GEMM_AUTOTUNE environment variable (else 0). Applies to plans
+ * built afterwards. */
+void hypatiaSetGemmAutotune(int candidates);
+
 /* The message of the calling thread's last failure ("" if none). */
 const char *hypatiaGetLastError(void);
 

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Packs what the GPU machine needs to run the test suite there: it has CUDA,
+# Python and torch, but no LLVM/MLIR, no NumPy and no network, so the build
+# (stripped), the LLVM pieces the tests use (libLLVM and the libraries it
+# loads, FileCheck, not, count, lit) and a NumPy wheel travel as
+# .device/*.tar.xz and .device/*.whl (together under the 64 MiB a call carries).
+#
+#   bash scripts/device-pack.sh          # after building, here; then, on the device:
+#   bash scripts/device-test.sh          # unpacks and runs lit, GPU tests included
+#
+# The LLVM archive and the wheel are made once: they do not change with
+# Hypatia's sources. The CPU-only unit test binary stays here (CI runs it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p .device
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+
+if [[ ! -f .device/llvm.tar.xz ]]; then
+  root="$stage/llvm"
+  mkdir -p "$root/usr/lib/llvm-22/bin" "$root/usr/lib/llvm-22/utils" "$root/opt/hypatia-deps/lib"
+  cp /usr/lib/llvm-22/bin/{FileCheck,not,count,lit} "$root/usr/lib/llvm-22/bin/"
+  cp -r /usr/lib/llvm-22/utils/lit "$root/usr/lib/llvm-22/utils/"
+  for library in libLLVM.so.22.1 libedit.so.2 libbsd.so.0 libmd.so.0; do
+    cp -L "/usr/lib/x86_64-linux-gnu/$library" "$root/opt/hypatia-deps/lib/"
+  done
+  # libLLVM links Z3 for the static analyzer's constraint solver, which none
+  # of these tools calls: libLLVM binds lazily, so an empty library with Z3's
+  # soname satisfies the loader and saves 23 MB.
+  echo 'void hypatia_z3_stub(void) {}' > "$stage/z3.c"
+  cc -shared -Wl,-soname,libz3.so.4 -o "$root/opt/hypatia-deps/lib/libz3.so.4" "$stage/z3.c"
+  tar -C "$root" -cf - . | xz -T0 -9 > .device/llvm.tar.xz
+fi
+if ! ls .device/numpy-*.whl >/dev/null 2>&1; then
+  python3 -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.12 \
+    --platform manylinux2014_x86_64 'numpy<2.3' -d .device
+fi
+
+mkdir -p "$stage/build"
+(cd build && find bin lib unittests test -type f \
+   \( -perm -u+x -o -name 'libHypatiaRuntime.so' -o -name 'libHypatiaModelABI*.a' \
+      -o -name 'lit.site.cfg.py' \) \
+   ! -name HypatiaUnitTests ! -path '*/CMakeFiles/*' ! -path '*/Output/*' -print0 |
+   xargs -0 cp --parents -t "$stage/build")
+find "$stage/build" -type f -perm -u+x ! -name '*.py' -exec strip --strip-unneeded {} + 2>/dev/null || true
+tar -C "$stage" -cf - build | xz -T0 -6 > .device/build.tar.xz
+ls -la .device

@@ -1,0 +1,106 @@
+// Every op and epilogue on the GPU in f16 (f32 accumulation: relative error <= 1e-2), through
+// hypatia-run --target=cuda (the CUDA pipeline, a shared object with the model
+// ABI, results poisoned with NaN before the call), against float64 NumPy on
+// fresh random inputs (a new seed per lit run).
+// REQUIRES: cuda
+// RUN: rm -rf %t && mkdir -p %t
+// RUN: hypatia-run --target=cuda %s -e linear --seed %seed --dynamic-sizes 37 --output-dir %t/linear
+// RUN: %reference %t/linear 'linear(arg0, arg1, arg2)' --rtol 1e-2 | FileCheck %s
+// RUN: hypatia-run --target=cuda %s -e linear_nobias --seed %seed --dynamic-sizes 37 --output-dir %t/linear_nobias
+// RUN: %reference %t/linear_nobias 'linear(arg0, arg1)' --rtol 1e-2 | FileCheck %s
+// RUN: hypatia-run --target=cuda %s -e linear_relu --seed %seed --dynamic-sizes 37 --output-dir %t/linear_relu
+// RUN: %reference %t/linear_relu 'relu(linear(arg0, arg1, arg2))' --rtol 1e-2 | FileCheck %s
+// RUN: hypatia-run --target=cuda %s -e linear_relu_nobias --seed %seed --dynamic-sizes 37 --output-dir %t/linear_relu_nobias
+// RUN: %reference %t/linear_relu_nobias 'relu(linear(arg0, arg1))' --rtol 1e-2 | FileCheck %s
+// RUN: hypatia-run --target=cuda %s -e linear_gelu --seed %seed --dynamic-sizes 37 --output-dir %t/linear_gelu
+// RUN: %reference %t/linear_gelu 'gelu(linear(arg0, arg1, arg2))' --rtol 1e-2 | FileCheck %s
+// RUN: hypatia-run --target=cuda %s -e linear_gelu_tanh --seed %seed --dynamic-sizes 37 --output-dir %t/linear_gelu_tanh
+// RUN: %reference %t/linear_gelu_tanh 'gelu_tanh(linear(arg0, arg1, arg2))' --rtol 1e-2 | FileCheck %s
+// RUN: hypatia-run --target=cuda %s -e linear_silu --seed %seed --dynamic-sizes 37 --output-dir %t/linear_silu
+// RUN: %reference %t/linear_silu 'silu(linear(arg0, arg1, arg2))' --rtol 1e-2 | FileCheck %s
+// RUN: hypatia-run --target=cuda %s -e relu --seed %seed --dynamic-sizes 37 --output-dir %t/relu
+// RUN: %reference %t/relu 'relu(arg0)' --rtol 1e-2 | FileCheck %s
+// RUN: hypatia-run --target=cuda %s -e gelu --seed %seed --dynamic-sizes 37 --output-dir %t/gelu
+// RUN: %reference %t/gelu 'gelu(arg0)' --rtol 1e-2 | FileCheck %s
+// RUN: hypatia-run --target=cuda %s -e gelu_tanh --seed %seed --dynamic-sizes 37 --output-dir %t/gelu_tanh
+// RUN: %reference %t/gelu_tanh 'gelu_tanh(arg0)' --rtol 1e-2 | FileCheck %s
+// RUN: hypatia-run --target=cuda %s -e silu --seed %seed --dynamic-sizes 37 --output-dir %t/silu
+// RUN: %reference %t/silu 'silu(arg0)' --rtol 1e-2 | FileCheck %s
+// RUN: hypatia-run --target=cuda %s -e dropout --seed %seed --dynamic-sizes 37 --output-dir %t/dropout
+// RUN: %reference %t/dropout 'arg0' --rtol 1e-2 | FileCheck %s
+// RUN: hypatia-run --target=cuda %s -e mlp --seed %seed --dynamic-sizes 37 --output-dir %t/mlp
+// RUN: %reference %t/mlp 'linear(gelu(linear(relu(linear(arg0, arg1, arg2)), arg3, arg4)), arg5, arg6)' --rtol 1e-2 | FileCheck %s
+// CHECK: PASS
+
+func.func @linear(%x: tensor<?x96xf16>, %w: tensor<80x96xf16>, %b: tensor<80xf16>) -> tensor<?x80xf16> {
+  %y = hypatia.linear %x, %w, %b : (tensor<?x96xf16>, tensor<80x96xf16>, tensor<80xf16>) -> tensor<?x80xf16>
+  return %y : tensor<?x80xf16>
+}
+
+func.func @linear_nobias(%x: tensor<?x96xf16>, %w: tensor<80x96xf16>) -> tensor<?x80xf16> {
+  %y = hypatia.linear %x, %w : (tensor<?x96xf16>, tensor<80x96xf16>) -> tensor<?x80xf16>
+  return %y : tensor<?x80xf16>
+}
+
+func.func @linear_relu(%x: tensor<?x96xf16>, %w: tensor<80x96xf16>, %b: tensor<80xf16>) -> tensor<?x80xf16> {
+  %y = hypatia.fused_linear_relu %x, %w, %b : (tensor<?x96xf16>, tensor<80x96xf16>, tensor<80xf16>) -> tensor<?x80xf16>
+  return %y : tensor<?x80xf16>
+}
+
+func.func @linear_relu_nobias(%x: tensor<?x96xf16>, %w: tensor<80x96xf16>) -> tensor<?x80xf16> {
+  %y = hypatia.fused_linear_relu %x, %w : (tensor<?x96xf16>, tensor<80x96xf16>) -> tensor<?x80xf16>
+  return %y : tensor<?x80xf16>
+}
+
+func.func @linear_gelu(%x: tensor<?x96xf16>, %w: tensor<80x96xf16>, %b: tensor<80xf16>) -> tensor<?x80xf16> {
+  %y = hypatia.fused_linear_gelu %x, %w, %b : (tensor<?x96xf16>, tensor<80x96xf16>, tensor<80xf16>) -> tensor<?x80xf16>
+  return %y : tensor<?x80xf16>
+}
+
+func.func @linear_gelu_tanh(%x: tensor<?x96xf16>, %w: tensor<80x96xf16>, %b: tensor<80xf16>) -> tensor<?x80xf16> {
+  %y = hypatia.fused_linear_gelu %x, %w, %b {approximate = #hypatia.gelu_approximation<tanh>} : (tensor<?x96xf16>, tensor<80x96xf16>, tensor<80xf16>) -> tensor<?x80xf16>
+  return %y : tensor<?x80xf16>
+}
+
+func.func @linear_silu(%x: tensor<?x96xf16>, %w: tensor<80x96xf16>, %b: tensor<80xf16>) -> tensor<?x80xf16> {
+  %y = hypatia.fused_linear_silu %x, %w, %b : (tensor<?x96xf16>, tensor<80x96xf16>, tensor<80xf16>) -> tensor<?x80xf16>
+  return %y : tensor<?x80xf16>
+}
+
+// Activations on a value no GEMM produced: NVVM kernels (batch dims 2: the
+// kernels see a rank-3 buffer).
+func.func @relu(%x: tensor<3x?x5xf16>) -> tensor<3x?x5xf16> {
+  %y = hypatia.relu %x : tensor<3x?x5xf16>
+  return %y : tensor<3x?x5xf16>
+}
+
+func.func @gelu(%x: tensor<3x?x5xf16>) -> tensor<3x?x5xf16> {
+  %y = hypatia.gelu %x : tensor<3x?x5xf16>
+  return %y : tensor<3x?x5xf16>
+}
+
+func.func @gelu_tanh(%x: tensor<3x?x5xf16>) -> tensor<3x?x5xf16> {
+  %y = hypatia.gelu %x {approximate = #hypatia.gelu_approximation<tanh>} : tensor<3x?x5xf16>
+  return %y : tensor<3x?x5xf16>
+}
+
+func.func @silu(%x: tensor<3x?x5xf16>) -> tensor<3x?x5xf16> {
+  %y = hypatia.silu %x : tensor<3x?x5xf16>
+  return %y : tensor<3x?x5xf16>
+}
+
+func.func @dropout(%x: tensor<3x?x5xf16>) -> tensor<3x?x5xf16> {
+  %y = hypatia.dropout %x {probability = 0.5 : f64} : tensor<3x?x5xf16>
+  return %y : tensor<3x?x5xf16>
+}
+
+// A fused_mlp (a chain of GEMMs on the GPU) with an activation cuBLASLt
+// cannot fuse in the middle.
+func.func @mlp(%x: tensor<?x96xf16>, %w1: tensor<64x96xf16>, %b1: tensor<64xf16>,
+               %w2: tensor<48x64xf16>, %b2: tensor<48xf16>,
+               %w3: tensor<8x48xf16>, %b3: tensor<8xf16>) -> tensor<?x8xf16> {
+  %y = hypatia.fused_mlp %x, weights(%w1, %w2, %w3) biases(%b1, %b2, %b3) activations [relu, gelu_erf, none]
+      : (tensor<?x96xf16>, tensor<64x96xf16>, tensor<48x64xf16>, tensor<8x48xf16>,
+         tensor<64xf16>, tensor<48xf16>, tensor<8xf16>) -> tensor<?x8xf16>
+  return %y : tensor<?x8xf16>
+}
