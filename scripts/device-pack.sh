@@ -37,9 +37,9 @@ if ! ls .device/numpy-*.whl >/dev/null 2>&1; then
 fi
 
 mkdir -p "$stage/build"
-(cd build && find bin lib unittests test -type f \
+(cd build && find bin lib unittests test docs -type f \
    \( -perm -u+x -o -name 'libHypatiaRuntime.so' -o -name 'libHypatiaModelABI*.a' \
-      -o -name 'lit.site.cfg.py' \) \
+      -o -name 'lit.site.cfg.py' -o -name '*.md' \) \
    ! -name HypatiaUnitTests ! -path '*/CMakeFiles/*' ! -path '*/Output/*' -print0 |
    xargs -0 cp --parents -t "$stage/build")
 find "$stage/build" -type f -perm -u+x ! -name '*.py' -exec strip --strip-unneeded {} + 2>/dev/null || true

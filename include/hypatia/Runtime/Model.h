@@ -22,7 +22,8 @@
 |* A CUDA model runs everything on `stream` (a cudaStream_t; null: the legacy *|
 |* default stream) without synchronizing it: results are ready when the      *|
 |* stream has reached them. After the first call for a batch size, a call    *|
-|* allocates no device memory and can be captured in a CUDA graph. Errors of *|
+|* allocates only stream-ordered temporaries (cudaMallocAsync, from the      *|
+|* pool) and can be captured in a CUDA graph. Errors of                      *|
 |* work already enqueued (a failed kernel) are reported by the call that      *|
 |* enqueued it where CUDA reports them at launch, else by a later call.       *|
 |* A CPU model ignores `stream`.                                              *|
@@ -84,8 +85,7 @@ typedef struct {
 } hypatia_tensor;
 
 typedef int32_t (*hypatia_call_fn)(const hypatia_tensor *inputs,
-                                   const hypatia_tensor *results,
-                                   void *stream);
+                                   const hypatia_tensor *results, void *stream);
 
 typedef struct {
   const char *name;
