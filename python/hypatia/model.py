@@ -147,6 +147,26 @@ class Function:
         bound.keep_alive = (keep, inputs, results)
         return bound
 
+    def graph(self, inputs, results):
+        """The call on these CUDA tensors captured once in a CUDA graph (after
+        a warm-up call that builds the GEMM plans); returns the replay, which
+        reads the inputs' current contents and writes the results in place."""
+        torch = _torch()
+        if self._model.target != "cuda":
+            raise TypeError(f"{self.name}: CUDA graphs need a CUDA model")
+        bound = self.bind(inputs, results)
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            bound()
+        torch.cuda.current_stream().wait_stream(side)
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph):
+            bound()
+        replay = graph.replay
+        replay.keep_alive = (bound, graph)
+        return replay
+
     def _pack(self, inputs, results):
         keep = []
 
