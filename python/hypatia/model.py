@@ -163,7 +163,8 @@ class Function:
         graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(graph):
             bound()
-        replay = graph.replay
+        def replay():
+            graph.replay()
         replay.keep_alive = (bound, graph)
         return replay
 

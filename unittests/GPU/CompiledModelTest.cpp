@@ -104,7 +104,7 @@ TEST(CompiledModel, MLPFromTheCUDAPipelineMatchesFloat64) {
   // elements show.
   void *output;
   ASSERT_EQ(cudaMalloc(&output, rows * 300 * 2), cudaSuccess);
-  ASSERT_EQ(cudaMemset(output, 0xFF, rows * 300 * 2), cudaSuccess);
+  ASSERT_EQ(cudaMemsetAsync(output, 0xFF, rows * 300 * 2, stream), cudaSuccess);
   MemRef<2> dx = x.descriptor<2>(), dw1 = w1.descriptor<2>(),
             dw2 = w2.descriptor<2>(), dw3 = w3.descriptor<2>();
   MemRef<1> db1 = b1.descriptor<1>(), db2 = b2.descriptor<1>();

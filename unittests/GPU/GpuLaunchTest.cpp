@@ -76,6 +76,9 @@ TEST(GpuLaunch, KernelRunsOnTheCallersStream) {
       cudaMemcpy(x, silu.input.data(), rows * 64 * 4, cudaMemcpyHostToDevice),
       cudaSuccess);
   ASSERT_EQ(cudaMemset(y, 0xFF, rows * 64 * 4), cudaSuccess);
+  // The memset runs on the legacy stream, which a non-blocking stream does not
+  // wait for: finish it before the kernel may run.
+  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
   cudaStream_t stream;
   ASSERT_EQ(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking),
             cudaSuccess);
@@ -102,7 +105,8 @@ TEST(GpuLaunch, KernelRunsOnTheCallersStream) {
   ASSERT_EQ(cudaGraphInstantiate(&exec, graph, 0), cudaSuccess);
   SiluCase second(rows, getSeed() + 1);
   cudaMemcpy(x, second.input.data(), rows * 64 * 4, cudaMemcpyHostToDevice);
-  cudaMemset(y, 0xFF, rows * 64 * 4);
+  ASSERT_EQ(cudaMemset(y, 0xFF, rows * 64 * 4), cudaSuccess);
+  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
   ASSERT_EQ(cudaGraphLaunch(exec, stream), cudaSuccess);
   ASSERT_EQ(cudaStreamSynchronize(stream), cudaSuccess);
   cudaMemcpy(output.data(), y, rows * 64 * 4, cudaMemcpyDeviceToHost);
