@@ -9,6 +9,7 @@
 
 #include "ModelABIEmitter.h"
 #include "hypatia/Runtime/Model.h"
+#include "hypatia/Support/ModelDType.h"
 
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/DerivedTypes.h"
@@ -99,18 +100,6 @@ private:
         llvm::ConstantArray::get(type, elements), name);
   }
 
-  static int32_t getDTypeCode(mlir::Type type) {
-    switch (*getElementType(type)) {
-    case ElementType::F32:
-      return HYPATIA_MODEL_F32;
-    case ElementType::F16:
-      return HYPATIA_MODEL_F16;
-    case ElementType::BF16:
-      return HYPATIA_MODEL_BF16;
-    }
-    return HYPATIA_MODEL_F32;
-  }
-
   llvm::Constant *getTensorTypes(const FunctionABI &function, bool results) {
     llvm::ArrayRef<mlir::RankedTensorType> types =
         results ? function.signature.results : function.signature.inputs;
@@ -132,7 +121,8 @@ private:
       llvm::Constant *null = llvm::ConstantPointerNull::get(ptr);
       entries.push_back(llvm::ConstantStruct::get(
           tensorType,
-          {llvm::ConstantInt::get(i32, getDTypeCode(type.getElementType())),
+          {llvm::ConstantInt::get(
+               i32, getModelDType(*getElementType(type.getElementType()))),
            llvm::ConstantInt::get(i32, type.getRank()),
            getArray(i64, shape, "hypatia_shape"),
            results ? getArray(i32, sourceInput, "hypatia_size_input") : null,

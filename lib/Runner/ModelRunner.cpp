@@ -1,6 +1,7 @@
 //===- ModelRunner.cpp - Call models built by hypatia-compile -------------===//
 
 #include "hypatia/Runner/ModelRunner.h"
+#include "hypatia/Support/ModelDType.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -54,29 +55,6 @@ LoadedModel::lookup(llvm::StringRef name) const {
                    names);
 }
 
-static ElementType getElementType(int32_t dtype) {
-  switch (dtype) {
-  case HYPATIA_MODEL_F16:
-    return ElementType::F16;
-  case HYPATIA_MODEL_BF16:
-    return ElementType::BF16;
-  default:
-    return ElementType::F32;
-  }
-}
-
-static int32_t getDType(ElementType type) {
-  switch (type) {
-  case ElementType::F32:
-    return HYPATIA_MODEL_F32;
-  case ElementType::F16:
-    return HYPATIA_MODEL_F16;
-  case ElementType::BF16:
-    return HYPATIA_MODEL_BF16;
-  }
-  return HYPATIA_MODEL_F32;
-}
-
 #ifdef HYPATIA_HAS_CUDA
 namespace {
 /// Device buffers freed on every exit path.
@@ -113,7 +91,7 @@ LoadedModel::run(const hypatia_function &function,
   llvm::SmallVector<hypatia_tensor> inputTensors, resultTensors;
   for (const HostTensor *input : inputs)
     inputTensors.push_back({const_cast<void *>(input->getData()),
-                            getDType(input->getElementType()),
+                            getModelDType(input->getElementType()),
                             int32_t(input->getShape().size()),
                             input->getShape().data()});
   // Results get the sizes the model's description derives from the inputs;
@@ -133,11 +111,12 @@ LoadedModel::run(const hypatia_function &function,
       }
       shape.push_back(size);
     }
-    results.emplace_back(getElementType(type.dtype), shape);
+    results.emplace_back(
+        getElementType(static_cast<hypatia_model_dtype>(type.dtype)), shape);
   }
   for (HostTensor &result : results)
     resultTensors.push_back(
-        {result.getData(), getDType(result.getElementType()),
+        {result.getData(), getModelDType(result.getElementType()),
          int32_t(result.getShape().size()), result.getShape().data()});
 
   if (model->target == HYPATIA_TARGET_CPU) {

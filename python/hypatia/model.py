@@ -18,6 +18,7 @@ import numpy as np
 ABI_VERSION = 1
 TARGETS = {0: "cpu", 1: "cuda"}
 DTYPES = {0: "f32", 1: "f16", 2: "bf16"}
+DTYPE_CODES = {name: code for code, name in DTYPES.items()}
 NUMPY_DTYPES = {"f32": np.float32, "f16": np.float16}
 
 
@@ -177,7 +178,7 @@ class Function:
                 dims = (ctypes.c_int64 * max(len(shape), 1))(*shape)
                 keep.append(dims)
                 slot.data = pointer
-                slot.dtype = {v: k for k, v in DTYPES.items()}[dtype]
+                slot.dtype = DTYPE_CODES[dtype]
                 slot.rank = len(shape)
                 slot.shape = dims
             return array
