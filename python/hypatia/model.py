@@ -13,17 +13,13 @@ models run on torch's current CUDA stream, without synchronizing it.
 
 import ctypes
 
-import numpy as np
+from .errors import HypatiaError
 
 ABI_VERSION = 1
 TARGETS = {0: "cpu", 1: "cuda"}
 DTYPES = {0: "f32", 1: "f16", 2: "bf16"}
 DTYPE_CODES = {name: code for code, name in DTYPES.items()}
-NUMPY_DTYPES = {"f32": np.float32, "f16": np.float16}
-
-
-class HypatiaError(RuntimeError):
-    """A compiled model refused a call or failed; the message says why."""
+NUMPY_DTYPES = {"f32": "float32", "f16": "float16"}
 
 
 class _TensorType(ctypes.Structure):
@@ -192,6 +188,8 @@ class Function:
             raise HypatiaError(self._model._last_error())
 
     def _call_numpy(self, args, out):
+        import numpy as np
+
         if self._model.target != "cpu":
             raise TypeError(f"{self.name} is compiled for {self._model.target}: "
                             "pass torch tensors on the GPU")
@@ -254,7 +252,12 @@ class Model:
 
     def __init__(self, path):
         self.path = str(path)
-        self._library = ctypes.CDLL(self.path, mode=ctypes.RTLD_LOCAL)
+        try:
+            self._library = ctypes.CDLL(self.path, mode=ctypes.RTLD_LOCAL)
+        except OSError as error:
+            raise HypatiaError(f"cannot load the model {self.path}: {error}") from None
+        if not hasattr(self._library, "hypatia_get_model"):
+            raise HypatiaError(f"{self.path} is not a Hypatia model (no hypatia_get_model)")
         self._library.hypatia_get_model.restype = ctypes.POINTER(_Model)
         self._library.hypatia_model_last_error.restype = ctypes.c_char_p
         raw = self._library.hypatia_get_model().contents

@@ -1,0 +1,197 @@
+/*===- Hypatia.h - The C API of the Hypatia compiler --------------*- C -*-===*\
+|*                                                                            *|
+|* libHypatiaCAPI.so: the compiler as a C library, for the Python package    *|
+|* (which reaches it through ctypes, so one build serves every Python) and   *|
+|* for any other language with a C FFI.                                       *|
+|*                                                                            *|
+|* Objects are opaque handles, created and destroyed in pairs. A context     *|
+|* owns every module, builder and pass manager made with it and must outlive *|
+|* them. Nothing here aborts on bad input: a function that can fail returns  *|
+|* null or 0 and leaves MLIR's diagnostics (with locations, one per line, as *|
+|* "file:line:col: error: message") in its context, for                      *|
+|* hypatiaContextTakeDiagnostics. Functions without a context (model loading) *|
+|* leave their message for hypatiaGetLastError (per thread).                  *|
+|*                                                                            *|
+|* A context is not thread-safe: use one per thread.                          *|
+|*                                                                            *|
+\*===----------------------------------------------------------------------===*/
+
+#ifndef HYPATIA_CAPI_HYPATIA_H
+#define HYPATIA_CAPI_HYPATIA_H
+
+#include "hypatia/Runtime/Model.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HYPATIA_CAPI_EXPORT __attribute__((visibility("default")))
+
+/* Bumped whenever a function below changes its signature or meaning. */
+#define HYPATIA_CAPI_VERSION 1
+
+typedef struct HypatiaContext HypatiaContext;
+typedef struct HypatiaModule HypatiaModule;
+typedef struct HypatiaBuilder HypatiaBuilder;
+typedef struct HypatiaPassManager HypatiaPassManager;
+typedef struct HypatiaLoadedModel HypatiaLoadedModel;
+
+/* Element types, the same codes as the model ABI's (Model.h). */
+typedef enum {
+  HYPATIA_F32 = HYPATIA_MODEL_F32,
+  HYPATIA_F16 = HYPATIA_MODEL_F16,
+  HYPATIA_BF16 = HYPATIA_MODEL_BF16,
+} HypatiaElementType;
+
+/* Linear layers: hypatia.linear and its fused forms. */
+typedef enum {
+  HYPATIA_LINEAR = 0,
+  HYPATIA_LINEAR_RELU = 1,
+  HYPATIA_LINEAR_GELU_ERF = 2,
+  HYPATIA_LINEAR_GELU_TANH = 3,
+  HYPATIA_LINEAR_SILU = 4,
+} HypatiaLinearKind;
+
+/* Elementwise activations: hypatia.relu, hypatia.gelu, hypatia.silu. */
+typedef enum {
+  HYPATIA_RELU = 1,
+  HYPATIA_GELU_ERF = 2,
+  HYPATIA_GELU_TANH = 3,
+  HYPATIA_SILU = 4,
+} HypatiaActivationKind;
+
+HYPATIA_CAPI_EXPORT int32_t hypatiaGetCAPIVersion(void);
+
+/* Frees a string returned by this API. */
+HYPATIA_CAPI_EXPORT void hypatiaStringFree(char *string);
+
+/*===--- Contexts and diagnostics -----------------------------------------===*/
+
+/* A context with the hypatia dialect and everything Hypatia's passes and
+ * pipelines use registered. Never null. */
+HYPATIA_CAPI_EXPORT HypatiaContext *hypatiaContextCreate(void);
+HYPATIA_CAPI_EXPORT void hypatiaContextDestroy(HypatiaContext *context);
+
+/* The diagnostics reported since the last call, one per line (notes
+ * included), and forgets them. Free with hypatiaStringFree. */
+HYPATIA_CAPI_EXPORT char *
+hypatiaContextTakeDiagnostics(HypatiaContext *context);
+
+/*===--- Modules ----------------------------------------------------------===*/
+
+/* Parses and verifies `source` (`length` bytes; locations name
+ * `bufferName`). Null on failure. */
+HYPATIA_CAPI_EXPORT HypatiaModule *hypatiaModuleParse(HypatiaContext *context,
+                                                      const char *source,
+                                                      size_t length,
+                                                      const char *bufferName);
+HYPATIA_CAPI_EXPORT HypatiaModule *hypatiaModuleClone(HypatiaModule *module);
+HYPATIA_CAPI_EXPORT void hypatiaModuleDestroy(HypatiaModule *module);
+
+/* The module's textual form (with `loc(...)` locations if
+ * `withLocations`). Free with hypatiaStringFree. */
+HYPATIA_CAPI_EXPORT char *hypatiaModulePrint(HypatiaModule *module,
+                                             int32_t withLocations);
+
+/* 1 if the module verifies, else 0 with the verifier's diagnostics. */
+HYPATIA_CAPI_EXPORT int32_t hypatiaModuleVerify(HypatiaModule *module);
+
+/*===--- Building hypatia functions ---------------------------------------===*/
+
+/* Builds one function `name` in a new module. Values are numbered from 0 in
+ * the order they are made (arguments and op results alike); an operation
+ * returns its result's number, or -1 with diagnostics at the current
+ * location (the op's verifier's, or the builder's own). */
+HYPATIA_CAPI_EXPORT HypatiaBuilder *
+hypatiaBuilderCreate(HypatiaContext *context, const char *name);
+HYPATIA_CAPI_EXPORT void hypatiaBuilderDestroy(HypatiaBuilder *builder);
+
+/* The location of the operations made next: `file:line:col`, named `name`
+ * when not empty (as loc("name"("file":line:col))). `file` empty: unknown. */
+HYPATIA_CAPI_EXPORT void
+hypatiaBuilderSetLocation(HypatiaBuilder *builder, const char *name,
+                          const char *file, int32_t line, int32_t column);
+
+/* A function argument: a tensor of `rank` sizes (-1: dynamic). */
+HYPATIA_CAPI_EXPORT int64_t hypatiaBuilderAddArgument(HypatiaBuilder *builder,
+                                                      int32_t elementType,
+                                                      int32_t rank,
+                                                      const int64_t *shape);
+
+/* `kind(input @ weight^T + bias)`; `bias` -1 for none. */
+HYPATIA_CAPI_EXPORT int64_t hypatiaBuilderLinear(HypatiaBuilder *builder,
+                                                 int32_t kind, int64_t input,
+                                                 int64_t weight, int64_t bias);
+HYPATIA_CAPI_EXPORT int64_t hypatiaBuilderActivation(HypatiaBuilder *builder,
+                                                     int32_t kind,
+                                                     int64_t input);
+/* Dropout with `probability` in [0, 1): the identity at inference. */
+HYPATIA_CAPI_EXPORT int64_t hypatiaBuilderDropout(HypatiaBuilder *builder,
+                                                  int64_t input,
+                                                  double probability);
+/* The same elements in a new static shape (as torch.reshape), through
+ * tensor.collapse_shape and tensor.expand_shape. The input's shape must be
+ * static. */
+HYPATIA_CAPI_EXPORT int64_t hypatiaBuilderReshape(HypatiaBuilder *builder,
+                                                  int64_t input, int32_t rank,
+                                                  const int64_t *shape);
+
+/* Returns `values` from the function and hands over the verified module;
+ * null (and the builder unusable) on failure. The builder is still to be
+ * destroyed. */
+HYPATIA_CAPI_EXPORT HypatiaModule *hypatiaBuilderFinish(HypatiaBuilder *builder,
+                                                        int32_t numValues,
+                                                        const int64_t *values);
+
+/*===--- Passes -----------------------------------------------------------===*/
+
+/* A pass manager for a textual pipeline, as hypatia-opt's --pass-pipeline:
+ * "builtin.module(fuse-mlp{report=true},hypatia-cpu-pipeline)". Null if the
+ * pipeline does not parse or names an unknown pass. */
+HYPATIA_CAPI_EXPORT HypatiaPassManager *
+hypatiaPassManagerParse(HypatiaContext *context, const char *pipeline);
+HYPATIA_CAPI_EXPORT void hypatiaPassManagerDestroy(HypatiaPassManager *pm);
+
+/* Runs the pipeline on `module` in place (verifying after each pass): 1 on
+ * success, else 0 with diagnostics (the module may be partly transformed). */
+HYPATIA_CAPI_EXPORT int32_t hypatiaPassManagerRun(HypatiaPassManager *pm,
+                                                  HypatiaModule *module);
+
+/*===--- Compiling, loading and calling -----------------------------------===*/
+
+/* Compiles `module` (left unchanged) into the shared object `outputPath`
+ * with the model ABI of Model.h, as hypatia-compile does. `target`: a
+ * hypatia_target. `hostCPU`, `linker`, `libraryDir`: null or "" for the
+ * defaults (see hypatia/Compiler/Compiler.h). 1 on success, else 0. */
+HYPATIA_CAPI_EXPORT int32_t
+hypatiaCompile(HypatiaModule *module, const char *outputPath, int32_t target,
+               int32_t fuse, int32_t allowTF32, int32_t optLevel,
+               const char *hostCPU, const char *linker, const char *libraryDir);
+
+/* The last error of hypatiaModelLoad or hypatiaModelCall on this thread. */
+HYPATIA_CAPI_EXPORT const char *hypatiaGetLastError(void);
+
+/* Loads a compiled model; null if it cannot be loaded or is not a model of
+ * this ABI version. */
+HYPATIA_CAPI_EXPORT HypatiaLoadedModel *hypatiaModelLoad(const char *path);
+HYPATIA_CAPI_EXPORT void hypatiaModelUnload(HypatiaLoadedModel *model);
+
+/* The model's description: its target and its functions' signatures. */
+HYPATIA_CAPI_EXPORT const hypatia_model *
+hypatiaModelGetDescription(HypatiaLoadedModel *model);
+
+/* Calls function `name` (see hypatia_call_fn): a hypatia_model_status. */
+HYPATIA_CAPI_EXPORT int32_t hypatiaModelCall(HypatiaLoadedModel *model,
+                                             const char *name,
+                                             const hypatia_tensor *inputs,
+                                             const hypatia_tensor *results,
+                                             void *stream);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HYPATIA_CAPI_HYPATIA_H */

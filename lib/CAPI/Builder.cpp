@@ -1,0 +1,290 @@
+//===- Builder.cpp - Building hypatia functions through the C API -*- C++ -*-=//
+//
+// Frontends (the torch.fx importer) build a function op by op; values are
+// numbered so that a C caller never holds an MLIR pointer. Every op is
+// verified as it is made, so an error points at the op (and the frontend's
+// location for it) rather than at the finished module.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Internal.h"
+
+#include "hypatia/Dialect/Hypatia/IR/HypatiaOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Verifier.h"
+
+using namespace mlir;
+using namespace hypatia;
+
+struct HypatiaBuilder {
+  HypatiaContext *context;
+  OwningOpRef<ModuleOp> module;
+  func::FuncOp function;
+  OpBuilder builder;
+  Location loc;
+  SmallVector<Value> values;
+  bool finished = false;
+
+  explicit HypatiaBuilder(HypatiaContext *context)
+      : context(context), builder(&context->context),
+        loc(UnknownLoc::get(&context->context)) {}
+
+  /// The value numbered `id`, or null after an error at the current location.
+  Value lookup(int64_t id, llvm::StringRef role) {
+    if (finished) {
+      emitError(loc) << "the function is already finished";
+      return {};
+    }
+    if (id < 0 || id >= static_cast<int64_t>(values.size())) {
+      emitError(loc) << "no value " << id << " (the " << role
+                     << "); values so far: " << values.size();
+      return {};
+    }
+    return values[id];
+  }
+
+  /// Numbers `op`'s result if the op verifies, else erases it.
+  int64_t add(Operation *op) {
+    if (failed(verify(op, /*verifyRecursively=*/false))) {
+      op->erase();
+      return -1;
+    }
+    values.push_back(op->getResult(0));
+    return values.size() - 1;
+  }
+};
+
+static std::optional<Type> getMLIRElementType(MLIRContext *context,
+                                              int32_t code) {
+  switch (code) {
+  case HYPATIA_F32:
+    return Float32Type::get(context);
+  case HYPATIA_F16:
+    return Float16Type::get(context);
+  case HYPATIA_BF16:
+    return BFloat16Type::get(context);
+  }
+  return std::nullopt;
+}
+
+HypatiaBuilder *hypatiaBuilderCreate(HypatiaContext *context,
+                                     const char *name) {
+  auto *builder = new HypatiaBuilder(context);
+  builder->module = ModuleOp::create(builder->loc);
+  builder->builder.setInsertionPointToEnd(builder->module->getBody());
+  builder->function = func::FuncOp::create(
+      builder->builder, builder->loc, name && *name ? name : "forward",
+      builder->builder.getFunctionType({}, {}));
+  builder->builder.setInsertionPointToEnd(builder->function.addEntryBlock());
+  return builder;
+}
+
+void hypatiaBuilderDestroy(HypatiaBuilder *builder) { delete builder; }
+
+void hypatiaBuilderSetLocation(HypatiaBuilder *builder, const char *name,
+                               const char *file, int32_t line, int32_t column) {
+  MLIRContext *context = &builder->context->context;
+  Location loc = UnknownLoc::get(context);
+  if (file && *file)
+    loc = FileLineColLoc::get(context, file, std::max(line, 0),
+                              std::max(column, 0));
+  if (name && *name)
+    loc = NameLoc::get(StringAttr::get(context, name), loc);
+  builder->loc = loc;
+}
+
+int64_t hypatiaBuilderAddArgument(HypatiaBuilder *builder, int32_t elementType,
+                                  int32_t rank, const int64_t *shape) {
+  MLIRContext *context = &builder->context->context;
+  std::optional<Type> type = getMLIRElementType(context, elementType);
+  if (!type) {
+    emitError(builder->loc) << "unknown element type code " << elementType
+                            << " (0: f32, 1: f16, 2: bf16)";
+    return -1;
+  }
+  if (rank < 0 || (rank > 0 && !shape)) {
+    emitError(builder->loc) << "invalid rank " << rank << " or no shape";
+    return -1;
+  }
+  SmallVector<int64_t> sizes;
+  for (int64_t size : llvm::ArrayRef(shape, rank)) {
+    if (size < -1) {
+      emitError(builder->loc) << "invalid size " << size << " (-1: dynamic)";
+      return -1;
+    }
+    sizes.push_back(size < 0 ? ShapedType::kDynamic : size);
+  }
+  if (builder->finished) {
+    emitError(builder->loc) << "the function is already finished";
+    return -1;
+  }
+  builder->values.push_back(builder->function.front().addArgument(
+      RankedTensorType::get(sizes, *type), builder->loc));
+  return builder->values.size() - 1;
+}
+
+int64_t hypatiaBuilderLinear(HypatiaBuilder *builder, int32_t kind,
+                             int64_t input, int64_t weight, int64_t bias) {
+  Value x = builder->lookup(input, "input");
+  Value w = x ? builder->lookup(weight, "weight") : Value();
+  Value b = (w && bias >= 0) ? builder->lookup(bias, "bias") : Value();
+  if (!x || !w || (bias >= 0 && !b))
+    return -1;
+  auto inputType = cast<RankedTensorType>(x.getType());
+  auto weightType = cast<RankedTensorType>(w.getType());
+  if (inputType.getRank() < 1 || weightType.getRank() != 2) {
+    emitError(builder->loc)
+        << "a linear layer takes an input of rank >= 1 and a weight of rank 2, "
+           "got input "
+        << inputType << " and weight " << weightType;
+    return -1;
+  }
+  SmallVector<int64_t> shape(inputType.getShape());
+  shape.back() = weightType.getDimSize(0);
+  auto type = RankedTensorType::get(shape, inputType.getElementType());
+  OpBuilder &b_ = builder->builder;
+  Location loc = builder->loc;
+  Operation *op = nullptr;
+  switch (kind) {
+  case HYPATIA_LINEAR:
+    op = LinearOp::create(b_, loc, type, x, w, b);
+    break;
+  case HYPATIA_LINEAR_RELU:
+    op = FusedLinearReluOp::create(b_, loc, type, x, w, b);
+    break;
+  case HYPATIA_LINEAR_GELU_ERF:
+  case HYPATIA_LINEAR_GELU_TANH:
+    op = FusedLinearGeluOp::create(b_, loc, type, x, w, b,
+                                   kind == HYPATIA_LINEAR_GELU_TANH
+                                       ? GeluApproximation::tanh
+                                       : GeluApproximation::none);
+    break;
+  case HYPATIA_LINEAR_SILU:
+    op = FusedLinearSiluOp::create(b_, loc, type, x, w, b);
+    break;
+  default:
+    emitError(loc) << "unknown linear layer kind " << kind;
+    return -1;
+  }
+  return builder->add(op);
+}
+
+int64_t hypatiaBuilderActivation(HypatiaBuilder *builder, int32_t kind,
+                                 int64_t input) {
+  Value x = builder->lookup(input, "input");
+  if (!x)
+    return -1;
+  OpBuilder &b = builder->builder;
+  Location loc = builder->loc;
+  Type type = x.getType();
+  switch (kind) {
+  case HYPATIA_RELU:
+    return builder->add(ReluOp::create(b, loc, type, x));
+  case HYPATIA_GELU_ERF:
+  case HYPATIA_GELU_TANH:
+    return builder->add(GeluOp::create(b, loc, type, x,
+                                       kind == HYPATIA_GELU_TANH
+                                           ? GeluApproximation::tanh
+                                           : GeluApproximation::none));
+  case HYPATIA_SILU:
+    return builder->add(SiluOp::create(b, loc, type, x));
+  }
+  emitError(loc) << "unknown activation kind " << kind;
+  return -1;
+}
+
+int64_t hypatiaBuilderDropout(HypatiaBuilder *builder, int64_t input,
+                              double probability) {
+  Value x = builder->lookup(input, "input");
+  if (!x)
+    return -1;
+  OpBuilder &b = builder->builder;
+  return builder->add(DropoutOp::create(b, builder->loc, x.getType(), x,
+                                        b.getF64FloatAttr(probability)));
+}
+
+int64_t hypatiaBuilderReshape(HypatiaBuilder *builder, int64_t input,
+                              int32_t rank, const int64_t *shape) {
+  Value x = builder->lookup(input, "input");
+  if (!x)
+    return -1;
+  Location loc = builder->loc;
+  auto sourceType = cast<RankedTensorType>(x.getType());
+  if (rank < 0 || (rank > 0 && !shape)) {
+    emitError(loc) << "invalid rank " << rank << " or no shape";
+    return -1;
+  }
+  llvm::ArrayRef<int64_t> sizes(shape, rank);
+  if (!sourceType.hasStaticShape() ||
+      llvm::any_of(sizes, [](int64_t size) { return size < 0; })) {
+    emitError(loc) << "reshape needs static shapes, got " << sourceType
+                   << " to [" << llvm::make_range(sizes.begin(), sizes.end())
+                   << "]";
+    return -1;
+  }
+  auto targetType = RankedTensorType::get(sizes, sourceType.getElementType());
+  if (sourceType.getNumElements() != targetType.getNumElements()) {
+    emitError(loc) << "cannot reshape " << sourceType << " ("
+                   << sourceType.getNumElements() << " elements) to "
+                   << targetType;
+    return -1;
+  }
+  if (sourceType == targetType) {
+    builder->values.push_back(x);
+    return builder->values.size() - 1;
+  }
+  OpBuilder &b = builder->builder;
+  // One collapse or one expand where the sizes group that way (flattening
+  // the features of an image batch); otherwise through one dimension.
+  if (auto reassociation =
+          getReassociationIndicesForReshape(sourceType, targetType)) {
+    if (sourceType.getRank() > targetType.getRank())
+      return builder->add(tensor::CollapseShapeOp::create(b, loc, targetType, x,
+                                                          *reassociation));
+    return builder->add(
+        tensor::ExpandShapeOp::create(b, loc, targetType, x, *reassociation));
+  }
+  auto flatType = RankedTensorType::get({sourceType.getNumElements()},
+                                        sourceType.getElementType());
+  Value flat = x;
+  if (sourceType.getRank() != 1) {
+    ReassociationIndices all =
+        llvm::to_vector<2>(llvm::seq<int64_t>(0, sourceType.getRank()));
+    flat = tensor::CollapseShapeOp::create(b, loc, flatType, x,
+                                           ArrayRef<ReassociationIndices>{all});
+  }
+  if (targetType.getRank() == 1) {
+    builder->values.push_back(flat);
+    return builder->values.size() - 1;
+  }
+  ReassociationIndices all =
+      llvm::to_vector<2>(llvm::seq<int64_t>(0, targetType.getRank()));
+  return builder->add(tensor::ExpandShapeOp::create(
+      b, loc, targetType, flat, ArrayRef<ReassociationIndices>{all}));
+}
+
+HypatiaModule *hypatiaBuilderFinish(HypatiaBuilder *builder, int32_t numValues,
+                                    const int64_t *values) {
+  SmallVector<Value> results;
+  for (int32_t i = 0; i < numValues; ++i) {
+    Value value = values ? builder->lookup(values[i], "result") : Value();
+    if (!value)
+      return nullptr;
+    results.push_back(value);
+  }
+  if (results.empty()) {
+    emitError(builder->loc) << "a function must return at least one tensor";
+    return nullptr;
+  }
+  func::ReturnOp::create(builder->builder, builder->loc, results);
+  builder->function.setFunctionType(builder->builder.getFunctionType(
+      builder->function.front().getArgumentTypes(), ValueRange(results)));
+  builder->finished = true;
+  if (failed(verify(*builder->module)))
+    return nullptr;
+  return new HypatiaModule{builder->context, std::move(builder->module)};
+}

@@ -1,0 +1,226 @@
+"""Contexts, modules and a builder of hypatia functions, over the C API.
+
+Names follow upstream MLIR's Python bindings (`mlir.ir`) where they overlap:
+
+    with hypatia.ir.Context():
+        module = hypatia.ir.Module.parse(text)
+    print(module)                      # the textual IR
+    module.operation.verify()          # True, or MLIRError with diagnostics
+
+Every failure raises `MLIRError` carrying MLIR's diagnostics with their
+locations; nothing here aborts the interpreter on bad input.
+"""
+
+import threading
+
+from . import _capi
+from .errors import MLIRError
+
+F32, F16, BF16 = "f32", "f16", "bf16"
+ELEMENT_TYPE_CODES = {F32: 0, F16: 1, BF16: 2}
+
+_LINEAR_KINDS = {None: 0, "relu": 1, "gelu": 2, "gelu_tanh": 3, "silu": 4}
+_ACTIVATION_KINDS = {"relu": 1, "gelu": 2, "gelu_tanh": 3, "silu": 4}
+
+_current = threading.local()
+
+
+class Context:
+    """Owns IR (modules, builders, pass managers). Usable as `with Context():`
+    to make it the current context of calls that take `context=None`. Not
+    thread-safe: use one per thread."""
+
+    def __init__(self):
+        self._capi = _capi.load()
+        self._handle = self._capi.hypatiaContextCreate()
+
+    def __del__(self):
+        handle, self._handle = getattr(self, "_handle", None), None
+        if handle:
+            self._capi.hypatiaContextDestroy(handle)
+
+    def __enter__(self):
+        stack = getattr(_current, "stack", None)
+        if stack is None:
+            stack = _current.stack = []
+        stack.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _current.stack.pop()
+        return False
+
+    @staticmethod
+    def current():
+        """The innermost context entered with `with` on this thread, or None."""
+        stack = getattr(_current, "stack", None)
+        return stack[-1] if stack else None
+
+    def take_diagnostics(self):
+        text = _capi.take_string(self._capi.hypatiaContextTakeDiagnostics(self._handle))
+        return [line for line in text.split("\n") if line]
+
+    def error(self, message):
+        """An MLIRError with the diagnostics reported since the last one."""
+        return MLIRError(message, self.take_diagnostics())
+
+
+def _resolve(context):
+    """`context`, else the current one, else this thread's default context
+    (so that IR made without naming a context can be used together)."""
+    if context is not None:
+        return context
+    current = Context.current()
+    if current is not None:
+        return current
+    default = getattr(_current, "default", None)
+    if default is None:
+        default = _current.default = Context()
+    return default
+
+
+class Module:
+    """A builtin.module. `str(module)` is its textual IR."""
+
+    def __init__(self, context, handle):
+        self.context = context
+        self._handle = handle
+
+    def __del__(self):
+        handle, self._handle = getattr(self, "_handle", None), None
+        if handle:
+            self.context._capi.hypatiaModuleDestroy(handle)
+
+    @staticmethod
+    def parse(asm, context=None, source_name="<string>"):
+        """Parses and verifies textual IR (str or bytes)."""
+        context = _resolve(context)
+        data = asm.encode() if isinstance(asm, str) else bytes(asm)
+        handle = context._capi.hypatiaModuleParse(context._handle, data, len(data),
+                                                  source_name.encode())
+        if not handle:
+            raise context.error("Unable to parse module")
+        return Module(context, handle)
+
+    @property
+    def operation(self):
+        """The module as an operation (upstream spelling: module.operation)."""
+        return self
+
+    def verify(self):
+        """True if the module verifies; else raises MLIRError."""
+        if not self.context._capi.hypatiaModuleVerify(self._handle):
+            raise self.context.error("Verification failed")
+        return True
+
+    def clone(self):
+        return Module(self.context, self.context._capi.hypatiaModuleClone(self._handle))
+
+    def get_asm(self, enable_debug_info=False):
+        return _capi.take_string(
+            self.context._capi.hypatiaModulePrint(self._handle, int(enable_debug_info)))
+
+    def __str__(self):
+        return self.get_asm()
+
+
+class Value:
+    """A value made by a FunctionBuilder: a function argument or an op's
+    result."""
+
+    __slots__ = ("builder", "index")
+
+    def __init__(self, builder, index):
+        self.builder = builder
+        self.index = index
+
+    def __repr__(self):
+        return f"<hypatia value %{self.index}>"
+
+
+class FunctionBuilder:
+    """Builds one function of hypatia ops into a new module, op by op. Each op
+    is verified as it is made: a shape mismatch raises MLIRError at once,
+    located where `set_location` last said (a frontend's source line)."""
+
+    def __init__(self, name="forward", context=None):
+        self.context = _resolve(context)
+        self._capi = self.context._capi
+        self._handle = self._capi.hypatiaBuilderCreate(self.context._handle, name.encode())
+
+    def __del__(self):
+        handle, self._handle = getattr(self, "_handle", None), None
+        if handle:
+            self._capi.hypatiaBuilderDestroy(handle)
+
+    def set_location(self, name=None, file=None, line=0, column=0):
+        """Where the ops made next come from: `file:line:column`, named `name`."""
+        self._capi.hypatiaBuilderSetLocation(
+            self._handle, (name or "").encode(), (file or "").encode(), int(line),
+            int(column))
+
+    def _value(self, index, what):
+        if index < 0:
+            raise self.context.error(f"Cannot build {what}")
+        return Value(self, index)
+
+    def _id(self, value):
+        if not isinstance(value, Value) or value.builder is not self:
+            raise TypeError(f"expected a value of this builder, got {value!r}")
+        return value.index
+
+    def argument(self, dtype, shape):
+        """A function argument: a tensor of `dtype` ("f32", "f16", "bf16") and
+        `shape` (None or -1 for a dynamic size)."""
+        if dtype not in ELEMENT_TYPE_CODES:
+            raise TypeError(f"element type must be one of {', '.join(ELEMENT_TYPE_CODES)}, "
+                            f"got {dtype!r}")
+        sizes = [-1 if size is None else int(size) for size in shape]
+        return self._value(self._capi.hypatiaBuilderAddArgument(
+            self._handle, ELEMENT_TYPE_CODES[dtype], len(sizes), _capi.int64_array(sizes)),
+            "an argument")
+
+    def linear(self, x, weight, bias=None, activation=None):
+        """`activation(x @ weight^T + bias)`: hypatia.linear, or its fused form
+        for activation "relu", "gelu", "gelu_tanh" or "silu"."""
+        if activation not in _LINEAR_KINDS:
+            raise ValueError(f"unknown activation {activation!r}")
+        return self._value(self._capi.hypatiaBuilderLinear(
+            self._handle, _LINEAR_KINDS[activation], self._id(x), self._id(weight),
+            -1 if bias is None else self._id(bias)), "a linear layer")
+
+    def activation(self, kind, x):
+        """hypatia.relu, hypatia.gelu (kind "gelu" or "gelu_tanh") or
+        hypatia.silu."""
+        if kind not in _ACTIVATION_KINDS:
+            raise ValueError(f"unknown activation {kind!r}")
+        return self._value(self._capi.hypatiaBuilderActivation(
+            self._handle, _ACTIVATION_KINDS[kind], self._id(x)), kind)
+
+    def relu(self, x):
+        return self.activation("relu", x)
+
+    def gelu(self, x, approximate="none"):
+        return self.activation("gelu_tanh" if approximate == "tanh" else "gelu", x)
+
+    def silu(self, x):
+        return self.activation("silu", x)
+
+    def dropout(self, x, probability):
+        return self._value(self._capi.hypatiaBuilderDropout(
+            self._handle, self._id(x), float(probability)), "dropout")
+
+    def reshape(self, x, shape):
+        """The same elements in a new static shape."""
+        sizes = [int(size) for size in shape]
+        return self._value(self._capi.hypatiaBuilderReshape(
+            self._handle, self._id(x), len(sizes), _capi.int64_array(sizes)), "a reshape")
+
+    def finish(self, results):
+        """Returns `results` from the function; the verified Module."""
+        ids = [self._id(value) for value in results]
+        handle = self._capi.hypatiaBuilderFinish(self._handle, len(ids),
+                                                 _capi.int64_array(ids))
+        if not handle:
+            raise self.context.error("Cannot finish the function")
+        return Module(self.context, handle)

@@ -1,0 +1,42 @@
+"""Pass pipelines by name, as upstream's `mlir.passmanager`:
+
+    pm = PassManager.parse("builtin.module(fuse-mlp{report=true})")
+    pm.run(module)          # in place; MLIRError with diagnostics on failure
+
+Every pass and pipeline of hypatia-opt is available (`hypatia-opt --help`
+lists them).
+"""
+
+from .ir import _resolve
+
+
+class PassManager:
+    def __init__(self, context, handle):
+        self.context = context
+        self._handle = handle
+
+    def __del__(self):
+        handle, self._handle = getattr(self, "_handle", None), None
+        if handle:
+            self.context._capi.hypatiaPassManagerDestroy(handle)
+
+    @staticmethod
+    def parse(pipeline, context=None):
+        """A pass manager for a textual pipeline anchored on builtin.module."""
+        context = _resolve(context)
+        handle = context._capi.hypatiaPassManagerParse(context._handle, pipeline.encode())
+        if not handle:
+            raise context.error("Invalid pass pipeline")
+        return PassManager(context, handle)
+
+    def run(self, module):
+        """Runs the pipeline on `module` (or `module.operation`) in place.
+        Remarks the passes report (fuse-mlp{report=true}) are returned."""
+        if module.context is not self.context:
+            raise ValueError("the module belongs to another context than the pass manager")
+        ok = self.context._capi.hypatiaPassManagerRun(self._handle, module._handle)
+        diagnostics = self.context.take_diagnostics()
+        if not ok:
+            from .errors import MLIRError
+            raise MLIRError("Failure while executing pass pipeline", diagnostics)
+        return diagnostics
