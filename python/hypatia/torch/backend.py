@@ -1,0 +1,237 @@
+"""The torch.compile backend: `torch.compile(model, backend="hypatia")`.
+
+The graph dynamo captures is split into pieces Hypatia compiles (linear
+layers and their activations, in the spellings `ops` knows) and the rest,
+which runs in PyTorch; every node left to PyTorch is logged once, with where
+it comes from and why:
+
+    hypatia: running in PyTorch: sin at model.py:12 (tensor method .sin())
+
+Each piece is compiled for its inputs' device (cpu or cuda) and shapes on
+first use, one variant per input shape (at most `max_variants`, then PyTorch).
+
+Options (torch.compile(..., options={...}), or environment variables):
+  check        "strict": the first call also runs eager PyTorch and raises
+               CheckError if the results differ beyond the dtype's tolerance;
+               "off" (default). $HYPATIA_CHECK.
+  allow_tf32   let float32 GEMMs on the GPU use TF32 (default False, as PyTorch).
+  fuse         run --fuse-mlp on each piece (default True).
+  max_variants shapes compiled per piece (default 8).
+
+Inference only, for now: when autograd is needed (grad mode on and an input
+or parameter requiring grad), the whole graph runs in PyTorch, with a message
+saying so.
+"""
+
+import copy
+import logging
+import os
+
+import torch
+import torch.fx
+
+from .. import compiler
+from ..errors import HypatiaError, MLIRError
+from .importer import COMPUTE_KINDS, _Support, import_graph
+from .ops import DTYPES, Unsupported, location
+
+log = logging.getLogger("hypatia")
+
+# Largest allowed relative error (max |result - eager| / max |eager|) in
+# strict mode: float32 as DESIGN.md's fused-vs-unfused bound, half types at
+# their precision.
+TOLERANCES = {torch.float32: 1e-5, torch.float16: 1e-2, torch.bfloat16: 1e-2}
+
+
+class CheckError(HypatiaError):
+    """Strict checking found results that differ from eager PyTorch."""
+
+
+class Options:
+    def __init__(self, options=None):
+        options = dict(options or {})
+        self.check = options.pop("check", os.environ.get("HYPATIA_CHECK", "off"))
+        if self.check not in ("off", "strict"):
+            raise ValueError(f"hypatia: check must be 'off' or 'strict', got {self.check!r}")
+        self.allow_tf32 = bool(options.pop("allow_tf32", False))
+        self.fuse = bool(options.pop("fuse", True))
+        self.max_variants = int(options.pop("max_variants", 8))
+        if options:
+            raise ValueError(f"hypatia: unknown options {', '.join(sorted(options))}")
+
+
+def _where(node):
+    file, line = location(node)
+    return f" at {file}:{line}" if file else ""
+
+
+def _node_name(node):
+    if node.op == "call_module":
+        return node.target
+    if node.op == "call_method":
+        return f".{node.target}()"
+    return getattr(node.target, "__name__", str(node.target))
+
+
+class CompiledGraph(torch.nn.Module):
+    """A graph of supported nodes, compiled per input shape and device."""
+
+    def __init__(self, graph_module, options, name):
+        super().__init__()
+        self.graph_module = graph_module
+        self.options = options
+        self.name = name
+        self._variants = {}
+        self._support = _Support(graph_module)
+
+    def _compile(self, inputs):
+        devices = {t.device for t in inputs if isinstance(t, torch.Tensor)}
+        if len(devices) != 1:
+            raise Unsupported(f"inputs on several devices ({devices})")
+        device = devices.pop()
+        if device.type not in ("cpu", "cuda"):
+            raise Unsupported(f"device {device}")
+        target = "cuda" if device.type == "cuda" else "cpu"
+        module, signature = import_graph(self.graph_module, inputs, self.name,
+                                         support=self._support)
+        compiled = compiler.compile(module, target, fuse=self.options.fuse,
+                                    allow_tf32=self.options.allow_tf32)
+        log.info("hypatia: compiled %s for %s, inputs %s", self.name, target,
+                 ", ".join(f"{DTYPES.get(t.dtype, t.dtype)}{list(t.shape)}" for t in inputs))
+        return compiled, signature
+
+    def forward(self, *inputs):
+        key = tuple((tuple(t.shape), t.dtype, t.device) if isinstance(t, torch.Tensor)
+                    else repr(t) for t in inputs)
+        variant = self._variants.get(key)
+        if variant is None:
+            if len(self._variants) >= self.options.max_variants:
+                log.warning("hypatia: %s: more than %d input shapes, running %s in PyTorch",
+                            self.name, self.options.max_variants, key)
+                variant = "eager"
+            else:
+                try:
+                    variant = self._compile(inputs)
+                except (Unsupported, HypatiaError) as error:
+                    log.warning("hypatia: %s runs in PyTorch: %s", self.name,
+                                str(error).replace("\n", "; "))
+                    variant = "eager"
+            self._variants[key] = variant
+        if variant == "eager":
+            return self.graph_module(*inputs)
+        compiled, signature = variant
+        arguments = []
+        for kind, source in signature.arguments:
+            tensor = inputs[source] if kind == "input" else source.get()
+            arguments.append(tensor.detach().contiguous())
+        results = compiled(*arguments)
+        return results[0] if signature.single else tuple(results)
+
+
+def _graph_needs_autograd(graph_module, example_inputs):
+    if not torch.is_grad_enabled():
+        return False
+    if any(isinstance(t, torch.Tensor) and t.requires_grad for t in example_inputs):
+        return True
+    return any(p.requires_grad for p in graph_module.parameters())
+
+
+def _max_relative_error(result, expected):
+    expected64 = expected.detach().to(torch.float64)
+    scale = expected64.abs().max().item() if expected64.numel() else 0.0
+    error = (result.detach().to(torch.float64) - expected64).abs().max().item() \
+        if expected64.numel() else 0.0
+    return error / max(scale, 1e-30) if error else 0.0
+
+
+def _flatten(outputs):
+    if isinstance(outputs, torch.Tensor):
+        return [outputs]
+    if isinstance(outputs, (list, tuple)):
+        return [t for item in outputs for t in _flatten(item)]
+    return []
+
+
+def _checked(run, graph_module, name):
+    """`run` that compares its first call with eager PyTorch (strict mode)."""
+    state = {"checked": False}
+
+    def call(*inputs):
+        results = run(*inputs)
+        if state["checked"]:
+            return results
+        state["checked"] = True
+        with torch.no_grad():
+            expected = graph_module(*inputs)
+        for index, (got, want) in enumerate(zip(_flatten(results), _flatten(expected))):
+            if got.shape != want.shape or got.dtype != want.dtype:
+                raise CheckError(f"hypatia: {name}: result {index} is {got.dtype}{list(got.shape)}"
+                                 f", eager PyTorch gives {want.dtype}{list(want.shape)}")
+            tolerance = TOLERANCES.get(want.dtype, 0.0)
+            error = _max_relative_error(got, want)
+            if not error <= tolerance:
+                raise CheckError(
+                    f"hypatia: {name}: result {index} differs from eager PyTorch: max relative "
+                    f"error {error:.3g} > {tolerance:g} ({want.dtype})")
+            log.info("hypatia: %s: result %d matches eager PyTorch (max relative error %.3g,"
+                     " tolerance %g)", name, index, error, tolerance)
+        return results
+
+    return call
+
+
+def compile_graph(graph_module, example_inputs, options=None):
+    """The callable hypatia makes of a graph: supported pieces compiled, the
+    rest in PyTorch. Used by the torch.compile backend."""
+    options = options if isinstance(options, Options) else Options(options)
+    if _graph_needs_autograd(graph_module, example_inputs):
+        log.warning("hypatia: the graph needs autograd (grad mode is on and inputs or "
+                    "parameters require grad), which Hypatia does not support yet: it runs "
+                    "in PyTorch. For inference, call the model under torch.no_grad() or "
+                    "torch.inference_mode().")
+        return graph_module.forward
+    support = _Support(graph_module)
+    for node, reason in support.reasons.items():
+        log.warning("hypatia: running in PyTorch: %s%s (%s)", _node_name(node), _where(node),
+                    reason)
+    split = _partition(graph_module, support, options)
+    run = split.forward
+    if options.check == "strict":
+        run = _checked(run, graph_module, "graph")
+    return run
+
+
+def _partition(graph_module, support, options):
+    from torch.fx.passes.infra.partitioner import CapabilityBasedPartitioner
+    from torch.fx.passes.operator_support import OperatorSupportBase
+
+    class HypatiaSupport(OperatorSupportBase):
+        def is_node_supported(self, submodules, node):
+            return support.op(node) is not None
+
+    # The partitioner rewrites the graph it is given; the original stays as it
+    # is, for strict checking and fallbacks. Modules and weights are shared.
+    graph_module = torch.fx.GraphModule(graph_module, copy.deepcopy(graph_module.graph))
+    support = _Support(graph_module)
+    partitioner = CapabilityBasedPartitioner(graph_module, HypatiaSupport(),
+                                             allows_single_node_partition=True)
+    partitions = partitioner.propose_partitions()
+    # Pieces without arithmetic (a lone reshape) stay in PyTorch.
+    partitions = [p for p in partitions
+                  if any(support.op(n).kind in COMPUTE_KINDS for n in p.nodes)]
+    if not partitions:
+        return graph_module
+    split = partitioner.fuse_partitions(partitions)
+    for node in split.graph.nodes:
+        if node.op == "call_module" and node.target.startswith("fused_"):
+            piece = split.get_submodule(node.target)
+            setattr(split, node.target, CompiledGraph(piece, options, node.target))
+    split.recompile()
+    return split
+
+
+def hypatia_backend(graph_module, example_inputs, options=None, **kwargs):
+    """torch.compile's entry point (dynamo backend "hypatia")."""
+    if kwargs.get("mode") not in (None, "default"):
+        log.warning("hypatia: torch.compile mode %r is ignored", kwargs["mode"])
+    return compile_graph(graph_module, example_inputs, options)

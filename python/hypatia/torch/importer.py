@@ -1,0 +1,304 @@
+"""torch.fx graphs to hypatia functions.
+
+    module, signature = import_graph(graph_module, example_inputs)
+
+`check_support(graph_module)` says, node by node, what Hypatia can compile
+(and why not, for the rest); `import_graph` builds a hypatia function of a
+graph made only of supported nodes: its arguments are the graph's inputs,
+then the tensors it reads from modules (weights), so that the compiled
+function always sees the module's current parameters.
+
+Shapes are static (those of `example_inputs`): callers compile one variant
+per input shape (see backend.CompiledGraph).
+"""
+
+import torch
+import torch.fx
+
+from .. import ir
+from .ops import DTYPES, Op, Param, Unsupported, describe, location, tensor_info
+
+# Ops that do arithmetic: a piece of a graph with none of them (a lone
+# reshape) is left to PyTorch.
+COMPUTE_KINDS = {"linear", "matmul", "addmm", "relu", "gelu", "silu"}
+
+
+def _modules(graph_module):
+    return dict(graph_module.named_modules())
+
+
+def _bias_add(node, op_of):
+    """The add node that adds a bias vector to the matmul `node`, if the
+    matmul's only use is one: the pair is one linear layer."""
+    users = list(node.users)
+    if len(users) != 1:
+        return None
+    add = users[0]
+    add_op = op_of(add)
+    if add_op is None or add_op.kind != "add":
+        return None
+    other = add_op.operands[1] if add_op.operands[0] is node else add_op.operands[0]
+    if not isinstance(other, torch.fx.Node) or other is node:
+        return None
+    shape, dtype = tensor_info(node)
+    other_shape, other_dtype = tensor_info(other)
+    if shape is None or other_shape is None or len(other_shape) != 1 or not shape:
+        return None
+    if other_shape[0] != shape[-1] or other_dtype != dtype:
+        return None
+    return add
+
+
+class _Support:
+    """Which nodes of a graph Hypatia compiles; the reasons for the rest."""
+
+    def __init__(self, graph_module):
+        self.modules = _modules(graph_module)
+        self.ops = {}
+        self.reasons = {}
+        nodes = [n for n in graph_module.graph.nodes
+                 if n.op in ("call_function", "call_method", "call_module")]
+        for node in nodes:
+            try:
+                self.ops[node] = describe(node, self.modules)
+            except Unsupported as reason:
+                self.reasons[node] = str(reason)
+        # Structure: transposes only as the weights of matmuls; adds only as
+        # the bias of a matmul; in-place ops only on values nothing else reads.
+        for _ in range(3):
+            for node in nodes:
+                if node in self.ops:
+                    reason = self._check(node, self.ops[node])
+                    if reason:
+                        del self.ops[node]
+                        self.reasons[node] = reason
+
+    def op(self, node):
+        return self.ops.get(node)
+
+    def _check(self, node, op):
+        shape, dtype = tensor_info(node)
+        if dtype is None:
+            return "no shape information recorded for it"
+        if dtype not in DTYPES:
+            return f"dtype {dtype} (Hypatia compiles float32, float16 and bfloat16)"
+        for operand in op.operands:
+            if isinstance(operand, torch.fx.Node):
+                _, operand_dtype = tensor_info(operand)
+                if operand_dtype is not None and operand_dtype != dtype:
+                    return f"mixed dtypes ({operand_dtype} and {dtype})"
+            elif isinstance(operand, Param):
+                value = operand.get()
+                if not isinstance(value, torch.Tensor) or value.dtype != dtype:
+                    return f"parameter {operand} is not a {dtype} tensor"
+            elif operand is not None:
+                return f"operand {operand!r} is not a tensor"
+        if op.attributes.get("inplace"):
+            source = op.operands[0]
+            if source.op == "placeholder" or len(source.users) != 1:
+                return "in-place on a value read elsewhere (or a graph input)"
+        if op.kind == "transpose":
+            if len(shape) != 2:
+                return "transpose of a non-matrix"
+            for user in node.users:
+                user_op = self.ops.get(user)
+                weight_index = {"matmul": 1, "addmm": 2}.get(user_op.kind) if user_op else None
+                if weight_index is None or user_op.operands[weight_index] is not node:
+                    return "a transpose other than the weight of a matrix product"
+        if op.kind in ("matmul", "addmm"):
+            weight = op.operands[1 if op.kind == "matmul" else 2]
+            if not isinstance(weight, torch.fx.Node) or weight not in self.ops or \
+                    self.ops[weight].kind != "transpose":
+                return ("a matrix product whose second operand is not a transposed "
+                        "weight (x @ w.t())")
+            x_shape, _ = tensor_info(op.operands[0 if op.kind == "matmul" else 1])
+            if x_shape is None or len(x_shape) < 1:
+                return "a matrix product of a scalar"
+            if op.kind == "addmm":
+                bias_shape, _ = tensor_info(op.operands[0])
+                if bias_shape is None or len(bias_shape) != 1:
+                    return "addmm with a bias that is not a vector"
+        if op.kind == "add":
+            for operand in op.operands:
+                operand_op = self.ops.get(operand) if isinstance(operand, torch.fx.Node) else None
+                if operand_op is not None and operand_op.kind == "matmul" and \
+                        _bias_add(operand, self.ops.get) is node:
+                    return None
+            return "an add that is not the bias of a matrix product"
+        if op.kind == "reshape":
+            if any(not isinstance(size, int) for size in op.attributes["shape"]):
+                return "a reshape to a shape computed at run time"
+        return None
+
+
+def check_support(graph_module):
+    """({node: Op} of the supported nodes, {node: reason} of the others)."""
+    support = _Support(graph_module)
+    return support.ops, support.reasons
+
+
+class Signature:
+    """How to call the imported function: `arguments[i]` is ("input", index)
+    of the graph's inputs or ("param", Param); `results` the graph's output
+    structure (a single tensor or a tuple/list of them) as result indices."""
+
+    def __init__(self, arguments, results, single):
+        self.arguments = arguments
+        self.results = results
+        self.single = single
+
+
+def _resolve_shape(shape, numel):
+    shape = list(shape)
+    if shape.count(-1) == 1:
+        known = 1
+        for size in shape:
+            if size != -1:
+                known *= size
+        shape[shape.index(-1)] = numel // known if known else 0
+    return shape
+
+
+def import_graph(graph_module, example_inputs, name="forward", context=None, support=None):
+    """A hypatia Module computing `graph_module` for inputs shaped as
+    `example_inputs`, and its Signature. Raises Unsupported (a node it cannot
+    import) or hypatia.MLIRError (the ops do not fit together)."""
+    support = support or _Support(graph_module)
+    builder = ir.FunctionBuilder(name, context)
+    values = {}       # node -> (Value, shape) | ("transposed", node) | ("deferred", ...)
+    param_values = {}
+    arguments = []
+    input_index = 0
+
+    def param_value(param):
+        key = (id(param.owner), param.name)
+        if key not in param_values:
+            tensor = param.get()
+            param_values[key] = (builder.argument(DTYPES[tensor.dtype], tuple(tensor.shape)),
+                                 tuple(tensor.shape))
+            arguments.append(("param", param))
+        return param_values[key]
+
+    def value(operand):
+        if isinstance(operand, Param):
+            return param_value(operand)
+        found = values.get(operand)
+        if found is None or found[0] in ("transposed", "deferred"):
+            raise Unsupported(f"{operand} is not a tensor computed by the imported graph")
+        return found
+
+    def weight(operand):
+        found = values.get(operand)
+        if found is None or found[0] != "transposed":
+            raise Unsupported(f"{operand} is not a transposed weight")
+        return value(found[1])
+
+    for node in graph_module.graph.nodes:
+        if node.op == "placeholder":
+            if input_index >= len(example_inputs):
+                raise Unsupported(f"input {node.name} has no example")
+            tensor = example_inputs[input_index]
+            if not isinstance(tensor, torch.Tensor) or tensor.dtype not in DTYPES:
+                raise Unsupported(f"input {node.name} is not a float32/float16/bfloat16 tensor")
+            values[node] = (builder.argument(DTYPES[tensor.dtype], tuple(tensor.shape)),
+                            tuple(tensor.shape))
+            arguments.append(("input", input_index))
+            input_index += 1
+            continue
+        if node.op == "get_attr":
+            owner, _, attribute = node.target.rpartition(".")
+            owner_module = graph_module.get_submodule(owner) if owner else graph_module
+            if not isinstance(getattr(owner_module, attribute), torch.Tensor):
+                raise Unsupported(f"attribute {node.target} is not a tensor")
+            values[node] = param_value(Param(owner_module, attribute))
+            continue
+        if node.op == "output":
+            outputs = node.args[0]
+            single = isinstance(outputs, torch.fx.Node)
+            outputs = [outputs] if single else list(outputs)
+            results = []
+            for output in outputs:
+                results.append(value(output)[0])
+            module = builder.finish(results)
+            return module, Signature(arguments, list(range(len(results))), single)
+
+        op = support.op(node)
+        if op is None:
+            raise Unsupported(support.reasons.get(node, f"{node.format_node()}"))
+        file, line = location(node)
+        builder.set_location(node.name, file, line, 0)
+        kind = op.kind
+        if kind == "transpose":
+            values[node] = ("transposed", op.operands[0])
+        elif kind == "identity":
+            values[node] = value(op.operands[0])
+        elif kind == "linear":
+            (x, x_shape), (w, w_shape) = value(op.operands[0]), value(op.operands[1])
+            bias = value(op.operands[2])[0] if op.operands[2] is not None else None
+            values[node] = (builder.linear(x, w, bias), x_shape[:-1] + (w_shape[0],))
+        elif kind == "matmul":
+            (x, x_shape), (w, w_shape) = value(op.operands[0]), weight(op.operands[1])
+            add = _bias_add(node, support.op)
+            if add is not None:
+                values[node] = ("deferred", x, x_shape, w, w_shape, add)
+            else:
+                values[node] = (builder.linear(x, w), x_shape[:-1] + (w_shape[0],))
+        elif kind == "add":
+            a, b = op.operands
+            matmul, bias = (a, b) if values.get(a, ("",))[0] == "deferred" else (b, a)
+            _, x, x_shape, w, w_shape, _ = values[matmul]
+            values[node] = (builder.linear(x, w, value(bias)[0]), x_shape[:-1] + (w_shape[0],))
+        elif kind == "addmm":
+            bias = value(op.operands[0])[0]
+            (x, x_shape), (w, w_shape) = value(op.operands[1]), weight(op.operands[2])
+            values[node] = (builder.linear(x, w, bias), x_shape[:-1] + (w_shape[0],))
+        elif kind in ("relu", "silu"):
+            x, shape = value(op.operands[0])
+            values[node] = (builder.activation(kind, x), shape)
+        elif kind == "gelu":
+            x, shape = value(op.operands[0])
+            values[node] = (builder.gelu(x, op.attributes["approximate"]), shape)
+        elif kind == "dropout":
+            x, shape = value(op.operands[0])
+            values[node] = (builder.dropout(x, op.attributes["p"]), shape)
+        elif kind in ("flatten", "reshape"):
+            x, shape = value(op.operands[0])
+            numel = 1
+            for size in shape:
+                numel *= size
+            if kind == "flatten":
+                rank = max(len(shape), 1)
+                start, end = op.attributes["start"] % rank, op.attributes["end"] % rank
+                if not shape:
+                    target = [1]
+                else:
+                    middle = 1
+                    for size in shape[start:end + 1]:
+                        middle *= size
+                    target = list(shape[:start]) + [middle] + list(shape[end + 1:])
+            else:
+                target = _resolve_shape(op.attributes["shape"], numel)
+            values[node] = (builder.reshape(x, target), tuple(target))
+        else:
+            raise Unsupported(f"{kind} is not imported")
+    raise Unsupported("the graph has no output")
+
+
+def _propagate_shapes(graph_module, example_inputs):
+    from torch.fx.passes.shape_prop import ShapeProp
+
+    with torch.no_grad():
+        ShapeProp(graph_module).propagate(*example_inputs)
+
+
+def import_module(model, example_inputs, name="forward", context=None):
+    """Traces `model` (an nn.Module or function) with torch.fx and imports it
+    whole: (hypatia Module, Signature). Raises Unsupported listing every node
+    Hypatia cannot compile."""
+    graph_module = model if isinstance(model, torch.fx.GraphModule) else torch.fx.symbolic_trace(model)
+    _propagate_shapes(graph_module, example_inputs)
+    support = _Support(graph_module)
+    if support.reasons:
+        raise Unsupported("; ".join(f"{node.name}: {reason}"
+                                    for node, reason in support.reasons.items()))
+    return import_graph(graph_module, example_inputs, name, context, support)
