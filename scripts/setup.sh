@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up Hypatia on Debian 12: installs what is missing (LLVM/MLIR 22 and the
-# build tools from Debian's packages, NumPy from PyPI for the reference checks),
+# build tools from Debian's packages; NumPy, pytest and torch from PyPI),
 # then configures (once) and builds (incrementally) into $HYPATIA_BUILD_DIR
 # (default: build/). Quick when everything is already there.
 set -euo pipefail
@@ -28,11 +28,16 @@ if ((${#missing[@]})); then
 fi
 
 python=$(command -v python3)
-if ! "$python" -c "import numpy" 2>/dev/null; then
-  echo "setup: installing numpy for $python"
-  "$python" -m pip install -q numpy 2>/dev/null ||
-    { sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
-      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-numpy; }
+# NumPy for the reference checks; torch (CPU use; the version the H100 has)
+# and pytest for the Python package's tests; scikit-build-core is fetched by
+# `pip install .` itself.
+python_packages=()
+"$python" -c "import numpy" 2>/dev/null || python_packages+=(numpy)
+"$python" -c "import pytest" 2>/dev/null || python_packages+=(pytest)
+"$python" -c "import torch" 2>/dev/null || python_packages+=("torch==2.11.0")
+if ((${#python_packages[@]})); then
+  echo "setup: installing ${python_packages[*]} for $python"
+  "$python" -m pip install -q "${python_packages[@]}"
 fi
 
 if [ ! -f "$build/build.ninja" ]; then
@@ -42,7 +47,7 @@ if [ ! -f "$build/build.ninja" ]; then
     -DLLVM_USE_LINKER=lld \
     -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
     -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit \
-    -DPython3_EXECUTABLE="$python"
+    -DPython3_EXECUTABLE="$python" -DHYPATIA_TEST_PYTHON="$python"
 fi
 # Everything (the GPU tests too, where the CUDA toolkit is: building them
 # compiles a model through the CUDA pipeline), and the generated docs.

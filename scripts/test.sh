@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test suite of Hypatia after setting up and building it: the lit
 # suite (FileCheck tests, CPU integration tests against float64 NumPy, GPU
-# tests where a GPU is present) and the GoogleTest unit tests (run by lit).
+# tests where a GPU is present), the GoogleTest unit tests (run by lit), and
+# the Python package's pytest suite, against the package as `pip install .`
+# installs it (into a virtual environment in the build directory).
 # Ends with one line "N passed, N failed" and exits non-zero on any failure.
 set -uo pipefail
 
@@ -16,22 +18,41 @@ rm -f "$results"
   "$build/test" "$build/test/Unit"
 lit_status=$?
 
-python3 - "$results" "$lit_status" <<'PY'
+# The Python package, installed the standard way. The virtual environment sees
+# the system's site-packages (torch, NumPy, pytest from setup.sh).
+python_results="$build/pytest-results.xml"
+rm -f "$python_results"
+venv="$build/python-venv"
+python_status=0
+if { [ -x "$venv/bin/python" ] || python3 -m venv --system-site-packages "$venv"; } &&
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check \
+    --config-settings=build-dir="$build" "$root"; then
+  # From outside the source tree, so that `import hypatia` is the installed one.
+  (cd "$build" && HYPATIA_TEST_INSTALLED=1 "$venv/bin/python" -m pytest -q \
+    -p no:cacheprovider --junitxml "$python_results" "$root/python/tests")
+  python_status=$?
+else
+  echo "test: pip install of the Python package failed"
+  python_status=1
+fi
+
+python3 - "$lit_status" "$python_status" "$results" "$python_results" <<'PY'
 import sys
 import xml.etree.ElementTree as ET
 
-path, status = sys.argv[1], int(sys.argv[2])
+statuses = [int(sys.argv[1]), int(sys.argv[2])]
 passed = failed = 0
-try:
-    for case in ET.parse(path).iter("testcase"):
-        if case.find("failure") is not None or case.find("error") is not None:
-            failed += 1
-        elif case.find("skipped") is None:
-            passed += 1
-except (OSError, ET.ParseError):
-    failed += 1
-if status != 0 and failed == 0:
-    failed = 1  # lit itself failed (e.g. a configuration error)
+for path in sys.argv[3:]:
+    try:
+        for case in ET.parse(path).iter("testcase"):
+            if case.find("failure") is not None or case.find("error") is not None:
+                failed += 1
+            elif case.find("skipped") is None:
+                passed += 1
+    except (OSError, ET.ParseError):
+        failed += 1
+if any(statuses) and failed == 0:
+    failed = 1  # a runner itself failed (e.g. a configuration error)
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
 PY

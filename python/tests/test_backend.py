@@ -1,0 +1,169 @@
+"""torch.compile(model, backend="hypatia") end to end on the CPU: results
+against eager PyTorch (float64), fallbacks to PyTorch with their log lines,
+strict checking, autograd."""
+
+import logging
+
+import pytest
+
+torch = pytest.importorskip("torch")
+nn = torch.nn
+F = torch.nn.functional
+
+import hypatia.torch  # noqa: E402
+from hypatia.torch import CheckError, CompiledGraph  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def fresh_dynamo():
+    hypatia.torch.register()
+    torch._dynamo.reset()
+    yield
+    torch._dynamo.reset()
+
+
+def relative_error(result, reference):
+    return ((result.double() - reference.double()).abs().max() / reference.abs().max()).item()
+
+
+def float64_reference(model, x):
+    import copy
+
+    with torch.no_grad():
+        return copy.deepcopy(model).double()(x.double())
+
+
+class Mixed(nn.Module):
+    """Supported layers around an op Hypatia does not have (tanh)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1, self.fc2, self.fc3 = nn.Linear(16, 32), nn.Linear(32, 32), nn.Linear(32, 4)
+
+    def forward(self, x):
+        h = F.gelu(self.fc1(x.flatten(1)))
+        h = torch.tanh(self.fc2(h))
+        return self.fc3(h).relu()
+
+
+def test_backend_is_registered():
+    assert "hypatia" in torch._dynamo.list_backends(exclude_tags=())
+
+
+def test_sequential_matches_float64(torch_seed, caplog):
+    model = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Dropout(0.1), nn.Linear(64, 8)).eval()
+    compiled = torch.compile(model, backend="hypatia")
+    with caplog.at_level(logging.INFO, logger="hypatia"), torch.no_grad():
+        for batch in (5, 17, 5):
+            x = torch.rand(batch, 32) * 2 - 1
+            assert relative_error(compiled(x), float64_reference(model, x)) <= 1e-5
+    compiled_lines = [r.message for r in caplog.records if "compiled" in r.message]
+    assert compiled_lines, "nothing was compiled by Hypatia"
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_unsupported_op_runs_in_pytorch_with_one_log_line(torch_seed, caplog):
+    model = Mixed().eval()
+    x = torch.rand(6, 4, 4)
+    with caplog.at_level(logging.INFO, logger="hypatia"), torch.no_grad():
+        result = torch.compile(model, backend="hypatia")(x)
+    assert relative_error(result, float64_reference(model, x)) <= 1e-5
+    warnings = [r.message for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1, warnings
+    assert "running in PyTorch: tanh" in warnings[0]
+    assert "test_backend.py" in warnings[0]  # where the op is in the model
+    compiled = [r.message for r in caplog.records if "compiled fused_" in r.message]
+    assert len(compiled) == 2, compiled  # the pieces before and after tanh
+
+
+def test_strict_mode_passes_on_correct_results(torch_seed, caplog):
+    model = Mixed().eval()
+    compiled = torch.compile(model, backend="hypatia", options={"check": "strict"})
+    with caplog.at_level(logging.INFO, logger="hypatia"), torch.no_grad():
+        compiled(torch.rand(3, 16))
+    assert any("matches eager PyTorch" in r.message for r in caplog.records)
+
+
+def test_strict_mode_catches_wrong_results(torch_seed, monkeypatch):
+    forward = CompiledGraph.forward
+
+    def off_by_a_bit(self, *inputs):
+        result = forward(self, *inputs)
+        return result + 1e-3 if isinstance(result, torch.Tensor) else result
+
+    monkeypatch.setattr(CompiledGraph, "forward", off_by_a_bit)
+    model = nn.Sequential(nn.Linear(16, 16), nn.ReLU()).eval()
+    compiled = torch.compile(model, backend="hypatia", options={"check": "strict"})
+    with pytest.raises(CheckError, match="differs from eager PyTorch"), torch.no_grad():
+        compiled(torch.rand(3, 16))
+
+
+def test_unknown_option_is_an_error():
+    model = nn.Sequential(nn.Linear(4, 4))
+    with pytest.raises(Exception, match="unknown options"), torch.no_grad():
+        torch.compile(model, backend="hypatia", options={"chek": "strict"})(torch.rand(2, 4))
+
+
+def test_autograd_falls_back_with_a_message(torch_seed, caplog):
+    model = nn.Sequential(nn.Linear(8, 8), nn.SiLU(), nn.Linear(8, 2))
+    x = torch.rand(4, 8)
+    with caplog.at_level(logging.INFO, logger="hypatia"):
+        result = torch.compile(model, backend="hypatia")(x)
+        result.sum().backward()  # gradients still work: PyTorch ran it
+    assert model[0].weight.grad is not None
+    assert any("needs autograd" in r.message for r in caplog.records)
+    assert not any("compiled fused_" in r.message for r in caplog.records)
+
+
+def test_training_dropout_stays_in_pytorch(torch_seed, caplog):
+    model = nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Dropout(0.5), nn.Linear(8, 2))
+    model.train()
+    with caplog.at_level(logging.INFO, logger="hypatia"), torch.no_grad():
+        result = torch.compile(model, backend="hypatia")(torch.rand(64, 8))
+    assert result.shape == (64, 2)
+    warnings = [r.message for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and "training mode" in warnings[0], warnings
+
+
+def test_bfloat16_model(torch_seed):
+    model = nn.Sequential(nn.Linear(32, 64), nn.GELU(approximate="tanh"),
+                          nn.Linear(64, 16)).eval().to(torch.bfloat16)
+    x = (torch.rand(8, 32) * 2 - 1).to(torch.bfloat16)
+    with torch.no_grad():
+        result = torch.compile(model, backend="hypatia")(x)
+    assert result.dtype == torch.bfloat16
+    assert relative_error(result, float64_reference(model, x)) <= 1e-2
+
+
+def test_updated_weights_are_used(torch_seed):
+    model = nn.Sequential(nn.Linear(8, 4)).eval()
+    compiled = torch.compile(model, backend="hypatia")
+    x = torch.rand(2, 8)
+    with torch.no_grad():
+        compiled(x)
+        model[0].weight.mul_(2)
+        assert relative_error(compiled(x), float64_reference(model, x)) <= 1e-5
+
+
+def test_installed_entry_point(tmp_path):
+    """torch.compile finds the backend through the installed package's
+    entry point, without hypatia being imported first."""
+    import importlib.metadata
+    import subprocess
+    import sys
+
+    names = [e.name for e in importlib.metadata.entry_points(group="torch_dynamo_backends")]
+    if "hypatia" not in names:
+        pytest.skip("the hypatia package is not installed (pip install .)")
+    script = (
+        "import sys, torch\n"
+        "model = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.ReLU()).eval()\n"
+        "x = torch.rand(2, 4)\n"
+        "with torch.no_grad():\n"
+        "    y = torch.compile(model, backend='hypatia')(x)\n"
+        "    assert 'hypatia' in sys.modules\n"
+        "    print(float((y - model(x)).abs().max()))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert float(done.stdout.strip().splitlines()[-1]) <= 1e-5

@@ -1,0 +1,147 @@
+"""hypatia.compile on the CPU target: numerics against float64 NumPy on fresh
+random inputs, NumPy and torch callers, dynamic batch sizes, and errors."""
+
+import numpy as np
+import pytest
+
+import hypatia
+from conftest import relative_error
+
+MLP = """
+func.func @mlp(%x: tensor<?x64xf32>, %w1: tensor<128x64xf32>, %b1: tensor<128xf32>,
+               %w2: tensor<10x128xf32>, %b2: tensor<10xf32>) -> tensor<?x10xf32> {
+  %h = hypatia.linear %x, %w1, %b1
+      : (tensor<?x64xf32>, tensor<128x64xf32>, tensor<128xf32>) -> tensor<?x128xf32>
+  %r = hypatia.gelu %h {approximate = #hypatia.gelu_approximation<tanh>} : tensor<?x128xf32>
+  %y = hypatia.linear %r, %w2, %b2
+      : (tensor<?x128xf32>, tensor<10x128xf32>, tensor<10xf32>) -> tensor<?x10xf32>
+  return %y : tensor<?x10xf32>
+}
+
+func.func @features(%x: tensor<?x64xf32>, %w1: tensor<128x64xf32>) -> tensor<?x128xf32> {
+  %h = hypatia.linear %x, %w1 : (tensor<?x64xf32>, tensor<128x64xf32>) -> tensor<?x128xf32>
+  %r = hypatia.silu %h : tensor<?x128xf32>
+  return %r : tensor<?x128xf32>
+}
+"""
+
+
+def gelu_tanh(x):
+    return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)))
+
+
+def reference_mlp(x, w1, b1, w2, b2):
+    x, w1, b1, w2, b2 = (np.asarray(a, np.float64) for a in (x, w1, b1, w2, b2))
+    return gelu_tanh(x @ w1.T + b1) @ w2.T + b2
+
+
+def reference_features(x, w1):
+    h = np.asarray(x, np.float64) @ np.asarray(w1, np.float64).T
+    return h / (1 + np.exp(-h))
+
+
+def weights(rng):
+    return [rng.uniform(-1, 1, shape).astype(np.float32)
+            for shape in [(128, 64), (128,), (10, 128), (10,)]]
+
+
+@pytest.fixture(scope="module")
+def compiled():
+    return hypatia.compile(hypatia.Module.parse(MLP), target="cpu")
+
+
+@pytest.mark.parametrize("batch", [0, 1, 7, 64])
+def test_numpy_matches_float64(compiled, rng, batch):
+    x = rng.uniform(-1, 1, (batch, 64)).astype(np.float32)
+    w = weights(rng)
+    y, = compiled.mlp(x, *w)
+    assert y.shape == (batch, 10) and y.dtype == np.float32
+    assert relative_error(y, reference_mlp(x, *w)) <= 1e-5
+    z, = compiled["features"](x, w[0])
+    assert relative_error(z, reference_features(x, w[0])) <= 1e-5
+
+
+def test_torch_cpu_matches_float64(compiled, rng):
+    torch = pytest.importorskip("torch")
+    x = rng.uniform(-1, 1, (5, 64)).astype(np.float32)
+    w = weights(rng)
+    y, = compiled.mlp(*(torch.from_numpy(a) for a in [x, *w]))
+    assert isinstance(y, torch.Tensor) and y.shape == (5, 10)
+    assert relative_error(y.numpy(), reference_mlp(x, *w)) <= 1e-5
+
+
+def test_results_into_caller_buffers(compiled, rng):
+    x = rng.uniform(-1, 1, (3, 64)).astype(np.float32)
+    w = weights(rng)
+    out = np.full((3, 10), np.nan, np.float32)
+    y, = compiled.mlp(x, *w, out=[out])
+    assert y is out
+    assert relative_error(out, reference_mlp(x, *w)) <= 1e-5
+
+
+def test_compile_leaves_module_unchanged():
+    module = hypatia.Module.parse(MLP)
+    before = str(module)
+    hypatia.compile(module, target="cpu", fuse=False, opt_level=0)
+    assert str(module) == before
+
+
+def test_single_function_module_is_callable(rng):
+    compiled = hypatia.compile(hypatia.Module.parse(MLP.split("func.func @features")[0]))
+    x = rng.uniform(-1, 1, (2, 64)).astype(np.float32)
+    w = weights(rng)
+    assert relative_error(compiled(x, *w)[0], reference_mlp(x, *w)) <= 1e-5
+
+
+def test_call_errors(compiled, rng):
+    w = weights(rng)
+    with pytest.raises(TypeError, match="call one by name"):
+        compiled(np.zeros((1, 64), np.float32), *w)
+    with pytest.raises(hypatia.HypatiaError, match=r"expected shape \[\?, 64\], got \[2, 63\]"):
+        compiled.mlp(rng.uniform(size=(2, 63)).astype(np.float32), *w)
+    with pytest.raises(TypeError, match="must be f32"):
+        compiled.mlp(rng.uniform(size=(2, 64)).astype(np.float16), *w)
+    with pytest.raises(ValueError, match="contiguous"):
+        compiled.mlp(rng.uniform(size=(64, 2)).astype(np.float32).T, *w)
+    with pytest.raises(TypeError, match="takes 5 inputs"):
+        compiled.mlp(rng.uniform(size=(2, 64)).astype(np.float32))
+    with pytest.raises(AttributeError, match="has no function 'nope'"):
+        compiled.nope
+
+
+def test_torch_errors(compiled, rng):
+    torch = pytest.importorskip("torch")
+    w = [torch.from_numpy(a) for a in weights(rng)]
+    x = torch.rand(64, 4).t()
+    with pytest.raises(ValueError, match="contiguous"):
+        compiled.mlp(x, *w)
+    grad = torch.rand(4, 64, requires_grad=True)
+    with pytest.raises(RuntimeError, match="autograd"):
+        compiled.mlp(grad, *w)
+
+
+def test_compile_errors():
+    module = hypatia.Module.parse(MLP)
+    with pytest.raises(ValueError, match="target"):
+        hypatia.compile(module, target="tpu")
+    with pytest.raises(hypatia.MLIRError, match="optimization level"):
+        hypatia.compile(module, opt_level=7)
+    with pytest.raises(hypatia.MLIRError, match="cannot find the linker driver"):
+        hypatia.compile(module, linker="/nonexistent/cc")
+    unsupported = hypatia.Module.parse(
+        "func.func @f(%x: tensor<4xf64>) -> tensor<4xf64> { return %x : tensor<4xf64> }",
+        source_name="f64.mlir")
+    with pytest.raises(hypatia.MLIRError, match="f64.mlir:1:1: error:"):
+        hypatia.compile(unsupported)
+
+
+def test_compile_to_file_and_load(tmp_path, rng):
+    path = tmp_path / "mlp.so"
+    hypatia.compile_to_file(hypatia.Module.parse(MLP), path, "cpu")
+    model = hypatia.load(path)
+    x = rng.uniform(-1, 1, (4, 64)).astype(np.float32)
+    w = weights(rng)
+    assert relative_error(model.mlp(x, *w)[0], reference_mlp(x, *w)) <= 1e-5
+    (tmp_path / "junk.so").write_bytes(b"not a library")
+    with pytest.raises(hypatia.HypatiaError, match="cannot load the model"):
+        hypatia.load(tmp_path / "junk.so")
