@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # On the GPU machine (see device-pack.sh): unpacks the build and LLVM's test
 # tools at the paths the build was configured with, NumPy beside them, and
-# runs the lit suites, the GPU tests included. Extra arguments go to lit
-# (e.g. --filter GPU).
+# runs the lit suites, the GPU tests included, then the Python package's
+# pytest suite (from the source tree, with the build's libraries; pytest from
+# the wheels in .device/wheels when the machine lacks it). Extra arguments go
+# to lit (e.g. --filter GPU).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 here=$(pwd)
@@ -23,4 +25,16 @@ if [[ ! -x "$python" ]]; then
   chmod +x "$python"
 fi
 export LD_LIBRARY_PATH=/opt/hypatia-deps/lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
-/usr/lib/llvm-22/bin/lit -sv build/test build/test/Unit "$@"
+status=0
+/usr/lib/llvm-22/bin/lit -sv build/test build/test/Unit "$@" || status=1
+
+if ! python3 -c "import pytest" 2>/dev/null; then
+  for wheel in .device/wheels/*.whl; do
+    python3 -m zipfile -e "$wheel" /opt/hypatia-deps/python
+  done
+fi
+# Models are linked by the machine's C compiler (no clang-22 here).
+HYPATIA_LIBRARY_DIR="$here/build/lib" HYPATIA_LINKER=cc \
+  PYTHONPATH="$here/python:$PYTHONPATH" \
+  python3 -m pytest -q -p no:cacheprovider python/tests || status=1
+exit $status

@@ -165,6 +165,41 @@ class Function:
         replay.keep_alive = (bound, graph)
         return replay
 
+    def prepare_torch(self, input_shapes, dtype_names, device):
+        """A call specialized to inputs of these shapes and dtypes on `device`
+        (torch): the tensor descriptors are built once, so a call only sets
+        data pointers, allocates the results and calls the model. The caller
+        guarantees the shapes and dtypes (a backend keying its variants on
+        them); tensors must be contiguous. Returns fn(*tensors) -> tuple."""
+        torch = _torch()
+        dtypes = {"f32": torch.float32, "f16": torch.float16, "bf16": torch.bfloat16}
+        for index, (shape, dtype) in enumerate(zip(input_shapes, dtype_names)):
+            self._check_input(index, dtype, tuple(shape), True)
+        result_shapes = self._result_shapes_for([tuple(s) for s in input_shapes])
+        result_dtypes = [dtypes[r.dtype] for r in self.results]
+        packed_inputs, packed_results, keep = self._pack(
+            [(0, d, tuple(s)) for s, d in zip(input_shapes, dtype_names)],
+            [(0, r.dtype, tuple(s)) for s, r in zip(result_shapes, self.results)])
+        call, last_error = self._call, self._model._last_error
+        on_cuda = self._model.target == "cuda"
+        num_inputs = len(input_shapes)
+
+        def prepared(*tensors):
+            for slot, tensor in zip(packed_inputs, tensors):
+                slot.data = tensor.data_ptr()
+            results = [torch.empty(s, dtype=d, device=device)
+                       for s, d in zip(result_shapes, result_dtypes)]
+            for slot, tensor in zip(packed_results, results):
+                slot.data = tensor.data_ptr()
+            stream = torch.cuda.current_stream(device).cuda_stream if on_cuda else None
+            if call(packed_inputs, packed_results, stream) != 0:
+                raise HypatiaError(last_error())
+            return tuple(results)
+
+        prepared.keep_alive = (keep, self._model)
+        prepared.num_inputs = num_inputs
+        return prepared
+
     def _pack(self, inputs, results):
         keep = []
 

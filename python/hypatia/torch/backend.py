@@ -96,9 +96,18 @@ class CompiledGraph(torch.nn.Module):
                                          support=self._support)
         compiled = compiler.compile(module, target, fuse=self.options.fuse,
                                     allow_tf32=self.options.allow_tf32)
+        # Shapes and dtypes are fixed per variant: descriptors are built once.
+        tensors = [inputs[source] if kind == "input" else source.get()
+                   for kind, source in signature.arguments]
+        function = next(iter(compiled.functions.values()))
+        call = function.prepare_torch([tuple(t.shape) for t in tensors],
+                                      [DTYPES[t.dtype] for t in tensors], device)
         log.info("hypatia: compiled %s for %s, inputs %s", self.name, target,
                  ", ".join(f"{DTYPES.get(t.dtype, t.dtype)}{list(t.shape)}" for t in inputs))
-        return compiled, signature
+        params = {source: (t.shape, t.dtype, t.device)
+                  for (kind, source), t in zip(signature.arguments, tensors) if kind == "param"}
+        # The compiled module stays referenced by `call`.
+        return call, signature, params
 
     def forward(self, *inputs):
         key = tuple((tuple(t.shape), t.dtype, t.device) if isinstance(t, torch.Tensor)
@@ -119,13 +128,21 @@ class CompiledGraph(torch.nn.Module):
             self._variants[key] = variant
         if variant == "eager":
             return self.graph_module(*inputs)
-        compiled, signature = variant
+        call, signature, params = variant
         arguments = []
         for kind, source in signature.arguments:
-            tensor = inputs[source] if kind == "input" else source.get()
-            arguments.append(tensor.detach().contiguous())
-        results = compiled(*arguments)
-        return results[0] if signature.single else tuple(results)
+            if kind == "input":
+                tensor = inputs[source]
+            else:
+                # Weights read from modules are not in the key: a weight
+                # replaced by one of another shape or dtype needs a new variant.
+                tensor = source.get()
+                if (tensor.shape, tensor.dtype, tensor.device) != params[source]:
+                    del self._variants[key]
+                    return self.forward(*inputs)
+            arguments.append(tensor if tensor.is_contiguous() else tensor.contiguous())
+        results = call(*arguments)
+        return results[0] if signature.single else results
 
 
 def _graph_needs_autograd(graph_module, example_inputs):

@@ -1,0 +1,63 @@
+"""The package and the backend on the GPU (skipped without one): compiled
+CUDA models on torch's current stream, and torch.compile(backend="hypatia")
+against float64."""
+
+import copy
+
+import pytest
+
+torch = pytest.importorskip("torch")
+if not torch.cuda.is_available():
+    pytest.skip("no CUDA device", allow_module_level=True)
+nn = torch.nn
+
+import hypatia  # noqa: E402
+import hypatia.torch  # noqa: E402
+
+
+def float64_reference(model, x):
+    with torch.no_grad():
+        return copy.deepcopy(model).double()(x.double())
+
+
+def relative_error(result, reference):
+    return ((result.double() - reference).abs().max() / reference.abs().max()).item()
+
+
+@pytest.mark.parametrize("dtype, tolerance", [(torch.float32, 1e-5), (torch.bfloat16, 1e-2),
+                                              (torch.float16, 1e-2)])
+def test_backend_on_gpu(dtype, tolerance, torch_seed):
+    hypatia.torch.register()
+    torch._dynamo.reset()
+    model = nn.Sequential(nn.Flatten(), nn.Linear(96, 256), nn.GELU(approximate="tanh"),
+                          nn.Dropout(0.1), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10),
+                          nn.SiLU()).to("cuda", dtype).eval()
+    compiled = torch.compile(model, backend="hypatia", options={"check": "strict"})
+    with torch.inference_mode():
+        for batch in (33, 1, 256):
+            x = (torch.rand(batch, 2, 48, device="cuda") * 2 - 1).to(dtype)
+            result = compiled(x)
+            assert result.dtype == dtype and result.device.type == "cuda"
+            assert relative_error(result, float64_reference(model, x)) <= tolerance
+
+
+def test_compiled_module_runs_on_the_current_stream(torch_seed):
+    builder = hypatia.FunctionBuilder("layer")
+    x = builder.argument("f32", [None, 512])
+    w, b = builder.argument("f32", [1024, 512]), builder.argument("f32", [1024])
+    module = builder.finish([builder.linear(x, w, b, activation="relu")])
+    compiled = hypatia.compile(module, target="cuda")
+    x, w, b = (torch.rand(s, device="cuda") - 0.5 for s in [(4096, 512), (1024, 512), (1024,)])
+    stream = torch.cuda.Stream()
+    with torch.cuda.stream(stream):
+        # Slow work queued first on this stream: a call that used another
+        # stream would read x before the copy below has written it.
+        source = x.clone()
+        torch.cuda._sleep(50_000_000)
+        x.copy_(source * 2)
+        y, = compiled(x, w, b)
+    stream.synchronize()
+    reference = torch.relu(x.double() @ w.double().T + b.double())
+    assert relative_error(y, reference) <= 1e-5
+    with pytest.raises(ValueError, match="contiguous"):
+        compiled(x.t(), w, b)
