@@ -79,8 +79,12 @@ def _resolve(context):
     return default
 
 
-class Module:
-    """A builtin.module. `str(module)` is its textual IR."""
+class Owned:
+    """A C API object made with `context`, destroyed with the C API function
+    named by `_destroy` when garbage-collected. Holding the context keeps it
+    alive as long as its objects."""
+
+    _destroy = None
 
     def __init__(self, context, handle):
         self.context = context
@@ -89,7 +93,13 @@ class Module:
     def __del__(self):
         handle, self._handle = getattr(self, "_handle", None), None
         if handle:
-            self.context._capi.hypatiaModuleDestroy(handle)
+            getattr(self.context._capi, self._destroy)(handle)
+
+
+class Module(Owned):
+    """A builtin.module. `str(module)` is its textual IR."""
+
+    _destroy = "hypatiaModuleDestroy"
 
     @staticmethod
     def parse(asm, context=None, source_name="<string>"):

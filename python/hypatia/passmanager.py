@@ -7,18 +7,12 @@ Every pass and pipeline of hypatia-opt is available (`hypatia-opt --help`
 lists them).
 """
 
-from .ir import _resolve
+from .errors import MLIRError
+from .ir import Owned, _resolve
 
 
-class PassManager:
-    def __init__(self, context, handle):
-        self.context = context
-        self._handle = handle
-
-    def __del__(self):
-        handle, self._handle = getattr(self, "_handle", None), None
-        if handle:
-            self.context._capi.hypatiaPassManagerDestroy(handle)
+class PassManager(Owned):
+    _destroy = "hypatiaPassManagerDestroy"
 
     @staticmethod
     def parse(pipeline, context=None):
@@ -37,6 +31,5 @@ class PassManager:
         ok = self.context._capi.hypatiaPassManagerRun(self._handle, module._handle)
         diagnostics = self.context.take_diagnostics()
         if not ok:
-            from .errors import MLIRError
             raise MLIRError("Failure while executing pass pipeline", diagnostics)
         return diagnostics
