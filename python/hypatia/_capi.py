@@ -39,7 +39,6 @@ def library_dir():
     return _library._hypatia_dir
 
 
-_c = ctypes
 _P = ctypes.c_void_p
 _I32, _I64, _STR = ctypes.c_int32, ctypes.c_int64, ctypes.c_char_p
 _SIGNATURES = {

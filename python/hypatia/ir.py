@@ -15,9 +15,11 @@ import threading
 
 from . import _capi
 from .errors import MLIRError
+from .model import DTYPE_CODES
 
 F32, F16, BF16 = "f32", "f16", "bf16"
-ELEMENT_TYPE_CODES = {F32: 0, F16: 1, BF16: 2}
+# The C API numbers element types as the model ABI does.
+ELEMENT_TYPE_CODES = DTYPE_CODES
 
 _LINEAR_KINDS = {None: 0, "relu": 1, "gelu": 2, "gelu_tanh": 3, "silu": 4}
 _ACTIVATION_KINDS = {"relu": 1, "gelu": 2, "gelu_tanh": 3, "silu": 4}

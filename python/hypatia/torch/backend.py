@@ -31,7 +31,7 @@ import torch
 import torch.fx
 
 from .. import compiler
-from ..errors import HypatiaError, MLIRError
+from ..errors import HypatiaError
 from .importer import COMPUTE_KINDS, _Support, import_graph
 from .ops import DTYPES, Unsupported, location
 
