@@ -3,6 +3,7 @@ HYPATIA_TEST_SEED repeats a run), and a float64 comparison."""
 
 import os
 import random
+import zlib
 
 import numpy as np
 import pytest
@@ -14,16 +15,21 @@ def pytest_report_header(config):
     return f"hypatia: random seed {SEED} (set HYPATIA_TEST_SEED to repeat)"
 
 
+def _test_hash(request):
+    # Stable across processes (str hashes are not), so HYPATIA_TEST_SEED repeats.
+    return zlib.crc32(request.node.nodeid.encode())
+
+
 @pytest.fixture
 def rng(request):
     # One stream per test, so a test's inputs do not depend on which ran before.
-    return np.random.default_rng([SEED, abs(hash(request.node.nodeid)) % 2**31])
+    return np.random.default_rng([SEED, _test_hash(request)])
 
 
 @pytest.fixture
 def torch_seed(request):
     torch = pytest.importorskip("torch")
-    torch.manual_seed((SEED + abs(hash(request.node.nodeid))) % 2**31)
+    torch.manual_seed((SEED + _test_hash(request)) % 2**31)
     return torch
 
 
@@ -50,3 +56,10 @@ def pytest_configure(config):
         if source in package.parents:
             raise RuntimeError(f"testing the source tree's hypatia ({package}), "
                                "not the installed package")
+
+
+def tensor_relative_error(result, reference):
+    """relative_error for torch tensors (any float dtype, any device). A zero
+    reference (a ReLU output that is all zeros) gives the absolute error."""
+    difference = (result.double() - reference.double()).abs().max()
+    return (difference / reference.double().abs().max().clamp_min(1e-30)).item()

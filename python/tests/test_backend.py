@@ -5,6 +5,7 @@ strict checking, autograd."""
 import logging
 
 import pytest
+from conftest import tensor_relative_error
 
 torch = pytest.importorskip("torch")
 nn = torch.nn
@@ -23,7 +24,7 @@ def fresh_dynamo():
 
 
 def relative_error(result, reference):
-    return ((result.double() - reference.double()).abs().max() / reference.abs().max()).item()
+    return tensor_relative_error(result, reference)
 
 
 def float64_reference(model, x):

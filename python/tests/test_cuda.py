@@ -5,6 +5,7 @@ against float64."""
 import copy
 
 import pytest
+from conftest import tensor_relative_error
 
 torch = pytest.importorskip("torch")
 if not torch.cuda.is_available():
@@ -21,7 +22,7 @@ def float64_reference(model, x):
 
 
 def relative_error(result, reference):
-    return ((result.double() - reference).abs().max() / reference.abs().max()).item()
+    return tensor_relative_error(result, reference)
 
 
 @pytest.mark.parametrize("dtype, tolerance", [(torch.float32, 1e-5), (torch.bfloat16, 1e-2),
