@@ -13,7 +13,7 @@ from lit.llvm import llvm_config
 
 config.name = "Hypatia"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
-config.suffixes = [".mlir"]
+config.suffixes = [".mlir", ".c"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.hypatia_obj_root, "test")
 config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Unit"]
@@ -54,6 +54,11 @@ config.environment["PYTHONPATH"] = os.pathsep.join(
     [os.path.join(config.hypatia_src_root, "python")]
     + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])
 )
+
+# The C compiler Hypatia was built with, for tests of the public C headers.
+if os.path.exists(config.c_compiler):
+    config.available_features.add("c-compiler")
+    config.substitutions.append(("%cc", config.c_compiler))
 
 config.substitutions.append(("%hypatia_src", config.hypatia_src_root))
 config.substitutions.append(("%hypatia_obj", config.hypatia_obj_root))

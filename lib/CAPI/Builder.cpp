@@ -58,19 +58,6 @@ struct HypatiaBuilder {
   }
 };
 
-static std::optional<Type> getMLIRElementType(MLIRContext *context,
-                                              int32_t code) {
-  switch (code) {
-  case HYPATIA_F32:
-    return Float32Type::get(context);
-  case HYPATIA_F16:
-    return Float16Type::get(context);
-  case HYPATIA_BF16:
-    return BFloat16Type::get(context);
-  }
-  return std::nullopt;
-}
-
 HypatiaBuilder *hypatiaBuilderCreate(HypatiaContext *context,
                                      const char *name) {
   auto *builder = new HypatiaBuilder(context);
@@ -100,7 +87,7 @@ void hypatiaBuilderSetLocation(HypatiaBuilder *builder, const char *name,
 int64_t hypatiaBuilderAddArgument(HypatiaBuilder *builder, int32_t elementType,
                                   int32_t rank, const int64_t *shape) {
   MLIRContext *context = &builder->context->context;
-  std::optional<Type> type = getMLIRElementType(context, elementType);
+  std::optional<ElementType> type = getElementTypeOfCode(elementType);
   if (!type) {
     emitError(builder->loc) << "unknown element type code " << elementType
                             << " (0: f32, 1: f16, 2: bf16)";
@@ -123,13 +110,25 @@ int64_t hypatiaBuilderAddArgument(HypatiaBuilder *builder, int32_t elementType,
     return -1;
   }
   builder->values.push_back(builder->function.front().addArgument(
-      RankedTensorType::get(sizes, *type), builder->loc));
+      RankedTensorType::get(sizes, getMLIRType(context, *type)), builder->loc));
   return builder->values.size() - 1;
 }
 
-int64_t hypatiaBuilderLinear(HypatiaBuilder *builder, int32_t kind,
+/// The dialect's activation for a hypatia_activation code, or an error at the
+/// builder's location.
+static std::optional<Activation> getActivation(HypatiaBuilder *builder,
+                                               int32_t code) {
+  if (std::optional<Activation> activation =
+          symbolizeActivation(static_cast<uint32_t>(code)))
+    return activation;
+  emitError(builder->loc) << "unknown activation code " << code;
+  return std::nullopt;
+}
+
+int64_t hypatiaBuilderLinear(HypatiaBuilder *builder, int32_t activation,
                              int64_t input, int64_t weight, int64_t bias) {
-  Value x = builder->lookup(input, "input");
+  std::optional<Activation> kind = getActivation(builder, activation);
+  Value x = kind ? builder->lookup(input, "input") : Value();
   Value w = x ? builder->lookup(weight, "weight") : Value();
   Value b = (w && bias >= 0) ? builder->lookup(bias, "bias") : Value();
   if (!x || !w || (bias >= 0 && !b))
@@ -143,58 +142,22 @@ int64_t hypatiaBuilderLinear(HypatiaBuilder *builder, int32_t kind,
         << inputType << " and weight " << weightType;
     return -1;
   }
-  SmallVector<int64_t> shape(inputType.getShape());
-  shape.back() = weightType.getDimSize(0);
-  auto type = RankedTensorType::get(shape, inputType.getElementType());
-  OpBuilder &b_ = builder->builder;
-  Location loc = builder->loc;
-  Operation *op = nullptr;
-  switch (kind) {
-  case HYPATIA_LINEAR:
-    op = LinearOp::create(b_, loc, type, x, w, b);
-    break;
-  case HYPATIA_LINEAR_RELU:
-    op = FusedLinearReluOp::create(b_, loc, type, x, w, b);
-    break;
-  case HYPATIA_LINEAR_GELU_ERF:
-  case HYPATIA_LINEAR_GELU_TANH:
-    op = FusedLinearGeluOp::create(b_, loc, type, x, w, b,
-                                   kind == HYPATIA_LINEAR_GELU_TANH
-                                       ? GeluApproximation::tanh
-                                       : GeluApproximation::none);
-    break;
-  case HYPATIA_LINEAR_SILU:
-    op = FusedLinearSiluOp::create(b_, loc, type, x, w, b);
-    break;
-  default:
-    emitError(loc) << "unknown linear layer kind " << kind;
-    return -1;
-  }
-  return builder->add(op);
+  return builder->add(
+      createLinearLayer(builder->builder, builder->loc, *kind, x, w, b));
 }
 
-int64_t hypatiaBuilderActivation(HypatiaBuilder *builder, int32_t kind,
+int64_t hypatiaBuilderActivation(HypatiaBuilder *builder, int32_t activation,
                                  int64_t input) {
-  Value x = builder->lookup(input, "input");
+  std::optional<Activation> kind = getActivation(builder, activation);
+  Value x = kind ? builder->lookup(input, "input") : Value();
   if (!x)
     return -1;
-  OpBuilder &b = builder->builder;
-  Location loc = builder->loc;
-  Type type = x.getType();
-  switch (kind) {
-  case HYPATIA_RELU:
-    return builder->add(ReluOp::create(b, loc, type, x));
-  case HYPATIA_GELU_ERF:
-  case HYPATIA_GELU_TANH:
-    return builder->add(GeluOp::create(b, loc, type, x,
-                                       kind == HYPATIA_GELU_TANH
-                                           ? GeluApproximation::tanh
-                                           : GeluApproximation::none));
-  case HYPATIA_SILU:
-    return builder->add(SiluOp::create(b, loc, type, x));
+  if (*kind == Activation::none) {
+    emitError(builder->loc) << "activation 'none' has no elementwise op";
+    return -1;
   }
-  emitError(loc) << "unknown activation kind " << kind;
-  return -1;
+  return builder->add(
+      createElementwiseActivation(builder->builder, builder->loc, *kind, x));
 }
 
 int64_t hypatiaBuilderDropout(HypatiaBuilder *builder, int64_t input,

@@ -94,6 +94,22 @@ HypatiaContext::~HypatiaContext() {
 
 int32_t hypatiaGetCAPIVersion(void) { return HYPATIA_CAPI_VERSION; }
 
+const char *hypatiaGetVocabulary(void) {
+#define HYPATIA_VOCABULARY_LINE_(kind, name, code) kind " " #name " " #code "\n"
+#define HYPATIA_DTYPE_LINE_(SUFFIX, name, code)                                \
+  HYPATIA_VOCABULARY_LINE_("dtype", name, code)
+#define HYPATIA_ACTIVATION_LINE_(SUFFIX, name, code)                           \
+  HYPATIA_VOCABULARY_LINE_("activation", name, code)
+#define HYPATIA_STATUS_LINE_(SUFFIX, name, code)                               \
+  HYPATIA_VOCABULARY_LINE_("status", name, code)
+#define HYPATIA_TARGET_LINE_(SUFFIX, name, code)                               \
+  HYPATIA_VOCABULARY_LINE_("target", name, code)
+  return HYPATIA_FOR_EACH_DTYPE(HYPATIA_DTYPE_LINE_)
+      HYPATIA_FOR_EACH_ACTIVATION(HYPATIA_ACTIVATION_LINE_)
+          HYPATIA_FOR_EACH_STATUS(HYPATIA_STATUS_LINE_)
+              HYPATIA_FOR_EACH_TARGET(HYPATIA_TARGET_LINE_);
+}
+
 void hypatiaStringFree(char *string) { std::free(string); }
 
 HypatiaContext *hypatiaContextCreate(void) { return new HypatiaContext(); }

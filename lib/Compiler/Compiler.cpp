@@ -13,14 +13,6 @@
 using namespace mlir;
 using namespace hypatia;
 
-std::optional<Target> hypatia::parseTarget(llvm::StringRef name) {
-  if (name == "cpu")
-    return Target::CPU;
-  if (name == "cuda")
-    return Target::CUDA;
-  return std::nullopt;
-}
-
 FailureOr<std::unique_ptr<llvm::Module>>
 hypatia::compileToLLVMIR(ModuleOp module, const CompileOptions &options,
                          llvm::LLVMContext &llvmContext) {
@@ -39,15 +31,14 @@ hypatia::compileToLLVMIR(ModuleOp module, const CompileOptions &options,
                     UnitAttr::get(context));
 
   PassManager pm(context);
-  if (options.fuse) {
-    FuseMLPOptions fuseOptions;
-    // The CUDA path runs a fused_mlp as a chain of GEMMs: there is no fused
-    // kernel yet, so choosing one would misjudge its cost.
-    if (options.target == Target::CUDA)
-      fuseOptions.fusedMLPMaxWidth = 0;
-    pm.addNestedPass<func::FuncOp>(createFuseMLP(fuseOptions));
-  }
-  if (options.target == Target::CPU) {
+  // The target first: fusion's cost model and the lowering read it.
+  AttachTargetOptions targetOptions;
+  targetOptions.kind = stringifyTargetKind(options.target).str();
+  targetOptions.chips.assign(options.chips.begin(), options.chips.end());
+  pm.addPass(createAttachTarget(targetOptions));
+  if (options.fuse)
+    pm.addNestedPass<func::FuncOp>(createFuseMLP());
+  if (options.target == TargetKind::cpu) {
     // One calling convention for both targets: the caller passes the results.
     CPUPipelineOptions cpuOptions;
     cpuOptions.resultsAsOutParams = true;

@@ -9,7 +9,6 @@
 
 #include "ModelABIEmitter.h"
 #include "hypatia/Runtime/Model.h"
-#include "hypatia/Support/ModelDType.h"
 
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/DerivedTypes.h"
@@ -33,7 +32,7 @@ public:
         modelType(llvm::StructType::create(context, {i32, i32, i32, ptr},
                                            "hypatia_model")) {}
 
-  void emit(llvm::ArrayRef<FunctionABI> functions, Target target) {
+  void emit(llvm::ArrayRef<FunctionABI> functions, TargetKind target) {
     // The call functions first: the table points to them, they to the table.
     llvm::SmallVector<llvm::Function *> calls;
     auto *callType = llvm::FunctionType::get(i32, {ptr, ptr, ptr}, false);
@@ -70,7 +69,7 @@ public:
         llvm::GlobalValue::PrivateLinkage,
         llvm::ConstantStruct::get(
             modelType, {llvm::ConstantInt::get(i32, HYPATIA_MODEL_ABI_VERSION),
-                        llvm::ConstantInt::get(i32, target == Target::CUDA
+                        llvm::ConstantInt::get(i32, target == TargetKind::cuda
                                                         ? HYPATIA_TARGET_CUDA
                                                         : HYPATIA_TARGET_CPU),
                         llvm::ConstantInt::get(i32, entries.size()), table}),
@@ -121,8 +120,8 @@ private:
       llvm::Constant *null = llvm::ConstantPointerNull::get(ptr);
       entries.push_back(llvm::ConstantStruct::get(
           tensorType,
-          {llvm::ConstantInt::get(
-               i32, getModelDType(*getElementType(type.getElementType()))),
+          {llvm::ConstantInt::get(i32, static_cast<int32_t>(*getElementType(
+                                           type.getElementType()))),
            llvm::ConstantInt::get(i32, type.getRank()),
            getArray(i64, shape, "hypatia_shape"),
            results ? getArray(i32, sourceInput, "hypatia_size_input") : null,
@@ -177,6 +176,6 @@ private:
 
 void hypatia::emitModelABI(llvm::Module &module,
                            llvm::ArrayRef<FunctionABI> functions,
-                           Target target) {
+                           TargetKind target) {
   Emitter(module).emit(functions, target);
 }

@@ -13,7 +13,7 @@ namespace hypatia {
 /// and hypatia_call_<name>, which calls hypatiaModelInvoke with a packed
 /// entry point taking an array of descriptor pointers.
 void emitModelABI(llvm::Module &module, llvm::ArrayRef<FunctionABI> functions,
-                  Target target);
+                  TargetKind target);
 
 } // namespace hypatia
 

@@ -18,16 +18,6 @@ using namespace hypatia;
 /// The runtime's limit on ranks (ModelInvoke.c).
 static constexpr int64_t kMaxRank = 16;
 
-std::optional<ElementType> hypatia::getElementType(Type type) {
-  if (type.isF32())
-    return ElementType::F32;
-  if (type.isF16())
-    return ElementType::F16;
-  if (type.isBF16())
-    return ElementType::BF16;
-  return std::nullopt;
-}
-
 FailureOr<TensorSignature> hypatia::getTensorSignature(func::FuncOp func) {
   TensorSignature signature;
   auto collect = [&](TypeRange types, StringRef what,

@@ -25,9 +25,9 @@
 using namespace mlir;
 using namespace hypatia;
 
-static const char *getABIArchiveName(Target target) {
-  return target == Target::CUDA ? "libHypatiaModelABICUDA.a"
-                                : "libHypatiaModelABICPU.a";
+static const char *getABIArchiveName(TargetKind target) {
+  return target == TargetKind::cuda ? "libHypatiaModelABICUDA.a"
+                                    : "libHypatiaModelABICPU.a";
 }
 
 /// The directory of the runtime library and the ABI archives: given, or next
@@ -126,7 +126,7 @@ static LogicalResult link(llvm::StringRef objectPath,
   std::string archive = libraryDir + "/" + getABIArchiveName(options.target);
   llvm::SmallVector<std::string> arguments = {
       *linker, "-shared", "-o", outputPath.str(), objectPath.str(), archive};
-  if (options.target == Target::CUDA)
+  if (options.target == TargetKind::cuda)
     arguments.append({"-L" + libraryDir, "-lHypatiaRuntime",
                       // Beside the model first, then where it was built.
                       "-Wl,-rpath,$ORIGIN", "-Wl,-rpath," + libraryDir});

@@ -37,11 +37,11 @@ static int32_t fail(int32_t status, const char *format, ...) {
 
 static const char *dtypeName(int32_t dtype) {
   switch (dtype) {
-  case HYPATIA_MODEL_F32:
+  case HYPATIA_F32:
     return "f32";
-  case HYPATIA_MODEL_F16:
+  case HYPATIA_F16:
     return "f16";
-  case HYPATIA_MODEL_BF16:
+  case HYPATIA_BF16:
     return "bf16";
   }
   return "unknown dtype";
@@ -73,7 +73,7 @@ static int32_t checkTensor(const char *functionName, const char *role,
   char wanted[256], got[256];
   if (tensor->rank != type->rank || tensor->dtype != type->dtype ||
       (tensor->rank > 0 && !tensor->shape))
-    return fail(HYPATIA_MODEL_ERROR_INVALID_ARGUMENT,
+    return fail(HYPATIA_ERROR_INVALID_ARGUMENT,
                 "%s: %s %d: expected a rank-%d %s tensor, got a rank-%d %s "
                 "tensor",
                 functionName, role, index, type->rank, dtypeName(type->dtype),
@@ -94,7 +94,7 @@ static int32_t checkTensor(const char *functionName, const char *role,
           resolved[e] = inputs[type->size_source_input[e]]
                             .shape[type->size_source_dim[e]];
       }
-      return fail(HYPATIA_MODEL_ERROR_INVALID_ARGUMENT,
+      return fail(HYPATIA_ERROR_INVALID_ARGUMENT,
                   "%s: %s %d: expected shape %s, got %s", functionName, role,
                   index,
                   formatShape(wanted, sizeof(wanted), type->rank, resolved),
@@ -103,15 +103,15 @@ static int32_t checkTensor(const char *functionName, const char *role,
     elements *= size;
   }
   if (elements > 0 && !tensor->data)
-    return fail(HYPATIA_MODEL_ERROR_INVALID_ARGUMENT,
+    return fail(HYPATIA_ERROR_INVALID_ARGUMENT,
                 "%s: %s %d: null data for %lld elements", functionName, role,
                 index, (long long)elements);
-  size_t elementBytes = type->dtype == HYPATIA_MODEL_F32 ? 4 : 2;
+  size_t elementBytes = type->dtype == HYPATIA_F32 ? 4 : 2;
   if ((size_t)tensor->data % elementBytes)
-    return fail(HYPATIA_MODEL_ERROR_INVALID_ARGUMENT,
+    return fail(HYPATIA_ERROR_INVALID_ARGUMENT,
                 "%s: %s %d: data is not aligned to its %zu-byte elements",
                 functionName, role, index, elementBytes);
-  return HYPATIA_MODEL_SUCCESS;
+  return HYPATIA_SUCCESS;
 }
 
 /* An MLIR memref descriptor of rank r is 3 + 2r words: allocated, aligned,
@@ -135,11 +135,11 @@ int32_t hypatiaModelInvoke(const hypatia_function *function,
                            const hypatia_tensor *results, void *stream) {
   int32_t numTensors = function->num_inputs + function->num_results;
   if (numTensors > MAX_TENSORS)
-    return fail(HYPATIA_MODEL_ERROR_NOT_SUPPORTED,
+    return fail(HYPATIA_ERROR_NOT_SUPPORTED,
                 "%s: %d tensors, more than the %d a call supports",
                 function->name, numTensors, MAX_TENSORS);
   if ((function->num_inputs && !inputs) || (function->num_results && !results))
-    return fail(HYPATIA_MODEL_ERROR_INVALID_ARGUMENT, "%s: null array of %s",
+    return fail(HYPATIA_ERROR_INVALID_ARGUMENT, "%s: null array of %s",
                 function->name, inputs ? "results" : "inputs");
   for (int32_t i = 0; i < function->num_inputs; ++i) {
     int32_t status = checkTensor(function->name, "input", i, &inputs[i],
@@ -178,5 +178,5 @@ int32_t hypatiaModelInvoke(const hypatia_function *function,
   entry(descriptors);
 #endif
   lastError[0] = '\0';
-  return HYPATIA_MODEL_SUCCESS;
+  return HYPATIA_SUCCESS;
 }

@@ -8,6 +8,7 @@
 #include "PipelineSteps.h"
 #include "hypatia/Conversion/Passes.h"
 #include "hypatia/Pipelines/Pipelines.h"
+#include "hypatia/Transforms/Passes.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
@@ -33,6 +34,9 @@ using namespace mlir;
 
 void hypatia::buildCPUPipeline(OpPassManager &pm,
                                const CPUPipelineOptions &options) {
+  AttachTargetOptions target;
+  target.kind = "cpu";
+  pm.addPass(createAttachTarget(target));
   // The CPU path is the reference: f32 layers accumulate in f64.
   HypatiaToLinalgOptions loweringOptions;
   loweringOptions.computeF32InF64 = true;
@@ -56,6 +60,7 @@ void hypatia::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createConvertMathToLLVMPass());
   pipeline::addLoweringToLLVM(pm);
   pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createDetachTarget());
 }
 
 void hypatia::registerPipelines() {
@@ -68,8 +73,9 @@ void hypatia::registerPipelines() {
       });
   PassPipelineRegistration<CUDAPipelineOptions>(
       "hypatia-cuda-pipeline",
-      "Lower hypatia ops to the LLVM dialect for NVIDIA GPUs (sm_90): linear "
-      "layers as cuBLASLt calls with fused epilogues, the rest as NVVM kernels",
+      "Lower hypatia ops to the LLVM dialect for NVIDIA GPUs (the chips of the "
+      "module's #hypatia.target): linear layers as cuBLASLt calls with fused "
+      "epilogues, the rest as NVVM kernels",
       [](OpPassManager &pm, const CUDAPipelineOptions &options) {
         buildCUDAPipeline(pm, options);
       });

@@ -1,17 +1,19 @@
 //===- CUDAPipeline.cpp - hypatia to LLVM for NVIDIA GPUs -------*- C++ -*-===//
 //
 // Linear layers become cuBLASLt calls with fused epilogues; the elementwise
-// ops left over become kernels (parallel loops -> gpu.launch -> NVVM -> a
-// fatbin holding an sm_90 cubin and PTX); buffers live on the GPU; host code
-// goes to LLVM calling Hypatia's runtime (mgpu* and hypatia_linear_*), which
-// runs everything on the caller's stream. Results are written into buffers
-// the caller passes after the inputs.
+// ops left over become kernels (parallel loops -> gpu.launch -> NVVM -> one
+// fatbin with a cubin for each chip of the module's #hypatia.target and PTX);
+// buffers live on the GPU; host code goes to LLVM calling Hypatia's runtime
+// (mgpu* and hypatia_linear_*), which runs everything on the caller's
+// stream. Results are written into buffers the caller passes after the
+// inputs.
 //
 //===----------------------------------------------------------------------===//
 
 #include "PipelineSteps.h"
 #include "hypatia/Conversion/Passes.h"
 #include "hypatia/Pipelines/Pipelines.h"
+#include "hypatia/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
@@ -29,6 +31,16 @@ using namespace mlir;
 
 void hypatia::buildCUDAPipeline(OpPassManager &pm,
                                 const CUDAPipelineOptions &options) {
+  // The target first: every later pass reads it.
+  AttachTargetOptions target;
+  target.kind = "cuda";
+  pm.addPass(createAttachTarget(target));
+
+  // Linear layers become library calls while they are still whole, on
+  // tensors; what is left is elementwise and goes through linalg.
+  HypatiaToLibraryCallsOptions libraryOptions;
+  libraryOptions.allowTF32 = options.allowTF32;
+  pm.addNestedPass<func::FuncOp>(createHypatiaToLibraryCalls(libraryOptions));
   pm.addPass(createHypatiaToLinalg());
   pm.addPass(createCanonicalizerPass());
   pipeline::addBufferization(pm);
@@ -36,10 +48,8 @@ void hypatia::buildCUDAPipeline(OpPassManager &pm,
   pipeline::addDeallocation(pm);
   pm.addPass(createCanonicalizerPass());
 
-  // GEMMs and their epilogues to cuBLASLt; buffers to the GPU.
-  LinalgToCublasOptions cublasOptions;
-  cublasOptions.allowTF32 = options.allowTF32;
-  pm.addPass(createLinalgToCublas(cublasOptions));
+  // Library calls to the runtime (cuBLASLt); buffers to the GPU.
+  pm.addPass(createLowerLibraryCalls());
   pm.addPass(createHostBuffersToDevice());
 
   // What is left (elementwise ops) to kernels: rows to blocks, up to 256
@@ -54,22 +64,16 @@ void hypatia::buildCUDAPipeline(OpPassManager &pm,
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
-  GpuNVVMAttachTargetOptions target;
-  target.chip = "sm_90";
-  target.features = "+ptx80";
-  pm.addPass(createGpuNVVMAttachTarget(target));
   pm.addNestedPass<gpu::GPUModuleOp>(createConvertGpuOpsToNVVMOps());
   pm.addPass(createReconcileUnrealizedCastsPass());
-  GpuModuleToBinaryPassOptions binary;
-  binary.compilationTarget = "fatbin"; // sm_90 cubin, and PTX as a fallback
-#ifdef HYPATIA_CUDA_TOOLKIT_DIR
-  binary.toolkitPath = HYPATIA_CUDA_TOOLKIT_DIR;
-#endif
-  pm.addPass(createGpuModuleToBinaryPass(binary));
+  // One fatbin per gpu.module: a cubin per chip of the target, PTX of the
+  // newest.
+  pm.addPass(createGpuModuleToFatbin());
 
   // Host code to LLVM.
   pipeline::addLoweringToControlFlow(pm);
   pipeline::addLoweringToLLVM(pm);
   pm.addPass(createGpuToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createDetachTarget());
 }

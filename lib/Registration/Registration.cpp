@@ -3,6 +3,7 @@
 #include "hypatia/Registration.h"
 #include "hypatia/Conversion/Passes.h"
 #include "hypatia/Dialect/Hypatia/IR/HypatiaDialect.h"
+#include "hypatia/Dialect/Hypatia/Transforms/BufferizableOpInterfaceImpl.h"
 #include "hypatia/Pipelines/Pipelines.h"
 #include "hypatia/Transforms/Passes.h"
 
@@ -63,7 +64,8 @@ void hypatia::registerDialects(DialectRegistry &registry) {
               func::FuncDialect, index::IndexDialect, LLVM::LLVMDialect,
               linalg::LinalgDialect, math::MathDialect, memref::MemRefDialect,
               scf::SCFDialect, tensor::TensorDialect>();
-  // The CUDA path: kernels in the gpu dialect, NVVM, cubins for sm_90.
+  // The CUDA path: kernels in the gpu dialect, NVVM, a fatbin of cubins for
+  // the target's chips.
   registry.insert<gpu::GPUDialect, NVVM::NVVMDialect, ub::UBDialect>();
   NVVM::registerNVVMTargetInterfaceExternalModels(registry);
   registerBuiltinDialectTranslation(registry);
@@ -82,6 +84,7 @@ void hypatia::registerDialects(DialectRegistry &registry) {
   registerConvertNVVMToLLVMInterface(registry);
   ub::registerConvertUBToLLVMInterface(registry);
 
+  hypatia::registerBufferizableOpInterfaceExternalModels(registry);
   arith::registerBufferizableOpInterfaceExternalModels(registry);
   arith::registerBufferDeallocationOpInterfaceExternalModels(registry);
   bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(

@@ -1,7 +1,6 @@
 //===- ModelRunner.cpp - Call models built by hypatia-compile -------------===//
 
 #include "hypatia/Runner/ModelRunner.h"
-#include "hypatia/Support/ModelDType.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -91,7 +90,7 @@ LoadedModel::run(const hypatia_function &function,
   llvm::SmallVector<hypatia_tensor> inputTensors, resultTensors;
   for (const HostTensor *input : inputs)
     inputTensors.push_back({const_cast<void *>(input->getData()),
-                            getModelDType(input->getElementType()),
+                            static_cast<int32_t>(input->getElementType()),
                             int32_t(input->getShape().size()),
                             input->getShape().data()});
   // Results get the sizes the model's description derives from the inputs;
@@ -111,12 +110,11 @@ LoadedModel::run(const hypatia_function &function,
       }
       shape.push_back(size);
     }
-    results.emplace_back(
-        getElementType(static_cast<hypatia_model_dtype>(type.dtype)), shape);
+    results.emplace_back(static_cast<ElementType>(type.dtype), shape);
   }
   for (HostTensor &result : results)
     resultTensors.push_back(
-        {result.getData(), getModelDType(result.getElementType()),
+        {result.getData(), static_cast<int32_t>(result.getElementType()),
          int32_t(result.getShape().size()), result.getShape().data()});
 
   if (model->target == HYPATIA_TARGET_CPU) {

@@ -175,6 +175,9 @@ hypatia_status buildPlan(cublasLtHandle_t handle, const PlanKey &key,
     epilogue =
         key.hasBias ? CUBLASLT_EPILOGUE_GELU_BIAS : CUBLASLT_EPILOGUE_GELU;
     break;
+  case HYPATIA_ACTIVATION_GELU_ERF:
+  case HYPATIA_ACTIVATION_SILU:
+    break; // Rejected by hypatiaLinear before a plan is made.
   }
   cublasLtMatmulDescSetAttribute(plan.description,
                                  CUBLASLT_MATMUL_DESC_EPILOGUE, &epilogue,
@@ -304,6 +307,12 @@ hypatiaLinear(void *stream, hypatia_dtype dtype, int64_t m, int64_t n,
   if (dtype != HYPATIA_F32 && dtype != HYPATIA_F16 && dtype != HYPATIA_BF16)
     return fail(HYPATIA_ERROR_INVALID_ARGUMENT,
                 "hypatia: unknown dtype " + std::to_string(int(dtype)));
+  if (activation == HYPATIA_ACTIVATION_GELU_ERF ||
+      activation == HYPATIA_ACTIVATION_SILU)
+    return fail(HYPATIA_ERROR_NOT_SUPPORTED,
+                "hypatia: cuBLASLt has no epilogue for activation " +
+                    std::to_string(int(activation)) +
+                    " (erf-GELU or SiLU): apply it after the GEMM");
   if (activation != HYPATIA_ACTIVATION_NONE &&
       activation != HYPATIA_ACTIVATION_RELU &&
       activation != HYPATIA_ACTIVATION_GELU_TANH)

@@ -1,8 +1,8 @@
 //===- LinearMemref.cpp - hypatiaLinear on memref descriptors ---*- C++ -*-===//
 //
-// What --linalg-to-cublas calls: hypatia_linear_<dtype>[_nobias], declared
-// with llvm.emit_c_interface, so the calls arrive at _mlir_ciface_* with
-// pointers to MLIR memref descriptors. Runs on the stream set with
+// What --hypatia-lower-library-calls calls: hypatia_linear_<dtype>[_nobias],
+// declared with llvm.emit_c_interface, so the calls arrive at _mlir_ciface_*
+// with pointers to MLIR memref descriptors. Runs on the stream set with
 // hypatiaSetStream; failures are recorded for hypatiaTakeDeviceError().
 //
 //===----------------------------------------------------------------------===//

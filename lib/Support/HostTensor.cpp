@@ -11,22 +11,6 @@
 
 using namespace hypatia;
 
-size_t hypatia::getElementSize(ElementType type) {
-  return type == ElementType::F32 ? 4 : 2;
-}
-
-llvm::StringRef hypatia::getElementTypeName(ElementType type) {
-  switch (type) {
-  case ElementType::F32:
-    return "f32";
-  case ElementType::F16:
-    return "f16";
-  case ElementType::BF16:
-    return "bf16";
-  }
-  llvm_unreachable("unknown element type");
-}
-
 static const llvm::fltSemantics &getSemantics(ElementType type) {
   switch (type) {
   case ElementType::F32:

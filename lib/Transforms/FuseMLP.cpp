@@ -13,7 +13,9 @@
 #include "hypatia/Dialect/Hypatia/IR/HypatiaOps.h"
 #include "hypatia/EqSat/Extract.h"
 #include "hypatia/EqSat/Runner.h"
-#include "hypatia/Transforms/MLPLanguage.h"
+#include "hypatia/Transforms/MLPCostModel.h"
+#include "hypatia/Transforms/MLPRules.h"
+#include "hypatia/Transforms/MLPShapeAnalysis.h"
 
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseSet.h"
@@ -31,30 +33,9 @@ using namespace hypatia;
 using namespace hypatia::eqsat;
 
 static ClassData getFacts(RankedTensorType type) {
-  Type element = type.getElementType();
-  ElementTypeCode code = element.isF32()   ? ElementTypeCode::F32
-                         : element.isF16() ? ElementTypeCode::F16
-                                           : ElementTypeCode::BF16;
-  ClassData facts = {int64_t(code)};
+  ClassData facts = {int64_t(*getElementType(type.getElementType()))};
   llvm::append_range(facts, type.getShape());
   return facts;
-}
-
-static RankedTensorType getType(MLIRContext *context, const ClassData &facts) {
-  Type element;
-  switch (ElementTypeCode(facts[0])) {
-  case ElementTypeCode::F32:
-    element = Float32Type::get(context);
-    break;
-  case ElementTypeCode::F16:
-    element = Float16Type::get(context);
-    break;
-  case ElementTypeCode::BF16:
-    element = BFloat16Type::get(context);
-    break;
-  }
-  return RankedTensorType::get(llvm::ArrayRef<int64_t>(facts).drop_front(),
-                               element);
 }
 
 namespace {
@@ -62,8 +43,7 @@ namespace {
 /// One block's hypatia ops as an e-graph, and the way back.
 class BlockRewriter {
 public:
-  BlockRewriter(Block &block, const TargetDescription &target,
-                const FusionLimits &limits);
+  BlockRewriter(Block &block, const TargetInfo &target, int64_t batchSize);
 
   /// Builds the e-graph of the block's hypatia ops; false if it has none.
   bool build();
@@ -85,11 +65,12 @@ private:
   void rebuild(const Selection &selection);
 
   Block &block;
-  TargetDescription target;
-  FusionLimits limits;
+  TargetInfo target;
+  int64_t batchSize;
 
   EGraph egraph;
-  MLPSymbols symbols;
+  MLPLanguage language;
+  const MLPSymbols &symbols;
   std::vector<ClassData> leafFacts;
   std::vector<Value> leaves;
   std::vector<Operation *> ops;
@@ -104,11 +85,11 @@ private:
 
 } // namespace
 
-BlockRewriter::BlockRewriter(Block &block, const TargetDescription &target,
-                             const FusionLimits &limits)
-    : block(block), target(target), limits(limits),
-      symbols(egraph.getSymbols()) {
-  egraph.setAnalysis(std::make_unique<ShapeAnalysis>(symbols, leafFacts));
+BlockRewriter::BlockRewriter(Block &block, const TargetInfo &target,
+                             int64_t batchSize)
+    : block(block), target(target), batchSize(batchSize),
+      language(egraph.getSymbols()), symbols(language.symbols) {
+  egraph.setAnalysis(std::make_unique<MLPShapeAnalysis>(language, leafFacts));
 }
 
 ClassId BlockRewriter::addNode(ENode node, Location location) {
@@ -156,7 +137,7 @@ void BlockRewriter::addOp(Operation *op) {
       addBias(mlp.getBiasOfLayer(i));
       activations.push_back(mlp.getActivationOfLayer(i));
     }
-    node.payload = encodeActivations(activations);
+    node.payload = language.activationLists.intern(activations);
   } else if (auto activation = dyn_cast<ElementwiseActivationOpInterface>(op)) {
     node.op = symbols.getElementwiseSymbol(activation.getActivationKind());
     node.children = {getClass(activation.getInput())};
@@ -171,15 +152,9 @@ void BlockRewriter::addOp(Operation *op) {
 }
 
 bool BlockRewriter::build() {
-  for (Operation &op : block) {
-    if (!isa<HypatiaDialect>(op.getDialect()))
-      continue;
-    // A fused_mlp longer than an e-node can describe is left as it is.
-    if (auto mlp = dyn_cast<FusedMLPOp>(op);
-        mlp && mlp.getNumLayers() > kMaxFusedMLPLayers)
-      continue;
-    ops.push_back(&op);
-  }
+  for (Operation &op : block)
+    if (isa<HypatiaDialect>(op.getDialect()))
+      ops.push_back(&op);
   if (ops.empty())
     return false;
   opSet.insert(ops.begin(), ops.end());
@@ -219,13 +194,13 @@ BlockRewriter::Outcome BlockRewriter::run(const RunnerLimits &runnerLimits,
                                           bool exact) {
   Outcome outcome;
   std::vector<Rewrite> rules =
-      buildMLPRules(egraph.getSymbols(), symbols, limits);
+      buildMLPRules(egraph.getSymbols(), language, target);
   outcome.report = runEqualitySaturation(egraph, rules, runnerLimits, backoff);
 
   SmallVector<ClassId> roots;
   for (auto &[value, id] : rootValues)
     roots.push_back(egraph.find(id));
-  RooflineCostModel model(symbols, target);
+  MLPCostModel model(language, target, batchSize);
   Selection input = getInputSelection();
   // The input program is a valid selection by construction.
   outcome.before = *getDagCost(egraph, roots, input, model);
@@ -301,59 +276,32 @@ void BlockRewriter::rebuild(const Selection &selection) {
       auto location = locations.find(id);
       Location loc = location != locations.end() ? location->second
                                                  : UnknownLoc::get(context);
-      RankedTensorType type = getType(context, egraph.getData(id));
       Value input = operands[0];
       Value result;
       if (std::optional<Activation> activation =
               symbols.getLayerActivation(node.op)) {
-        Value weight = operands[1], bias = operands[2];
-        switch (*activation) {
-        case Activation::none:
-          result = LinearOp::create(builder, loc, type, input, weight, bias);
-          break;
-        case Activation::relu:
-          result = FusedLinearReluOp::create(builder, loc, type, input, weight,
-                                             bias);
-          break;
-        case Activation::gelu_erf:
-        case Activation::gelu_tanh:
-          result = FusedLinearGeluOp::create(
-              builder, loc, type, input, weight, bias,
-              *activation == Activation::gelu_tanh ? GeluApproximation::tanh
-                                                   : GeluApproximation::none);
-          break;
-        case Activation::silu:
-          result = FusedLinearSiluOp::create(builder, loc, type, input, weight,
-                                             bias);
-          break;
-        }
+        result = createLinearLayer(builder, loc, *activation, input,
+                                   operands[1], operands[2])
+                     ->getResult(0);
       } else if (node.op == symbols.fusedMLP) {
-        unsigned numLayers = (node.children.size() - 1) / 2;
         SmallVector<Value> weights, biases;
-        SmallVector<Attribute> activations;
-        for (unsigned i = 0; i < numLayers; ++i) {
+        for (unsigned i = 0, e = MLPLanguage::getNumLayers(node); i < e; ++i) {
           weights.push_back(operands[1 + 2 * i]);
           if (Value bias = operands[2 + 2 * i])
             biases.push_back(bias);
         }
-        for (Activation activation : decodeActivations(node.payload, numLayers))
-          activations.push_back(ActivationAttr::get(context, activation));
-        result = FusedMLPOp::create(builder, loc, type, input, weights, biases,
-                                    builder.getArrayAttr(activations));
+        result = createFusedMLP(builder, loc, input, weights, biases,
+                                language.activationLists.get(node.payload));
       } else if (node.op == symbols.dropout) {
         result = DropoutOp::create(
-            builder, loc, type, input,
+            builder, loc, input,
             builder.getF64FloatAttr(llvm::bit_cast<double>(node.payload)));
-      } else if (node.op == symbols.relu) {
-        result = ReluOp::create(builder, loc, type, input);
-      } else if (node.op == symbols.gelu || node.op == symbols.geluTanh) {
-        result = GeluOp::create(builder, loc, type, input,
-                                node.op == symbols.geluTanh
-                                    ? GeluApproximation::tanh
-                                    : GeluApproximation::none);
       } else {
-        assert(node.op == symbols.silu && "unknown e-graph operator");
-        result = SiluOp::create(builder, loc, type, input);
+        std::optional<Activation> activation =
+            symbols.getElementwiseActivation(node.op);
+        assert(activation && "unknown e-graph operator");
+        result = createElementwiseActivation(builder, loc, *activation, input)
+                     ->getResult(0);
       }
       emitted[id] = result;
     }
@@ -378,17 +326,6 @@ struct FuseMLPPass : public hypatia::impl::FuseMLPBase<FuseMLPPass> {
   using FuseMLPBase::FuseMLPBase;
 
   void runOnOperation() override {
-    TargetDescription target;
-    target.peakFlopsF32 = peakF32TFlops * 1e12;
-    target.peakFlopsF16 = peakF16TFlops * 1e12;
-    target.peakFlopsBF16 = peakBF16TFlops * 1e12;
-    target.bytesPerSecond = bandwidthTBps * 1e12;
-    target.launchSeconds = launchMicroseconds * 1e-6;
-    target.batchSize = batchSize;
-    FusionLimits fusion;
-    fusion.fusedMLPMaxWidth = fusedMLPMaxWidth;
-    fusion.fusedMLPMaxLayers = fusedMLPMaxLayers;
-    fusion.fusedMLPMaxWeightBytes = fusedMLPMaxWeightKiB * 1024;
     RunnerLimits runnerLimits;
     runnerLimits.maxNodes = maxNodes;
     runnerLimits.maxIterations = maxIterations;
@@ -402,25 +339,24 @@ struct FuseMLPPass : public hypatia::impl::FuseMLPBase<FuseMLPPass> {
                         << "': expected greedy or exact";
       return signalPassFailure();
     }
-    if (fusedMLPMaxLayers < 2 || fusedMLPMaxLayers > kMaxFusedMLPLayers ||
-        batchSize < 1 || maxNodes < 1 || maxIterations < 1 ||
-        ruleMatchLimit < 1 || fusedMLPMaxWeightKiB < 0 || !(maxSeconds > 0) ||
-        !(peakF32TFlops > 0) || !(peakF16TFlops > 0) || !(peakBF16TFlops > 0) ||
-        !(bandwidthTBps > 0) || !(launchMicroseconds >= 0)) {
+    if (batchSize < 1 || maxNodes < 1 || maxIterations < 1 ||
+        ruleMatchLimit < 1 || !(maxSeconds > 0)) {
       root->emitError()
-          << "fuse-mlp: invalid options: fused-mlp-max-layers must be in [2, "
-          << kMaxFusedMLPLayers
-          << "], batch-size, max-nodes, max-iterations, rule-match-limit, "
-             "max-seconds and the "
-             "peak and bandwidth figures must be positive, launch-us >= 0";
+          << "fuse-mlp: invalid options: batch-size, max-nodes, "
+             "max-iterations, rule-match-limit and max-seconds must be "
+             "positive";
       return signalPassFailure();
     }
+    // The target's figures come from the enclosing #hypatia.target (the CUDA
+    // defaults without one), never from pass options: one description of the
+    // machine serves fusion and lowering alike.
+    TargetInfo target = TargetInfo::getFor(root);
 
     // Blocks are collected first: rewriting one must not disturb the walk.
     SmallVector<Block *> blocks;
     root->walk([&](Block *block) { blocks.push_back(block); });
     for (Block *block : blocks) {
-      BlockRewriter rewriter(*block, target, fusion);
+      BlockRewriter rewriter(*block, target, batchSize);
       if (!rewriter.build())
         continue;
       BlockRewriter::Outcome outcome =

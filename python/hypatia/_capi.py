@@ -12,7 +12,7 @@ import threading
 
 from .errors import HypatiaError
 
-CAPI_VERSION = 1
+CAPI_VERSION = 2
 LIBRARY_NAME = "libHypatiaCAPI.so"
 
 _library = None
@@ -65,7 +65,7 @@ _SIGNATURES = {
     "hypatiaPassManagerDestroy": (None, [_P]),
     "hypatiaPassManagerRun": (_I32, [_P, _P]),
     "hypatiaCompile": (_I32, [_P, _STR, _I32, _I32, _I32, _I32, _STR, _STR, _STR]),
-    "hypatiaGetLastError": (_STR, []),
+    "hypatiaGetVocabulary": (_STR, []),
 }
 
 

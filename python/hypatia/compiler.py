@@ -13,9 +13,9 @@ import os
 import tempfile
 
 from . import model as _model
+from . import vocabulary
 from .errors import HypatiaError
 
-TARGET_CODES = {"cpu": 0, "cuda": 1}
 
 
 class CompiledModule:
@@ -46,11 +46,11 @@ class CompiledModule:
 def compile_to_file(module, path, target="cpu", *, fuse=True, allow_tf32=False,
                     opt_level=2, host_cpu=None, linker=None, library_dir=None):
     """Compiles `module` (unchanged) into the shared object `path`."""
-    if target not in TARGET_CODES:
+    if target not in vocabulary.codes("target"):
         raise ValueError(f"target must be 'cpu' or 'cuda', got {target!r}")
     context = module.context
     ok = context._capi.hypatiaCompile(
-        module._handle, os.fspath(path).encode(), TARGET_CODES[target], int(bool(fuse)),
+        module._handle, os.fspath(path).encode(), vocabulary.codes("target")[target], int(bool(fuse)),
         int(bool(allow_tf32)), int(opt_level), (host_cpu or "").encode(),
         (linker or "").encode(), (library_dir or "").encode())
     if not ok:

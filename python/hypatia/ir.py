@@ -13,16 +13,18 @@ locations; nothing here aborts the interpreter on bad input.
 
 import threading
 
-from . import _capi
+from . import _capi, vocabulary
 from .errors import MLIRError
-from .model import DTYPE_CODES
 
 F32, F16, BF16 = "f32", "f16", "bf16"
-# The C API numbers element types as the model ABI does.
-ELEMENT_TYPE_CODES = DTYPE_CODES
 
-_LINEAR_KINDS = {None: 0, "relu": 1, "gelu": 2, "gelu_tanh": 3, "silu": 4}
-_ACTIVATION_KINDS = {"relu": 1, "gelu": 2, "gelu_tanh": 3, "silu": 4}
+# Python spells erf-GELU "gelu" (PyTorch's default) and no activation None.
+_ACTIVATION_SPELLINGS = {None: "none", "gelu": "gelu_erf"}
+
+
+def _activation_code(name):
+    """The vocabulary's code of an activation, or None if `name` is not one."""
+    return vocabulary.codes("activation").get(_ACTIVATION_SPELLINGS.get(name, name))
 
 _current = threading.local()
 
@@ -184,30 +186,33 @@ class FunctionBuilder:
     def argument(self, dtype, shape):
         """A function argument: a tensor of `dtype` ("f32", "f16", "bf16") and
         `shape` (None or -1 for a dynamic size)."""
-        if dtype not in ELEMENT_TYPE_CODES:
-            raise TypeError(f"element type must be one of {', '.join(ELEMENT_TYPE_CODES)}, "
+        dtype_codes = vocabulary.codes("dtype")
+        if dtype not in dtype_codes:
+            raise TypeError(f"element type must be one of {', '.join(dtype_codes)}, "
                             f"got {dtype!r}")
         sizes = [-1 if size is None else int(size) for size in shape]
         return self._value(self._capi.hypatiaBuilderAddArgument(
-            self._handle, ELEMENT_TYPE_CODES[dtype], len(sizes), _capi.int64_array(sizes)),
+            self._handle, dtype_codes[dtype], len(sizes), _capi.int64_array(sizes)),
             "an argument")
 
     def linear(self, x, weight, bias=None, activation=None):
         """`activation(x @ weight^T + bias)`: hypatia.linear, or its fused form
         for activation "relu", "gelu", "gelu_tanh" or "silu"."""
-        if activation not in _LINEAR_KINDS:
+        code = _activation_code(activation)
+        if code is None or activation == "gelu_erf":
             raise ValueError(f"unknown activation {activation!r}")
         return self._value(self._capi.hypatiaBuilderLinear(
-            self._handle, _LINEAR_KINDS[activation], self._id(x), self._id(weight),
+            self._handle, code, self._id(x), self._id(weight),
             -1 if bias is None else self._id(bias)), "a linear layer")
 
     def activation(self, kind, x):
         """hypatia.relu, hypatia.gelu (kind "gelu" or "gelu_tanh") or
         hypatia.silu."""
-        if kind not in _ACTIVATION_KINDS:
+        code = _activation_code(kind)
+        if code is None or kind in (None, "none", "gelu_erf"):
             raise ValueError(f"unknown activation {kind!r}")
         return self._value(self._capi.hypatiaBuilderActivation(
-            self._handle, _ACTIVATION_KINDS[kind], self._id(x)), kind)
+            self._handle, code, self._id(x)), kind)
 
     def relu(self, x):
         return self.activation("relu", x)

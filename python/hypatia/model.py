@@ -13,12 +13,10 @@ models run on torch's current CUDA stream, without synchronizing it.
 
 import ctypes
 
+from . import vocabulary
 from .errors import HypatiaError
 
 ABI_VERSION = 1
-TARGETS = {0: "cpu", 1: "cuda"}
-DTYPES = {0: "f32", 1: "f16", 2: "bf16"}
-DTYPE_CODES = {name: code for code, name in DTYPES.items()}
 NUMPY_DTYPES = {"f32": "float32", "f16": "float16"}
 
 
@@ -71,7 +69,7 @@ def _read_type(raw, is_result):
     if is_result:
         sources = tuple((raw.size_source_input[d], raw.size_source_dim[d])
                         if shape[d] is None else None for d in range(raw.rank))
-    return TensorType(DTYPES[raw.dtype], shape, sources)
+    return TensorType(vocabulary.names("dtype")[raw.dtype], shape, sources)
 
 
 def _torch():
@@ -202,6 +200,7 @@ class Function:
 
     def _pack(self, inputs, results):
         keep = []
+        dtype_codes = vocabulary.codes("dtype")
 
         def pack(items):
             array = (_Tensor * max(len(items), 1))()
@@ -209,7 +208,7 @@ class Function:
                 dims = (ctypes.c_int64 * max(len(shape), 1))(*shape)
                 keep.append(dims)
                 slot.data = pointer
-                slot.dtype = DTYPE_CODES[dtype]
+                slot.dtype = dtype_codes[dtype]
                 slot.rank = len(shape)
                 slot.shape = dims
             return array
@@ -299,7 +298,7 @@ class Model:
         if raw.abi_version != ABI_VERSION:
             raise HypatiaError(f"{self.path}: model ABI version {raw.abi_version}, "
                                f"this package reads version {ABI_VERSION}")
-        self.target = TARGETS[raw.target]
+        self.target = vocabulary.names("target")[raw.target]
         self.functions = {}
         for i in range(raw.num_functions):
             function = Function(self, raw.functions[i])

@@ -5,6 +5,11 @@
 // REQUIRES: cuda-toolkit
 // RUN: hypatia-opt %s --hypatia-cuda-pipeline | FileCheck %s
 // RUN: hypatia-opt %s --hypatia-cuda-pipeline | FileCheck %s --check-prefix=ONLY-LLVM
+// The chips come from the module's target:
+// RUN: hypatia-opt %s --hypatia-attach-target=chips=sm_80,sm_86 --hypatia-cuda-pipeline | FileCheck %s --check-prefix=CHIPS
+// A layer whose result is returned and fed to SiLU is one GEMM call after
+// fusion, not two (SiLU is not in cuBLASLt's epilogues):
+// RUN: hypatia-opt %s --fuse-mlp --hypatia-cuda-pipeline | FileCheck %s --check-prefix=SHARED
 
 // The result is written into a buffer the caller passes last: no result.
 // CHECK-LABEL: llvm.func @mlp(
@@ -14,9 +19,11 @@
 // CHECK: llvm.call @hypatia_linear_bf16_nobias(
 // CHECK: gpu.launch_func @mlp_kernel::@mlp_kernel blocks in
 // CHECK: llvm.call @mgpuMemFree
-// The kernel, as a fatbin (an sm_90 cubin with PTX; magic 0xBA55ED50)
-// embedded in the module.
-// CHECK: gpu.binary @mlp_kernel {{\[}}#gpu.object<#nvvm.target<chip = "sm_90", features = "+ptx80">, properties = {{{.*}}}, "P\EDU\BA
+// The kernel, as one fatbin (magic 0xBA55ED50: cubins for sm_80, sm_86,
+// sm_89 and sm_90, PTX of sm_90) embedded in the module, named by its newest
+// chip.
+// CHECK: gpu.binary @mlp_kernel {{\[}}#gpu.object<#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">, "P\EDU\BA
+// CHIPS: gpu.binary @mlp_kernel {{\[}}#gpu.object<#nvvm.target<O = 3, chip = "sm_86", features = "+ptx80">, "P\EDU\BA
 // The runtime is reached through its C interface (memref descriptors by
 // pointer).
 // CHECK-LABEL: llvm.func private @hypatia_linear_bf16(
@@ -28,4 +35,16 @@ func.func @mlp(%x: tensor<?x64xbf16>, %w1: tensor<32x64xbf16>, %b1: tensor<32xbf
   %0 = hypatia.fused_linear_relu %x, %w1, %b1 : (tensor<?x64xbf16>, tensor<32x64xbf16>, tensor<32xbf16>) -> tensor<?x32xbf16>
   %1 = hypatia.fused_linear_silu %0, %w2 : (tensor<?x32xbf16>, tensor<16x32xbf16>) -> tensor<?x16xbf16>
   return %1 : tensor<?x16xbf16>
+}
+
+// SHARED-LABEL: llvm.func @linear_returned_and_silu(
+// SHARED-COUNT-1: llvm.call @hypatia_linear_f32_nobias(
+// SHARED-NOT: llvm.call @hypatia_linear_
+// SHARED: gpu.launch_func
+// SHARED-NOT: llvm.call @hypatia_linear_
+// SHARED-LABEL: llvm.func private @hypatia_linear_f32_nobias(
+func.func @linear_returned_and_silu(%x: tensor<4096x8xf32>, %w: tensor<4096x8xf32>) -> (tensor<4096x4096xf32>, tensor<4096x4096xf32>) {
+  %h = hypatia.linear %x, %w : (tensor<4096x8xf32>, tensor<4096x8xf32>) -> tensor<4096x4096xf32>
+  %s = hypatia.silu %h : tensor<4096x4096xf32>
+  return %h, %s : tensor<4096x4096xf32>, tensor<4096x4096xf32>
 }

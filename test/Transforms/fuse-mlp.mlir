@@ -1,27 +1,32 @@
-// RUN: hypatia-opt %s --fuse-mlp --split-input-file | FileCheck %s
+// Unless a RUN line says otherwise, the target is the CUDA default with a
+// fused_mlp kernel of width 256 (the default has none yet).
+// RUN: hypatia-opt %s --hypatia-attach-target=overrides=fused_mlp_max_width=256 --fuse-mlp --split-input-file | FileCheck %s
 // The output is the same byte for byte on every run.
-// RUN: hypatia-opt %s --fuse-mlp --split-input-file > %t.first
-// RUN: hypatia-opt %s --fuse-mlp --split-input-file > %t.second
+// RUN: hypatia-opt %s --hypatia-attach-target=overrides=fused_mlp_max_width=256 --fuse-mlp --split-input-file > %t.first
+// RUN: hypatia-opt %s --hypatia-attach-target=overrides=fused_mlp_max_width=256 --fuse-mlp --split-input-file > %t.second
 // RUN: diff %t.first %t.second
 // Exact extraction (branch and bound) finds the same programs here.
-// RUN: hypatia-opt %s --fuse-mlp=extraction=exact --split-input-file | FileCheck %s
-// Target and fusion options:
-// RUN: hypatia-opt %s --fuse-mlp=fused-mlp-max-width=0 --split-input-file | FileCheck %s --check-prefix=NO-MLP
-// RUN: hypatia-opt %s --fuse-mlp=fused-mlp-max-layers=2 --split-input-file | FileCheck %s --check-prefix=TWO-LAYERS
-// RUN: hypatia-opt %s --fuse-mlp=launch-us=0 --split-input-file | FileCheck %s --check-prefix=NO-LAUNCH
+// RUN: hypatia-opt %s --hypatia-attach-target=overrides=fused_mlp_max_width=256 --fuse-mlp=extraction=exact --split-input-file | FileCheck %s
+// Other targets: the CUDA default (no fused_mlp kernel), at most two layers
+// per fused_mlp, free launches, and the CPU (whose lowering evaluates every
+// activation in the GEMM's loop nest):
+// RUN: hypatia-opt %s --fuse-mlp --split-input-file | FileCheck %s --check-prefix=NO-MLP
+// RUN: hypatia-opt %s --hypatia-attach-target=overrides=fused_mlp_max_width=256,fused_mlp_max_layers=2 --fuse-mlp --split-input-file | FileCheck %s --check-prefix=TWO-LAYERS
+// RUN: hypatia-opt %s --hypatia-attach-target=overrides=fused_mlp_max_width=256,launch_ns=0 --fuse-mlp --split-input-file | FileCheck %s --check-prefix=NO-LAUNCH
+// RUN: hypatia-opt %s --hypatia-attach-target=kind=cpu --fuse-mlp --split-input-file | FileCheck %s --check-prefix=CPU
 // Limits and the report (statistics as remarks):
-// RUN: hypatia-opt %s --fuse-mlp=report=true --split-input-file 2>&1 >/dev/null | FileCheck %s --check-prefix=REPORT
-// RUN: hypatia-opt %s --fuse-mlp="max-iterations=1 report=true" --split-input-file 2>&1 >/dev/null | FileCheck %s --check-prefix=ITERATIONS
-// RUN: hypatia-opt %s --fuse-mlp="max-nodes=10 report=true" --split-input-file 2>&1 >/dev/null | FileCheck %s --check-prefix=NODES
+// RUN: hypatia-opt %s --hypatia-attach-target=overrides=fused_mlp_max_width=256 --fuse-mlp=report=true --split-input-file 2>&1 >/dev/null | FileCheck %s --check-prefix=REPORT
+// RUN: hypatia-opt %s --hypatia-attach-target=overrides=fused_mlp_max_width=256 --fuse-mlp="max-iterations=1 report=true" --split-input-file 2>&1 >/dev/null | FileCheck %s --check-prefix=ITERATIONS
+// RUN: hypatia-opt %s --hypatia-attach-target=overrides=fused_mlp_max_width=256 --fuse-mlp="max-nodes=10 report=true" --split-input-file 2>&1 >/dev/null | FileCheck %s --check-prefix=NODES
 // Bad options are errors:
 // RUN: not hypatia-opt %s --fuse-mlp=extraction=best 2>&1 | FileCheck %s --check-prefix=BAD-EXTRACTION
-// RUN: not hypatia-opt %s --fuse-mlp=fused-mlp-max-layers=17 2>&1 | FileCheck %s --check-prefix=BAD-LAYERS
+// RUN: not hypatia-opt %s --hypatia-attach-target=overrides=fused_mlp_max_layers=17 --fuse-mlp 2>&1 | FileCheck %s --check-prefix=BAD-LAYERS
 
-// REPORT: fuse-mlp.mlir:[[@LINE+12]]:1: remark: fuse-mlp: 10 e-nodes, 8 e-classes, 2 iterations, stopped: saturated; estimated cost 101.406 us (3 kernels) -> 86.032 us (2 kernels)
+// REPORT: fuse-mlp.mlir:[[@LINE+12]]:1: remark: fuse-mlp: 10 e-nodes, 8 e-classes, 2 iterations, stopped: saturated; estimated cost 97.441 us (3 kernels) -> 84.485 us (2 kernels)
 // ITERATIONS: remark: fuse-mlp: {{.*}} 1 iterations, stopped: iteration limit
 // NODES: remark: fuse-mlp: {{.*}} stopped: node limit
 // BAD-EXTRACTION: error: fuse-mlp: unknown extraction 'best': expected greedy or exact
-// BAD-LAYERS: error: fuse-mlp: invalid options: fused-mlp-max-layers must be in [2, 16]
+// BAD-LAYERS: error: hypatia-attach-target: target figure 'fused_mlp_max_layers' must be an integer in [2, 16], got 17
 
 // relu(linear) becomes fused_linear_relu; the dropout disappears.
 // CHECK-LABEL: func.func @linear_relu
@@ -73,23 +78,42 @@ func.func @shared_intermediate(%x: tensor<?x512xf32>, %w: tensor<512x512xf32>, %
 
 // -----
 
-// Computing a small GEMM twice pays when it saves launches: two fused layers
-// (2 kernels) are cheaper than one GEMM and two elementwise kernels (3).
+// Computing a small GEMM twice pays when it saves launches: two layers with
+// their activations in cuBLASLt's epilogue (2 kernels) are cheaper than one
+// GEMM and two elementwise kernels (3).
 // CHECK-LABEL: func.func @small_gemm_duplicated
-// CHECK-DAG: %[[S:.*]] = hypatia.fused_linear_silu
+// CHECK-DAG: %[[G:.*]] = hypatia.fused_linear_gelu {{.*}}tanh
 // CHECK-DAG: %[[R:.*]] = hypatia.fused_linear_relu
 // CHECK-NOT: hypatia.linear
-// CHECK: return %[[R]], %[[S]]
+// CHECK: return %[[R]], %[[G]]
 // Without launch costs, the GEMM is computed once.
 // NO-LAUNCH-LABEL: func.func @small_gemm_duplicated
 // NO-LAUNCH-NEXT: %[[H:.*]] = hypatia.linear
 // NO-LAUNCH-NEXT: hypatia.relu %[[H]]
-// NO-LAUNCH-NEXT: hypatia.silu %[[H]]
-func.func @small_gemm_duplicated(%x: tensor<64x512xf32>, %w: tensor<512x512xf32>) -> (tensor<64x512xf32>, tensor<64x512xf32>) {
-  %h = hypatia.linear %x, %w : (tensor<64x512xf32>, tensor<512x512xf32>) -> tensor<64x512xf32>
-  %a = hypatia.relu %h : tensor<64x512xf32>
-  %s = hypatia.silu %h : tensor<64x512xf32>
-  return %a, %s : tensor<64x512xf32>, tensor<64x512xf32>
+// NO-LAUNCH-NEXT: hypatia.gelu %[[H]]
+func.func @small_gemm_duplicated(%x: tensor<64x512xbf16>, %w: tensor<512x512xbf16>) -> (tensor<64x512xbf16>, tensor<64x512xbf16>) {
+  %h = hypatia.linear %x, %w : (tensor<64x512xbf16>, tensor<512x512xbf16>) -> tensor<64x512xbf16>
+  %a = hypatia.relu %h : tensor<64x512xbf16>
+  %g = hypatia.gelu %h {approximate = #hypatia.gelu_approximation<tanh>} : tensor<64x512xbf16>
+  return %a, %g : tensor<64x512xbf16>, tensor<64x512xbf16>
+}
+
+// -----
+
+// A layer whose result is returned and also fed to an activation cuBLASLt
+// cannot apply (SiLU): fusing would compute the GEMM twice and still run an
+// elementwise kernel, so the program is left as it is.
+// CHECK-LABEL: func.func @gemm_returned_and_silu
+// CHECK-NEXT: %[[H:.*]] = hypatia.linear
+// CHECK-NEXT: %[[S:.*]] = hypatia.silu %[[H]]
+// CHECK-NEXT: return %[[H]], %[[S]]
+// NO-MLP-LABEL: func.func @gemm_returned_and_silu
+// NO-MLP-NOT: fused_linear
+// NO-MLP: return
+func.func @gemm_returned_and_silu(%x: tensor<4096x8xf32>, %w: tensor<4096x8xf32>) -> (tensor<4096x4096xf32>, tensor<4096x4096xf32>) {
+  %h = hypatia.linear %x, %w : (tensor<4096x8xf32>, tensor<4096x8xf32>) -> tensor<4096x4096xf32>
+  %s = hypatia.silu %h : tensor<4096x4096xf32>
+  return %h, %s : tensor<4096x4096xf32>, tensor<4096x4096xf32>
 }
 
 // -----
@@ -187,12 +211,21 @@ func.func @foreign_ops(%x: tensor<8x512xf32>, %w: tensor<512x512xf32>) -> tensor
 
 // -----
 
-// Blocks of nested regions are rewritten too, each on its own.
+// Blocks of nested regions are rewritten too, each on its own. cuBLASLt
+// cannot apply SiLU, so on CUDA linear + silu and fused_linear_silu cost the
+// same and the input stays; the CPU lowering evaluates it in the GEMM's loop
+// nest, so there it fuses.
 // CHECK-LABEL: func.func @nested_region
 // CHECK: scf.if
 // CHECK-NEXT: hypatia.fused_linear_relu
 // CHECK: else
-// CHECK-NEXT: hypatia.fused_linear_silu
+// CHECK-NEXT: hypatia.linear
+// CHECK-NEXT: hypatia.silu
+// CPU-LABEL: func.func @nested_region
+// CPU: scf.if
+// CPU-NEXT: hypatia.fused_linear_relu
+// CPU: else
+// CPU-NEXT: hypatia.fused_linear_silu
 func.func @nested_region(%c: i1, %x: tensor<8x512xf32>, %w: tensor<512x512xf32>) -> tensor<8x512xf32> {
   %r = scf.if %c -> tensor<8x512xf32> {
     %0 = hypatia.linear %x, %w : (tensor<8x512xf32>, tensor<512x512xf32>) -> tensor<8x512xf32>

@@ -1,7 +1,7 @@
-//===- hypatia-compile.cpp - hypatia modules to shared objects ---*- C++
-//-*-===//
+//===- hypatia-compile.cpp - hypatia modules to shared objects --*- C++ -*-===//
 //
-// hypatia-compile FILE -o model.so [--target=cpu|cuda] [--allow-tf32]
+// hypatia-compile FILE -o model.so [--target=cpu|cuda] [--chip=sm_NN,...]
+//                 [--allow-tf32]
 //                 [--no-fuse] [--emit=so|llvm] [-O N] [--host-cpu=CPU]
 //
 // Builds a shared object exporting the module's public functions with the C
@@ -36,9 +36,15 @@ static cl::opt<std::string> inputFilename(cl::Positional,
 static cl::opt<std::string> outputFilename("o", cl::desc("Output file"),
                                            cl::value_desc("path"), cl::Required,
                                            cl::cat(category));
-static cl::opt<std::string>
-    targetName("target", cl::desc("cpu (default) or cuda (sm_90)"),
-               cl::init("cpu"), cl::cat(category));
+static cl::opt<std::string> targetName("target",
+                                       cl::desc("cpu (default) or cuda"),
+                                       cl::init("cpu"), cl::cat(category));
+static cl::list<std::string>
+    chips("chip",
+          cl::desc("CUDA chips to build device code for, e.g. "
+                   "--chip=sm_80,sm_90 (default: sm_80, sm_86, sm_89, sm_90, "
+                   "plus PTX of the newest for later chips)"),
+          cl::CommaSeparated, cl::cat(category));
 static cl::opt<std::string>
     emit("emit",
          cl::desc("so: a shared object (default); llvm: the LLVM IR with the "
@@ -84,16 +90,19 @@ int main(int argc, char **argv) {
       argc, argv, "Compile a hypatia module into a shared object\n");
 
   CompileOptions options;
-  std::optional<Target> target = parseTarget(targetName);
+  std::optional<TargetKind> target = symbolizeTargetKind(targetName);
   if (!target)
     return fail("unknown target '" + targetName + "': expected cpu or cuda");
   if (emit != "so" && emit != "llvm")
     return fail("unknown --emit=" + emit + ": expected so or llvm");
   if (optLevel > 3)
     return fail("-O" + llvm::Twine(optLevel.getValue()) + ": expected 0-3");
-  if (allowTF32 && *target != Target::CUDA)
+  if (allowTF32 && *target != TargetKind::cuda)
     return fail("--allow-tf32 applies to --target=cuda only");
+  if (!chips.empty() && *target != TargetKind::cuda)
+    return fail("--chip applies to --target=cuda only");
   options.target = *target;
+  options.chips.assign(chips.begin(), chips.end());
   options.fuse = !noFuse;
   options.allowTF32 = allowTF32;
   options.optLevel = optLevel;

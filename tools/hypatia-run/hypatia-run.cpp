@@ -144,7 +144,7 @@ runOnCUDA(ModuleOp module, ArrayRef<const HostTensor *> inputs) {
     return llvm::createStringError(error, "cannot create a temporary file");
   llvm::FileRemover remove(path);
   CompileOptions options;
-  options.target = Target::CUDA;
+  options.target = TargetKind::cuda;
   options.fuse = false; // run the function as written
   options.allowTF32 = allowTF32;
   if (failed(compileToSharedObject(module, options, path)))
@@ -169,10 +169,10 @@ int main(int argc, char **argv) {
       "Run a function of a hypatia module on the host CPU or the GPU and "
       "print its results\n");
 
-  std::optional<Target> target = parseTarget(targetName);
+  std::optional<TargetKind> target = symbolizeTargetKind(targetName);
   if (!target)
     return fail("unknown target '" + targetName + "': expected cpu or cuda");
-  if (allowTF32 && *target != Target::CUDA)
+  if (allowTF32 && *target != TargetKind::cuda)
     return fail("--allow-tf32 applies to --target=cuda only");
 
   DialectRegistry registry;
@@ -240,8 +240,8 @@ int main(int argc, char **argv) {
   SmallVector<const HostTensor *> inputPointers;
   for (HostTensor &tensor : inputs)
     inputPointers.push_back(&tensor);
-  auto results = *target == Target::CPU ? runOnCPU(*module, inputPointers)
-                                        : runOnCUDA(*module, inputPointers);
+  auto results = *target == TargetKind::cpu ? runOnCPU(*module, inputPointers)
+                                            : runOnCUDA(*module, inputPointers);
   if (!results)
     return fail(llvm::toString(results.takeError()));
 

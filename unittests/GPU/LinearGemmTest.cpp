@@ -128,8 +128,10 @@ double activate(double v, hypatia_activation activation) {
   case HYPATIA_ACTIVATION_GELU_TANH:
     return 0.5 * v *
            (1 + std::tanh(std::sqrt(2 / M_PI) * (v + 0.044715 * v * v * v)));
+  default:
+    ADD_FAILURE() << "no cuBLASLt epilogue for activation " << activation;
+    return v;
   }
-  return v;
 }
 
 /// ||y - reference|| / ||reference|| for y = act(x @ w^T + b) in float64.
@@ -237,6 +239,16 @@ TEST(LinearGemmErrors, BadArgumentsAreReportedNotFatal) {
                           buffer.pointer, nullptr, buffer.pointer,
                           hypatia_activation(9), 0),
             HYPATIA_ERROR_INVALID_ARGUMENT);
+  // Activations of the vocabulary that cuBLASLt has no epilogue for.
+  for (hypatia_activation activation :
+       {HYPATIA_ACTIVATION_GELU_ERF, HYPATIA_ACTIVATION_SILU}) {
+    EXPECT_EQ(hypatiaLinear(nullptr, HYPATIA_F32, 2, 2, 2, buffer.pointer,
+                            buffer.pointer, nullptr, buffer.pointer, activation,
+                            0),
+              HYPATIA_ERROR_NOT_SUPPORTED);
+    EXPECT_NE(std::string(hypatiaGetLastError()).find("no epilogue"),
+              std::string::npos);
+  }
   // An empty batch is a valid no-op.
   EXPECT_EQ(hypatiaLinear(nullptr, HYPATIA_F32, 0, 2, 2, buffer.pointer,
                           buffer.pointer, nullptr, buffer.pointer,

@@ -9,8 +9,8 @@
 |* them. Nothing here aborts on bad input: a function that can fail returns  *|
 |* null or 0 and leaves MLIR's diagnostics (with locations, one per line, as *|
 |* "file:line:col: error: message") in its context, for                      *|
-|* hypatiaContextTakeDiagnostics. Functions without a context (model loading) *|
-|* leave their message for hypatiaGetLastError (per thread).                  *|
+|* hypatiaContextTakeDiagnostics. Compiled models are loaded and called     *|
+|* through their own C ABI (hypatia/Runtime/Model.h), not through this API.   *|
 |*                                                                            *|
 |* A context is not thread-safe: use one per thread.                          *|
 |*                                                                            *|
@@ -31,39 +31,19 @@ extern "C" {
 #define HYPATIA_CAPI_EXPORT __attribute__((visibility("default")))
 
 /* Bumped whenever a function below changes its signature or meaning. */
-#define HYPATIA_CAPI_VERSION 1
+#define HYPATIA_CAPI_VERSION 2
 
 typedef struct HypatiaContext HypatiaContext;
 typedef struct HypatiaModule HypatiaModule;
 typedef struct HypatiaBuilder HypatiaBuilder;
 typedef struct HypatiaPassManager HypatiaPassManager;
-typedef struct HypatiaLoadedModel HypatiaLoadedModel;
-
-/* Element types, the same codes as the model ABI's (Model.h). */
-typedef enum {
-  HYPATIA_F32 = HYPATIA_MODEL_F32,
-  HYPATIA_F16 = HYPATIA_MODEL_F16,
-  HYPATIA_BF16 = HYPATIA_MODEL_BF16,
-} HypatiaElementType;
-
-/* Linear layers: hypatia.linear and its fused forms. */
-typedef enum {
-  HYPATIA_LINEAR = 0,
-  HYPATIA_LINEAR_RELU = 1,
-  HYPATIA_LINEAR_GELU_ERF = 2,
-  HYPATIA_LINEAR_GELU_TANH = 3,
-  HYPATIA_LINEAR_SILU = 4,
-} HypatiaLinearKind;
-
-/* Elementwise activations: hypatia.relu, hypatia.gelu, hypatia.silu. */
-typedef enum {
-  HYPATIA_RELU = 1,
-  HYPATIA_GELU_ERF = 2,
-  HYPATIA_GELU_TANH = 3,
-  HYPATIA_SILU = 4,
-} HypatiaActivationKind;
 
 HYPATIA_CAPI_EXPORT int32_t hypatiaGetCAPIVersion(void);
+
+/* The codes of Vocabulary.h, one per line as "kind name code" (kind: dtype,
+ * activation, status or target), for languages that cannot read C headers.
+ * Static storage: not to be freed. */
+HYPATIA_CAPI_EXPORT const char *hypatiaGetVocabulary(void);
 
 /* Frees a string returned by this API. */
 HYPATIA_CAPI_EXPORT void hypatiaStringFree(char *string);
@@ -115,18 +95,23 @@ HYPATIA_CAPI_EXPORT void
 hypatiaBuilderSetLocation(HypatiaBuilder *builder, const char *name,
                           const char *file, int32_t line, int32_t column);
 
-/* A function argument: a tensor of `rank` sizes (-1: dynamic). */
+/* A function argument: a tensor of `rank` sizes (-1: dynamic) with element
+ * type `elementType` (a hypatia_dtype). */
 HYPATIA_CAPI_EXPORT int64_t hypatiaBuilderAddArgument(HypatiaBuilder *builder,
                                                       int32_t elementType,
                                                       int32_t rank,
                                                       const int64_t *shape);
 
-/* `kind(input @ weight^T + bias)`; `bias` -1 for none. */
+/* `activation(input @ weight^T + bias)` (a hypatia_activation: hypatia.linear
+ * for none, else the fused_linear_* op); `bias` -1 for none. */
 HYPATIA_CAPI_EXPORT int64_t hypatiaBuilderLinear(HypatiaBuilder *builder,
-                                                 int32_t kind, int64_t input,
-                                                 int64_t weight, int64_t bias);
+                                                 int32_t activation,
+                                                 int64_t input, int64_t weight,
+                                                 int64_t bias);
+/* hypatia.relu, hypatia.gelu or hypatia.silu (a hypatia_activation other than
+ * none). */
 HYPATIA_CAPI_EXPORT int64_t hypatiaBuilderActivation(HypatiaBuilder *builder,
-                                                     int32_t kind,
+                                                     int32_t activation,
                                                      int64_t input);
 /* Dropout with `probability` in [0, 1): the identity at inference. */
 HYPATIA_CAPI_EXPORT int64_t hypatiaBuilderDropout(HypatiaBuilder *builder,
@@ -160,7 +145,8 @@ HYPATIA_CAPI_EXPORT void hypatiaPassManagerDestroy(HypatiaPassManager *pm);
 HYPATIA_CAPI_EXPORT int32_t hypatiaPassManagerRun(HypatiaPassManager *pm,
                                                   HypatiaModule *module);
 
-/*===--- Compiling, loading and calling -----------------------------------===*/
+/*===--- Compiling
+ * ---------------------------------------------------------===*/
 
 /* Compiles `module` (left unchanged) into the shared object `outputPath`
  * with the model ABI of Model.h, as hypatia-compile does. `target`: a
@@ -170,25 +156,6 @@ HYPATIA_CAPI_EXPORT int32_t
 hypatiaCompile(HypatiaModule *module, const char *outputPath, int32_t target,
                int32_t fuse, int32_t allowTF32, int32_t optLevel,
                const char *hostCPU, const char *linker, const char *libraryDir);
-
-/* The last error of hypatiaModelLoad or hypatiaModelCall on this thread. */
-HYPATIA_CAPI_EXPORT const char *hypatiaGetLastError(void);
-
-/* Loads a compiled model; null if it cannot be loaded or is not a model of
- * this ABI version. */
-HYPATIA_CAPI_EXPORT HypatiaLoadedModel *hypatiaModelLoad(const char *path);
-HYPATIA_CAPI_EXPORT void hypatiaModelUnload(HypatiaLoadedModel *model);
-
-/* The model's description: its target and its functions' signatures. */
-HYPATIA_CAPI_EXPORT const hypatia_model *
-hypatiaModelGetDescription(HypatiaLoadedModel *model);
-
-/* Calls function `name` (see hypatia_call_fn): a hypatia_model_status. */
-HYPATIA_CAPI_EXPORT int32_t hypatiaModelCall(HypatiaLoadedModel *model,
-                                             const char *name,
-                                             const hypatia_tensor *inputs,
-                                             const hypatia_tensor *results,
-                                             void *stream);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,4 @@
-//===- Compiler.h - hypatia modules to shared objects ------------*- C++
-//-*-===//
+//===- Compiler.h - hypatia modules to shared objects -----------*- C++ -*-===//
 //
 // Ahead-of-time compilation, shared by hypatia-compile, hypatia-run
 // --target=cuda and the C API: a hypatia module becomes a shared object whose
@@ -10,6 +9,8 @@
 #ifndef HYPATIA_COMPILER_COMPILER_H
 #define HYPATIA_COMPILER_COMPILER_H
 
+#include "hypatia/Dialect/Hypatia/IR/Target.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
@@ -19,15 +20,11 @@
 
 namespace hypatia {
 
-enum class Target { CPU, CUDA };
-
-/// "cpu" or "cuda".
-std::optional<Target> parseTarget(llvm::StringRef name);
-
 struct CompileOptions {
-  Target target = Target::CPU;
-  /// Run --fuse-mlp before lowering (for CUDA without fused_mlp, which has no
-  /// fused kernel there yet).
+  TargetKind target = TargetKind::cpu;
+  /// CUDA: the chips to build device code for ("": the target's defaults).
+  llvm::SmallVector<std::string> chips;
+  /// Run --fuse-mlp before lowering.
   bool fuse = true;
   /// CUDA: let f32 GEMMs use TF32 tensor cores.
   bool allowTF32 = false;

@@ -10,6 +10,7 @@
 #ifndef HYPATIA_COMPILER_MODELSIGNATURE_H
 #define HYPATIA_COMPILER_MODELSIGNATURE_H
 
+#include "hypatia/Dialect/Hypatia/IR/HypatiaOps.h"
 #include "hypatia/Support/HostTensor.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -29,9 +30,6 @@ struct TensorSignature {
 /// Reads `func`'s signature. Emits an error at the function's location and
 /// fails if an argument or result is not a ranked f32/f16/bf16 tensor.
 mlir::FailureOr<TensorSignature> getTensorSignature(mlir::func::FuncOp func);
-
-/// The HostTensor element type of an MLIR float type (f32, f16 or bf16).
-std::optional<ElementType> getElementType(mlir::Type type);
 
 /// Where a dynamic size of a result comes from: dimension `dim` of input
 /// `input`.

@@ -6,6 +6,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -13,14 +14,6 @@
 #include "mlir/Pass/Pass.h"
 
 namespace hypatia {
-
-/// Discardable attributes of the linalg.generic that hypatia-to-linalg emits
-/// as a linear layer's epilogue: the activation it applies, and whether it
-/// adds a bias (its second input). --linalg-to-cublas reads them.
-inline constexpr llvm::StringLiteral kEpilogueActivationAttrName =
-    "hypatia.epilogue_activation";
-inline constexpr llvm::StringLiteral kEpilogueHasBiasAttrName =
-    "hypatia.epilogue_bias";
 
 #define GEN_PASS_DECL
 #include "hypatia/Conversion/Passes.h.inc"

@@ -51,48 +51,86 @@ def HypatiaToLinalg : Pass<"hypatia-to-linalg"> {
   ];
 }
 
-def LinalgToCublas : Pass<"linalg-to-cublas", "mlir::ModuleOp"> {
-  let summary = "Turn linear layers (matmul and epilogue, on buffers) into "
-                "cuBLASLt calls of Hypatia's runtime";
+def HypatiaToLibraryCalls : Pass<"hypatia-to-library-calls"> {
+  let summary = "Turn linear layers into calls of the target's GEMM library, "
+                "on tensors";
   let description = [{
-    Runs after bufferization, on what hypatia-to-linalg made of a linear layer:
-    a zero `linalg.fill` of an accumulator, a `linalg.matmul` whose indexing
-    maps read the weight transposed, and the `linalg.generic` epilogue tagged
-    with `hypatia.epilogue_activation` (and `hypatia.epilogue_bias`). They
-    become one call of the runtime's `hypatia_linear_<dtype>[_nobias]`
-    (`hypatiaLinear` on memref descriptors), with the bias and a ReLU or tanh
-    GELU in cuBLASLt's epilogue; the accumulator disappears.
+    Each linear layer (`linear`, `fused_linear_*`, and each layer of a
+    `fused_mlp`, which has no kernel of its own on this path) becomes one
+    `hypatia.library_linear` on `[M, K]` (batch dimensions collapsed around
+    it) into a `tensor.empty`, with the bias and the activation in the
+    library's epilogue where the enclosing `#hypatia.target` says its GEMM
+    library applies it (cuBLASLt: ReLU; tanh-GELU in f16/bf16). Any other
+    activation follows as the elementwise hypatia op, computed from the
+    GEMM's result rounded to the element type, as PyTorch's unfused
+    `F.linear` then activation does; `hypatia-to-linalg` makes it a kernel.
 
-    cuBLASLt cannot apply erf-GELU or SiLU in its epilogue, and its tanh-GELU
-    is an approximation (up to 2.5e-5 relative per element in f32, measured
-    on an H100), fused for f16/bf16 only: for the others the call
-    computes `x @ w^T + b`, rounded to the element type as PyTorch's unfused
-    `F.linear` does, into a temporary buffer, and an elementwise
-    `linalg.generic` (a GPU kernel, later) applies the activation.
+    Example (CUDA target, f32): `hypatia.fused_linear_silu %x, %w, %b` becomes
 
-    Matmuls of any other form are left alone.
+    ```mlir
+    %e = tensor.empty(%m) : tensor<?x32xf32>
+    %y = hypatia.library_linear %x, %w, %b into %e {epilogue = #hypatia.activation<none>}
+        : tensor<?x64xf32>, tensor<32x64xf32>, tensor<32xf32> into tensor<?x32xf32> -> tensor<?x32xf32>
+    %z = hypatia.silu %y : tensor<?x32xf32>
+    ```
+  }];
+  let options = [
+    Option<"allowTF32", "allow-tf32", "bool", /*default=*/"false",
+           "Let f32 GEMMs round their inputs to TF32 on tensor cores (about "
+           "1e-3 relative error; off as in PyTorch)">,
+  ];
+  let dependentDialects = [
+    "::hypatia::HypatiaDialect",
+    "mlir::tensor::TensorDialect",
+  ];
+}
 
-    Example: `linalg.fill`, `linalg.matmul` and an epilogue tagged
-    `#hypatia.activation<relu>` with a bias on `memref<?x32xbf16>` become
+def LowerLibraryCalls : Pass<"hypatia-lower-library-calls", "mlir::ModuleOp"> {
+  let summary = "Turn library calls on buffers into calls of Hypatia's runtime";
+  let description = [{
+    Runs after bufferization: each `hypatia.library_linear` on buffers becomes
+    a call of the runtime's `hypatia_linear_<dtype>[_nobias]`
+    (`hypatiaLinear` on memref descriptors: one cuBLASLt GEMM with the bias
+    and the epilogue activation fused), passing the activation's code from
+    `Vocabulary.h` and whether TF32 is allowed. A call still on tensors, or
+    on a buffer that is not dense and row-major, is an error.
+
+    Example:
+
+    ```mlir
+    hypatia.library_linear %x, %w, %b into %y {epilogue = #hypatia.activation<relu>}
+        : memref<?x64xbf16>, memref<32x64xbf16>, memref<32xbf16> into memref<?x32xbf16>
+    ```
+
+    becomes
 
     ```mlir
     func.call @hypatia_linear_bf16(%x, %w, %b, %y, %c1_i32, %c0_i32)
         : (memref<?x?xbf16>, memref<?x?xbf16>, memref<?xbf16>, memref<?x?xbf16>, i32, i32) -> ()
     ```
-
-    The last operand says whether f32 GEMMs may use TF32 tensor cores
-    (`allow-tf32`; off by default, as in PyTorch: TF32 keeps 10 mantissa
-    bits of the inputs, about 1e-3 relative error).
   }];
-  let options = [
-    Option<"allowTF32", "allow-tf32", "bool", /*default=*/"false",
-           "Let f32 GEMMs round their inputs to TF32 on tensor cores">,
-  ];
   let dependentDialects = [
     "mlir::arith::ArithDialect",
     "mlir::func::FuncDialect",
-    "mlir::linalg::LinalgDialect",
     "mlir::memref::MemRefDialect",
+  ];
+}
+
+def GpuModuleToFatbin : Pass<"hypatia-gpu-module-to-fatbin", "mlir::ModuleOp"> {
+  let summary = "Compile each gpu.module for every chip of the target into one "
+                "fatbin";
+  let description = [{
+    Replaces each `gpu.module` (already in the NVVM dialect) with a
+    `gpu.binary` holding one fatbin: a cubin for every chip the enclosing
+    `#hypatia.target` lists (by default sm_80, sm_86, sm_89 and sm_90) and
+    the PTX of the newest, which the driver compiles for chips newer than
+    all of them. The CUDA driver picks the image for the device at load
+    time. ptxas and fatbinary come from the CUDA toolkit Hypatia was built
+    with.
+  }];
+  let dependentDialects = [
+    "mlir::gpu::GPUDialect",
+    "mlir::NVVM::NVVMDialect",
   ];
 }
 

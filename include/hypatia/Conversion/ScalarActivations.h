@@ -1,8 +1,8 @@
 //===- ScalarActivations.h - Activations in linalg bodies -------*- C++ -*-===//
 //
-// The scalar arithmetic of Hypatia's activations, shared by every lowering
-// that builds a linalg body for one (hypatia-to-linalg, linalg-to-cublas), so
-// that an activation means the same thing on every path.
+// The scalar arithmetic of Hypatia's activations in linalg bodies, for every
+// path (the CPU reference and the CUDA path's elementwise kernels alike), so
+// that an activation means the same thing everywhere.
 //
 //===----------------------------------------------------------------------===//
 

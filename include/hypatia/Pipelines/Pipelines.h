@@ -33,7 +33,9 @@ struct CUDAPipelineOptions
 void buildCPUPipeline(mlir::OpPassManager &pm,
                       const CPUPipelineOptions &options = {});
 
-/// hypatia (tensors) -> LLVM dialect for NVIDIA GPUs (sm_90): linear layers as
+/// hypatia (tensors) -> LLVM dialect for NVIDIA GPUs (the chips of the
+/// module's #hypatia.target, attached with the CUDA defaults if missing):
+/// linear layers as
 /// calls of Hypatia's runtime (cuBLASLt), the remaining elementwise ops as
 /// NVVM kernels in an embedded fatbin, buffers on the GPU. Tensor results
 /// become output buffers the caller passes after the inputs.

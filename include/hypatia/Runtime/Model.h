@@ -33,6 +33,8 @@
 #ifndef HYPATIA_RUNTIME_MODEL_H
 #define HYPATIA_RUNTIME_MODEL_H
 
+#include "hypatia/Runtime/Vocabulary.h"
+
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -42,30 +44,9 @@ extern "C" {
 /* Bumped whenever a struct below changes. */
 #define HYPATIA_MODEL_ABI_VERSION 1
 
-typedef enum {
-  HYPATIA_TARGET_CPU = 0,
-  HYPATIA_TARGET_CUDA = 1,
-} hypatia_target;
-
-/* Element types, as hypatia_dtype in Runtime.h. */
-typedef enum {
-  HYPATIA_MODEL_F32 = 0,
-  HYPATIA_MODEL_F16 = 1,
-  HYPATIA_MODEL_BF16 = 2,
-} hypatia_model_dtype;
-
-/* Return codes, as hypatia_status in Runtime.h. */
-typedef enum {
-  HYPATIA_MODEL_SUCCESS = 0,
-  HYPATIA_MODEL_ERROR_INVALID_ARGUMENT = 1,
-  HYPATIA_MODEL_ERROR_CUDA = 2,
-  HYPATIA_MODEL_ERROR_CUBLAS = 3,
-  HYPATIA_MODEL_ERROR_NOT_SUPPORTED = 4,
-} hypatia_model_status;
-
 /* The type of one argument or result. */
 typedef struct {
-  int32_t dtype; /* hypatia_model_dtype */
+  int32_t dtype; /* hypatia_dtype */
   int32_t rank;
   const int64_t *shape; /* `rank` sizes; -1 where the size is dynamic */
   /* Results only (null for inputs): for each dimension d that is dynamic,
@@ -79,7 +60,7 @@ typedef struct {
  * the fastest GEMMs (any alignment of the element size works). */
 typedef struct {
   void *data;
-  int32_t dtype; /* hypatia_model_dtype */
+  int32_t dtype; /* hypatia_dtype */
   int32_t rank;
   const int64_t *shape;
 } hypatia_tensor;

@@ -9,37 +9,21 @@
 #ifndef HYPATIA_RUNTIME_RUNTIME_H
 #define HYPATIA_RUNTIME_RUNTIME_H
 
+#include "hypatia/Runtime/Vocabulary.h"
+
 #include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-typedef enum {
-  HYPATIA_F32 = 0,
-  HYPATIA_F16 = 1,
-  HYPATIA_BF16 = 2,
-} hypatia_dtype;
-
-/* Activations cuBLASLt can apply in a GEMM epilogue. Its GELU is the tanh
- * form, itself evaluated approximately: up to 2.5e-5 relative error per
- * element in f32 (measured on an H100 with CUDA 13). Its ReLU keeps NaN, as
- * torch.relu does (measured likewise). */
-typedef enum {
-  HYPATIA_ACTIVATION_NONE = 0,
-  HYPATIA_ACTIVATION_RELU = 1,
-  HYPATIA_ACTIVATION_GELU_TANH = 2,
-} hypatia_activation;
-
-typedef enum {
-  HYPATIA_SUCCESS = 0,
-  HYPATIA_ERROR_INVALID_ARGUMENT = 1,
-  HYPATIA_ERROR_CUDA = 2,
-  HYPATIA_ERROR_CUBLAS = 3,
-  HYPATIA_ERROR_NOT_SUPPORTED = 4,
-} hypatia_status;
-
-/* y[m, n] = activation(x[m, k] @ w[n, k]^T + bias[n]), row-major, dense,
+/* cuBLASLt applies ReLU and tanh-GELU in a GEMM epilogue (hypatiaLinear
+ * rejects the other activations). Its GELU is the tanh form, itself evaluated
+ * approximately: up to 2.5e-5 relative error per element in f32 (measured on
+ * an H100 with CUDA 13). Its ReLU keeps NaN, as torch.relu does (measured
+ * likewise).
+ *
+ * y[m, n] = activation(x[m, k] @ w[n, k]^T + bias[n]), row-major, dense,
  * in one cuBLASLt call with the bias and activation in its epilogue. `bias`
  * may be null. f16/bf16 accumulate in f32; f32 uses full f32 arithmetic
  * unless `allow_tf32` is non-zero. `stream` is a cudaStream_t (null: the

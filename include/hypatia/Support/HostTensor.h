@@ -10,6 +10,8 @@
 #ifndef HYPATIA_SUPPORT_HOSTTENSOR_H
 #define HYPATIA_SUPPORT_HOSTTENSOR_H
 
+#include "hypatia/Support/ElementType.h"
+
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
@@ -20,13 +22,6 @@
 #include <string>
 
 namespace hypatia {
-
-enum class ElementType { F32, F16, BF16 };
-
-/// Bytes per element.
-size_t getElementSize(ElementType type);
-/// `f32`, `f16` or `bf16`, as MLIR spells them.
-llvm::StringRef getElementTypeName(ElementType type);
 
 /// A dense row-major tensor owning 64-byte aligned storage.
 class HostTensor {

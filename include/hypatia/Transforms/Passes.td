@@ -5,6 +5,45 @@
 
 include "mlir/Pass/PassBase.td"
 
+def AttachTarget : Pass<"hypatia-attach-target", "mlir::ModuleOp"> {
+  let summary = "Set the module's #hypatia.target";
+  let description = [{
+    Sets the module's `hypatia.target` attribute (see `#hypatia.target`):
+    the kind's defaults, with the chips and figures given as options. A
+    module that already has a target keeps it if it is of the same kind; one
+    of another kind is an error (a module compiled for CUDA must not be
+    lowered for the CPU by mistake). The pipelines run this pass first with
+    their kind, so that every later pass reads one target.
+
+    Example: `--hypatia-attach-target="kind=cuda chips=sm_90
+    overrides=launch_ns=0,fused_mlp_max_width=128"` gives
+
+    ```mlir
+    module attributes {hypatia.target = #hypatia.target<cuda, chips = ["sm_90"], fused_mlp_max_width = 128, launch_ns = 0>}
+    ```
+  }];
+  let options = [
+    Option<"kind", "kind", "std::string", "\"cuda\"",
+           "What the module is compiled for: cpu or cuda">,
+    ListOption<"chips", "chips", "std::string",
+               "CUDA chips to build device code for (default: sm_80, sm_86, "
+               "sm_89, sm_90)">,
+    ListOption<"overrides", "overrides", "std::string",
+               "Figures that differ from the kind's defaults, as name=value "
+               "(the names of #hypatia.target)">,
+  ];
+  let dependentDialects = ["::hypatia::HypatiaDialect"];
+}
+
+def DetachTarget : Pass<"hypatia-detach-target", "mlir::ModuleOp"> {
+  let summary = "Remove the module's #hypatia.target once lowering is done";
+  let description = [{
+    The last step of the pipelines: once the module is in the LLVM dialect,
+    nothing reads the target any more, and the module then needs no hypatia
+    dialect to be translated (upstream `mlir-translate` can read it).
+  }];
+}
+
 def FuseMLP : Pass<"fuse-mlp"> {
   let summary = "Fuse MLP layers by equality saturation under a roofline cost "
                 "model";
@@ -16,10 +55,10 @@ def FuseMLP : Pass<"fuse-mlp"> {
     - `relu/gelu/silu(linear(x, w, b))` -> `fused_linear_relu/gelu/silu`;
     - chains of (fused) linear layers -> `fused_mlp` with per-layer
       activations, and an activation after a `fused_mlp` into its last layer,
-      where the chain fits one fused kernel: its weights and biases in
-      shared memory (`fused-mlp-max-weight-kib`), an activation tile as wide
-      as its widest layer (`fused-mlp-max-width`), at most
-      `fused-mlp-max-layers` layers;
+      where the target has a fused_mlp kernel and the chain fits it: its
+      weights and biases in shared memory (`fused_mlp_max_weight_kib`), an
+      activation tile as wide as its widest layer (`fused_mlp_max_width`), at
+      most `fused_mlp_max_layers` layers;
     - `relu(relu(x))` -> `relu(x)`; `dropout(x)` -> `x` (inference).
 
     The cheapest equivalent program is then extracted, counting a value used
@@ -30,33 +69,19 @@ def FuseMLP : Pass<"fuse-mlp"> {
     ops keep working.
 
     The cost model is a roofline per kernel: `max(flops / peak, bytes /
-    bandwidth) + launch`, with H100 figures measured on the card as defaults
-    (`../shared/bench/ANCHORS.md`); dynamic batch dimensions count as
-    `batch-size`. Same input, same output, byte for byte (unless the time limit
-    is reached, which the statistics report).
+    bandwidth) + launch`, over the figures of the enclosing
+    `#hypatia.target` (the CUDA defaults, an H200, without one); dynamic
+    batch dimensions count as `batch-size`. A layer whose activation the
+    target's GEMM library cannot apply in its epilogue (cuBLASLt: erf-GELU,
+    SiLU, and tanh-GELU in f32) costs a GEMM plus an elementwise kernel, as it
+    will run: fusing it into a GEMM whose result has another user would
+    compute that GEMM twice for nothing, and is not chosen. Same input, same
+    output, byte for byte (unless the time limit is reached, which the
+    statistics report).
   }];
   let options = [
-    Option<"peakF32TFlops", "peak-f32-tflops", "double", "51.7",
-           "Peak f32 matrix throughput in TFLOP/s (TF32 off)">,
-    Option<"peakF16TFlops", "peak-f16-tflops", "double", "705.0",
-           "Peak f16 matrix throughput in TFLOP/s">,
-    Option<"peakBF16TFlops", "peak-bf16-tflops", "double", "705.0",
-           "Peak bf16 matrix throughput in TFLOP/s">,
-    Option<"bandwidthTBps", "bandwidth-tbps", "double", "3.01",
-           "Device memory bandwidth in TB/s (bytes read plus written)">,
-    Option<"launchMicroseconds", "launch-us", "double", "9.8",
-           "Cost of one kernel launch in microseconds">,
     Option<"batchSize", "batch-size", "int64_t", "1024",
            "Size assumed for dynamic (?) batch dimensions">,
-    Option<"fusedMLPMaxWidth", "fused-mlp-max-width", "int64_t", "256",
-           "Widest layer (in or out features) a single fused_mlp kernel keeps "
-           "on chip; 0 disables fused_mlp">,
-    Option<"fusedMLPMaxLayers", "fused-mlp-max-layers", "int64_t", "16",
-           "Most layers in one fused_mlp (2 to 16)">,
-    Option<"fusedMLPMaxWeightKiB", "fused-mlp-max-weight-kib", "int64_t",
-           "160",
-           "Most weight and bias bytes (KiB) one fused_mlp kernel keeps in "
-           "shared memory (H100: 228 KiB per SM, less the activation tile)">,
     Option<"maxNodes", "max-nodes", "int64_t", "100000",
            "Stop saturating a block above this many e-nodes">,
     Option<"maxIterations", "max-iterations", "int64_t", "30",

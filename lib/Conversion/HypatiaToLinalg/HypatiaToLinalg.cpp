@@ -1,12 +1,13 @@
 //===- HypatiaToLinalg.cpp - Lower hypatia ops to linalg --------*- C++ -*-===//
 //
-// Every linear layer becomes one matmul (weight read transposed, f32
-// accumulator) plus at most one elementwise epilogue. Keeping the matmul and
-// its epilogue as two adjacent ops is what lets the CUDA path match them as one
-// cuBLASLt call with a fused epilogue.
+// Every linear layer becomes one matmul (weight read transposed, f32 or f64
+// accumulator) plus at most one elementwise epilogue. On the CUDA path linear
+// layers have become library calls before this pass (hypatia-to-library-calls)
+// and only elementwise ops are left for it.
 //
 //===----------------------------------------------------------------------===//
 
+#include "hypatia/Conversion/BatchDims.h"
 #include "hypatia/Conversion/Passes.h"
 #include "hypatia/Conversion/ScalarActivations.h"
 #include "hypatia/Dialect/Hypatia/IR/HypatiaOps.h"
@@ -39,22 +40,13 @@ static Value lowerLinearLayer(OpBuilder &b, Location loc, Value input,
                               bool computeF32InF64) {
   MLIRContext *context = b.getContext();
   auto inputType = cast<RankedTensorType>(input.getType());
-  int64_t rank = inputType.getRank();
   int64_t outFeatures = cast<RankedTensorType>(weight.getType()).getDimSize(0);
   Type elementType = inputType.getElementType();
   Type accumulatorType = getComputeType(elementType, computeF32InF64);
 
   // [batch..., K] -> [M, K]: one GEMM over all batch dimensions.
-  SmallVector<ReassociationIndices> batchReassociation;
-  Value input2d = input;
-  if (rank > 2) {
-    ReassociationIndices batchDims;
-    for (int64_t i = 0; i < rank - 1; ++i)
-      batchDims.push_back(i);
-    batchReassociation = {batchDims, {rank - 1}};
-    input2d =
-        tensor::CollapseShapeOp::create(b, loc, input, batchReassociation);
-  }
+  CollapsedInput collapsed = collapseBatchDims(b, loc, input);
+  Value input2d = collapsed.matrix;
 
   OpFoldResult rows = tensor::getMixedSize(b, loc, input2d, 0);
   SmallVector<OpFoldResult> productSizes = {rows, b.getIndexAttr(outFeatures)};
@@ -105,30 +97,9 @@ static Value lowerLinearLayer(OpBuilder &b, Location loc, Value input,
               nested, nestedLoc,
               truncateTo(nested, nestedLoc, value, elementType));
         });
-    // What the epilogue computes, for --linalg-to-cublas: reading it back
-    // from the body's arithmetic would be fragile.
-    epilogue->setAttr(kEpilogueActivationAttrName,
-                      ActivationAttr::get(context, activation));
-    if (bias)
-      epilogue->setAttr(kEpilogueHasBiasAttrName, b.getUnitAttr());
     result2d = epilogue.getResult(0);
   }
-
-  if (rank == 2)
-    return result2d;
-  SmallVector<OpFoldResult> outputShape = tensor::getMixedSizes(b, loc, input);
-  outputShape.back() = b.getIndexAttr(outFeatures);
-  if (inputType.getNumDynamicDims() <= 1)
-    return tensor::ExpandShapeOp::create(b, loc, resultType, result2d,
-                                         batchReassociation, outputShape);
-  // LLVM 22's expand-strided-metadata crashes on a memref.expand_shape with
-  // two dynamic sizes in one group, so such shapes are restored by a reshape
-  // to an explicit shape instead.
-  SmallVector<Value> shapeValues;
-  for (OpFoldResult size : outputShape)
-    shapeValues.push_back(getValueOrCreateConstantIndexOp(b, loc, size));
-  Value shape = tensor::FromElementsOp::create(b, loc, shapeValues);
-  return tensor::ReshapeOp::create(b, loc, resultType, result2d, shape);
+  return expandBatchDims(b, loc, result2d, input, collapsed, resultType);
 }
 
 namespace {
@@ -158,13 +129,10 @@ struct FusedMLPLowering : public OpRewritePattern<FusedMLPOp> {
 
   LogicalResult matchAndRewrite(FusedMLPOp op,
                                 PatternRewriter &rewriter) const override {
-    RankedTensorType inputType = op.getInput().getType();
     Value hidden = op.getInput();
     for (unsigned i = 0, e = op.getNumLayers(); i < e; ++i) {
       Value weight = op.getWeights()[i];
-      SmallVector<int64_t> shape(inputType.getShape().drop_back());
-      shape.push_back(cast<RankedTensorType>(weight.getType()).getDimSize(0));
-      auto layerType = RankedTensorType::get(shape, inputType.getElementType());
+      RankedTensorType layerType = getLinearLayerResultType(hidden, weight);
       hidden = lowerLinearLayer(
           rewriter, op.getLoc(), hidden, weight, op.getBiasOfLayer(i),
           op.getActivationOfLayer(i), layerType, computeF32InF64);
@@ -237,6 +205,8 @@ struct HypatiaToLinalgPass
     MLIRContext *context = &getContext();
     ConversionTarget target(*context);
     target.addIllegalDialect<HypatiaDialect>();
+    // Library calls stay whole until after bufferization.
+    target.addLegalOp<LibraryLinearOp>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, tensor::TensorDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });

@@ -182,3 +182,29 @@ func.func @unknown_op(%x: tensor<8x64xf32>) -> tensor<8x64xf32> {
   %0 = hypatia.sigmoid %x : tensor<8x64xf32>
   return %0 : tensor<8x64xf32>
 }
+
+// -----
+
+module attributes {hypatia.target = #hypatia.target<cuda>} {
+func.func @library_silu(%x: memref<4x64xf32>, %w: memref<32x64xf32>, %y: memref<4x32xf32>) {
+  // expected-error @+1 {{'hypatia.library_linear' op the GEMM library of the cuda target cannot apply silu to 'f32' in its epilogue}}
+  hypatia.library_linear %x, %w into %y {epilogue = #hypatia.activation<silu>} : memref<4x64xf32>, memref<32x64xf32> into memref<4x32xf32>
+  return
+}
+}
+
+// -----
+
+func.func @library_shapes(%x: memref<4x64xf32>, %w: memref<32x48xf32>, %y: memref<4x32xf32>) {
+  // expected-error @+1 {{'hypatia.library_linear' op shapes do not form a linear layer: input [4, 64], weight [32, 48], init [4, 32]}}
+  hypatia.library_linear %x, %w into %y {epilogue = #hypatia.activation<none>} : memref<4x64xf32>, memref<32x48xf32> into memref<4x32xf32>
+  return
+}
+
+// -----
+
+func.func @library_mixed(%x: tensor<4x64xf32>, %w: memref<32x64xf32>, %y: memref<4x32xf32>) {
+  // expected-error @+1 {{'hypatia.library_linear' op operands must be all tensors or all buffers}}
+  hypatia.library_linear %x, %w into %y {epilogue = #hypatia.activation<none>} : tensor<4x64xf32>, memref<32x64xf32> into memref<4x32xf32>
+  return
+}

@@ -1,6 +1,8 @@
 //===- HypatiaOps.cpp - Hypatia operations ----------------------*- C++ -*-===//
 
 #include "hypatia/Dialect/Hypatia/IR/HypatiaOps.h"
+#include "hypatia/Dialect/Hypatia/IR/Target.h"
+#include "hypatia/Runtime/Vocabulary.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
@@ -33,13 +35,12 @@ static std::string formatShape(RankedTensorType type) {
   return formatShape(type.getShape());
 }
 
-/// Checks one layer `x @ weight^T + bias` and returns its output feature count
-/// N in `outFeatures`. `layerName` prefixes the messages of multi-layer ops.
+/// Checks one layer `x @ weight^T + bias`. `layerName` prefixes the messages
+/// of multi-layer ops.
 static LogicalResult verifyLayerOperands(Operation *op, StringRef layerName,
                                          RankedTensorType inputType,
                                          RankedTensorType weightType,
-                                         RankedTensorType biasType,
-                                         int64_t &outFeatures) {
+                                         RankedTensorType biasType) {
   auto error = [&]() {
     InFlightDiagnostic diag = op->emitOpError();
     if (!layerName.empty())
@@ -65,7 +66,7 @@ static LogicalResult verifyLayerOperands(Operation *op, StringRef layerName,
                    << " (input " << formatShape(inputType)
                    << "): expected weight [" << weightType.getDimSize(0) << ", "
                    << inFeatures << "]";
-  outFeatures = weightType.getDimSize(0);
+  int64_t outFeatures = weightType.getDimSize(0);
   if (biasType &&
       (biasType.getRank() != 1 || biasType.getDimSize(0) != outFeatures))
     return error() << "bias " << formatShape(biasType)
@@ -82,13 +83,31 @@ static LogicalResult verifyLayerOperands(Operation *op, StringRef layerName,
   return success();
 }
 
+SmallVector<int64_t>
+hypatia::getLinearLayerResultShape(ArrayRef<int64_t> inputShape,
+                                   ArrayRef<int64_t> weightShape) {
+  SmallVector<int64_t> shape(inputShape.drop_back());
+  shape.push_back(weightShape.front());
+  return shape;
+}
+
+RankedTensorType hypatia::getLinearLayerResultType(Value input, Value weight) {
+  auto inputType = cast<RankedTensorType>(input.getType());
+  return RankedTensorType::get(
+      getLinearLayerResultShape(
+          inputType.getShape(),
+          cast<RankedTensorType>(weight.getType()).getShape()),
+      inputType.getElementType());
+}
+
 /// Checks that the result is the input's batch dimensions followed by N.
 static LogicalResult verifyLayerResult(Operation *op,
                                        RankedTensorType inputType,
-                                       int64_t outFeatures,
+                                       RankedTensorType weightType,
                                        RankedTensorType resultType) {
-  SmallVector<int64_t> expected(inputType.getShape().drop_back());
-  expected.push_back(outFeatures);
+  int64_t outFeatures = weightType.getDimSize(0);
+  SmallVector<int64_t> expected =
+      getLinearLayerResultShape(inputType.getShape(), weightType.getShape());
   if (resultType.getShape() != ArrayRef<int64_t>(expected))
     return op->emitOpError()
            << "result " << formatShape(resultType) << " does not match "
@@ -109,13 +128,34 @@ static RankedTensorType getTypeOrNull(Value value) {
 LogicalResult hypatia::detail::verifyLinearLayer(Operation *op) {
   auto layer = cast<LinearLayerOpInterface>(op);
   RankedTensorType inputType = layer.getInput().getType();
-  int64_t outFeatures;
-  if (failed(verifyLayerOperands(op, /*layerName=*/"", inputType,
-                                 layer.getWeight().getType(),
-                                 getTypeOrNull(layer.getBias()), outFeatures)))
+  RankedTensorType weightType = layer.getWeight().getType();
+  if (failed(verifyLayerOperands(op, /*layerName=*/"", inputType, weightType,
+                                 getTypeOrNull(layer.getBias()))))
     return failure();
-  return verifyLayerResult(op, inputType, outFeatures,
+  return verifyLayerResult(op, inputType, weightType,
                            cast<RankedTensorType>(op->getResult(0).getType()));
+}
+
+std::optional<ElementType> hypatia::getElementType(Type type) {
+  if (type.isF32())
+    return ElementType::F32;
+  if (type.isF16())
+    return ElementType::F16;
+  if (type.isBF16())
+    return ElementType::BF16;
+  return std::nullopt;
+}
+
+Type hypatia::getMLIRType(MLIRContext *context, ElementType type) {
+  switch (type) {
+  case ElementType::F32:
+    return Float32Type::get(context);
+  case ElementType::F16:
+    return Float16Type::get(context);
+  case ElementType::BF16:
+    return BFloat16Type::get(context);
+  }
+  llvm_unreachable("unknown element type");
 }
 
 Activation hypatia::getGeluActivation(GeluApproximation approximate) {
@@ -191,20 +231,19 @@ LogicalResult FusedMLPOp::verify() {
 
   RankedTensorType inputType = getInput().getType();
   RankedTensorType layerInputType = inputType;
-  int64_t outFeatures = 0;
+  RankedTensorType weightType;
   for (unsigned i = 0; i < numLayers; ++i) {
     std::string layerName = "layer " + std::to_string(i);
-    if (failed(verifyLayerOperands(
-            *this, layerName, layerInputType,
-            cast<RankedTensorType>(getWeights()[i].getType()),
-            getTypeOrNull(getBiasOfLayer(i)), outFeatures)))
+    weightType = cast<RankedTensorType>(getWeights()[i].getType());
+    if (failed(verifyLayerOperands(*this, layerName, layerInputType, weightType,
+                                   getTypeOrNull(getBiasOfLayer(i)))))
       return failure();
-    SmallVector<int64_t> hiddenShape(inputType.getShape().drop_back());
-    hiddenShape.push_back(outFeatures);
-    layerInputType =
-        RankedTensorType::get(hiddenShape, inputType.getElementType());
+    layerInputType = RankedTensorType::get(
+        getLinearLayerResultShape(layerInputType.getShape(),
+                                  weightType.getShape()),
+        inputType.getElementType());
   }
-  return verifyLayerResult(*this, inputType, outFeatures, getType());
+  return verifyLayerResult(*this, layerInputType, weightType, getType());
 }
 
 //===----------------------------------------------------------------------===//
@@ -224,6 +263,164 @@ LogicalResult DropoutOp::verify() {
                          << probability;
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// LibraryLinearOp
+//===----------------------------------------------------------------------===//
+
+void LibraryLinearOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  // On tensors the op is pure; on buffers it reads its inputs and writes
+  // init entirely.
+  for (OpOperand &operand : getOperation()->getOpOperands()) {
+    if (!isa<MemRefType>(operand.get().getType()))
+      continue;
+    if (&operand == &getInitMutable())
+      effects.emplace_back(MemoryEffects::Write::get(), &operand,
+                           SideEffects::DefaultResource::get());
+    else
+      effects.emplace_back(MemoryEffects::Read::get(), &operand,
+                           SideEffects::DefaultResource::get());
+  }
+}
+
+LogicalResult LibraryLinearOp::verify() {
+  auto input = cast<ShapedType>(getInput().getType());
+  auto weight = cast<ShapedType>(getWeight().getType());
+  auto init = cast<ShapedType>(getInit().getType());
+  auto bias = getBias() ? cast<ShapedType>(getBias().getType()) : ShapedType();
+  bool onTensors = isa<RankedTensorType>(input);
+  for (Value operand : getOperation()->getOperands())
+    if (isa<RankedTensorType>(operand.getType()) != onTensors)
+      return emitOpError("operands must be all tensors or all buffers");
+  if (onTensors != (getResult() != nullptr))
+    return emitOpError(onTensors ? "on tensors has a result (init, written)"
+                                 : "on buffers has no result");
+  if (getResult() && getResult().getType() != init)
+    return emitOpError() << "result type " << getResult().getType()
+                         << " differs from init " << init;
+  if (input.getRank() != 2 || weight.getRank() != 2 || init.getRank() != 2 ||
+      (bias && bias.getRank() != 1))
+    return emitOpError("expects input [M, K], weight [N, K], bias [N] and init "
+                       "[M, N]");
+  auto mismatch = [](int64_t a, int64_t b) {
+    return !ShapedType::isDynamic(a) && !ShapedType::isDynamic(b) && a != b;
+  };
+  if (!weight.hasStaticShape() ||
+      mismatch(input.getDimSize(1), weight.getDimSize(1)) ||
+      mismatch(init.getDimSize(0), input.getDimSize(0)) ||
+      mismatch(init.getDimSize(1), weight.getDimSize(0)) ||
+      (bias && mismatch(bias.getDimSize(0), weight.getDimSize(0))))
+    return emitOpError() << "shapes do not form a linear layer: input "
+                         << formatShape(input.getShape()) << ", weight "
+                         << formatShape(weight.getShape()) << ", init "
+                         << formatShape(init.getShape());
+  Type elementType = input.getElementType();
+  if (weight.getElementType() != elementType ||
+      init.getElementType() != elementType ||
+      (bias && bias.getElementType() != elementType))
+    return emitOpError("operands must have one element type");
+  TargetInfo target = TargetInfo::getFor(*this);
+  if (!target.gemmFusesActivation(*getElementType(elementType), getEpilogue()))
+    return emitOpError() << "the GEMM library of the "
+                         << stringifyTargetKind(target.kind)
+                         << " target cannot apply "
+                         << stringifyActivation(getEpilogue()) << " to "
+                         << elementType << " in its epilogue";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Construction with inferred result types
+//===----------------------------------------------------------------------===//
+
+LinearLayerOpInterface hypatia::createLinearLayer(OpBuilder &builder,
+                                                  Location loc,
+                                                  Activation activation,
+                                                  Value input, Value weight,
+                                                  Value bias) {
+  RankedTensorType type = getLinearLayerResultType(input, weight);
+  switch (activation) {
+  case Activation::none:
+    return LinearOp::create(builder, loc, type, input, weight, bias);
+  case Activation::relu:
+    return FusedLinearReluOp::create(builder, loc, type, input, weight, bias);
+  case Activation::gelu_erf:
+  case Activation::gelu_tanh:
+    return FusedLinearGeluOp::create(builder, loc, type, input, weight, bias,
+                                     activation == Activation::gelu_tanh
+                                         ? GeluApproximation::tanh
+                                         : GeluApproximation::none);
+  case Activation::silu:
+    return FusedLinearSiluOp::create(builder, loc, type, input, weight, bias);
+  }
+  llvm_unreachable("unknown activation");
+}
+
+ElementwiseActivationOpInterface
+hypatia::createElementwiseActivation(OpBuilder &builder, Location loc,
+                                     Activation activation, Value input) {
+  switch (activation) {
+  case Activation::relu:
+    return ReluOp::create(builder, loc, input);
+  case Activation::gelu_erf:
+  case Activation::gelu_tanh:
+    return GeluOp::create(builder, loc, input,
+                          activation == Activation::gelu_tanh
+                              ? GeluApproximation::tanh
+                              : GeluApproximation::none);
+  case Activation::silu:
+    return SiluOp::create(builder, loc, input);
+  case Activation::none:
+    break;
+  }
+  llvm_unreachable("no elementwise op for this activation");
+}
+
+FusedMLPOp hypatia::createFusedMLP(OpBuilder &builder, Location loc,
+                                   Value input, ValueRange weights,
+                                   ValueRange biases,
+                                   ArrayRef<Activation> activations) {
+  auto inputType = cast<RankedTensorType>(input.getType());
+  SmallVector<int64_t> shape(inputType.getShape());
+  for (Value weight : weights)
+    shape = getLinearLayerResultShape(
+        shape, cast<RankedTensorType>(weight.getType()).getShape());
+  SmallVector<Attribute> attributes;
+  for (Activation activation : activations)
+    attributes.push_back(ActivationAttr::get(builder.getContext(), activation));
+  return FusedMLPOp::create(
+      builder, loc, RankedTensorType::get(shape, inputType.getElementType()),
+      input, weights, biases, builder.getArrayAttr(attributes));
+}
+
+//===----------------------------------------------------------------------===//
+// The dialect's enums are the C vocabulary's codes
+//===----------------------------------------------------------------------===//
+
+#define HYPATIA_CHECK_ACTIVATION_CODE_(SUFFIX, name, code)                     \
+  static_assert(static_cast<int>(Activation::name) == code &&                  \
+                    HYPATIA_ACTIVATION_##SUFFIX == code,                       \
+                "hypatia::Activation::" #name                                  \
+                " differs from the C vocabulary");
+HYPATIA_FOR_EACH_ACTIVATION(HYPATIA_CHECK_ACTIVATION_CODE_)
+#define HYPATIA_COUNT_ONE_(SUFFIX, name, code) +1
+static_assert(getMaxEnumValForActivation() + 1 ==
+                  (0 HYPATIA_FOR_EACH_ACTIVATION(HYPATIA_COUNT_ONE_)),
+              "hypatia::Activation and the C vocabulary have different "
+              "activations");
+
+#define HYPATIA_CHECK_TARGET_CODE_(SUFFIX, name, code)                         \
+  static_assert(static_cast<int>(TargetKind::name) == code &&                  \
+                    HYPATIA_TARGET_##SUFFIX == code,                           \
+                "hypatia::TargetKind::" #name                                  \
+                " differs from the C vocabulary");
+HYPATIA_FOR_EACH_TARGET(HYPATIA_CHECK_TARGET_CODE_)
+static_assert(getMaxEnumValForTargetKind() + 1 ==
+                  (0 HYPATIA_FOR_EACH_TARGET(HYPATIA_COUNT_ONE_)),
+              "hypatia::TargetKind and the C vocabulary have different "
+              "targets");
 
 #include "hypatia/Dialect/Hypatia/IR/HypatiaInterfaces.cpp.inc"
 

@@ -4,14 +4,17 @@
 #define HYPATIA_DIALECT_HYPATIA_IR_HYPATIAOPS_TD
 
 include "hypatia/Dialect/Hypatia/IR/HypatiaDialect.td"
-include "hypatia/Dialect/Hypatia/IR/HypatiaEnums.td"
+include "hypatia/Dialect/Hypatia/IR/HypatiaAttrs.td"
 include "hypatia/Dialect/Hypatia/IR/HypatiaInterfaces.td"
+include "mlir/Interfaces/DestinationStyleOpInterface.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/IR/CommonAttrConstraints.td"
 include "mlir/IR/CommonTypeConstraints.td"
 
 def Hypatia_FloatTensor : RankedTensorOf<[F32, F16, BF16]>;
+def Hypatia_FloatTensorOrBuffer
+    : AnyTypeOf<[Hypatia_FloatTensor, MemRefOf<[F32, F16, BF16]>]>;
 
 //===----------------------------------------------------------------------===//
 // Linear layers
@@ -230,6 +233,59 @@ def Hypatia_DropoutOp : Hypatia_Op<"dropout", [Pure, SameOperandsAndResultType]>
   let results = (outs Hypatia_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($result)";
   let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Library calls
+//===----------------------------------------------------------------------===//
+
+def Hypatia_LibraryLinearOp : Hypatia_Op<"library_linear", [
+    DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
+  let summary = "A linear layer computed by the target's GEMM library";
+  let description = [{
+    `init = epilogue(input @ weight^T + bias)` for a 2-D `input [M, K]`,
+    `weight [N, K]`, optional `bias [N]` and destination `init [M, N]`, as
+    one call of the GEMM library of the enclosing `#hypatia.target` (cuBLASLt
+    on CUDA), with the bias and the epilogue activation applied by the
+    library. The verifier accepts only epilogues the target's library
+    applies (on CUDA: none, ReLU, and tanh-GELU for f16/bf16).
+
+    This is how a lowering keeps a linear layer whole on its way to the
+    runtime: the op is destination-passing on tensors (its result is `init`,
+    written), bufferizes itself to the same op on buffers (no result), and
+    `--hypatia-lower-library-calls` turns that into the runtime call. Nothing
+    is lowered to generic loops and found again.
+
+    `allow_tf32` lets an f32 GEMM round its inputs to TF32 on tensor cores.
+
+    Example:
+
+    ```mlir
+    %y = hypatia.library_linear %x, %w, %b into %init {epilogue = #hypatia.activation<relu>}
+        : tensor<?x64xbf16>, tensor<32x64xbf16>, tensor<32xbf16> into tensor<?x32xbf16> -> tensor<?x32xbf16>
+    hypatia.library_linear %xb, %wb into %yb {epilogue = #hypatia.activation<none>}
+        : memref<?x64xf32>, memref<32x64xf32> into memref<?x32xf32>
+    ```
+  }];
+  let arguments = (ins Hypatia_FloatTensorOrBuffer:$input,
+                       Hypatia_FloatTensorOrBuffer:$weight,
+                       Optional<Hypatia_FloatTensorOrBuffer>:$bias,
+                       Hypatia_FloatTensorOrBuffer:$init,
+                       Hypatia_ActivationAttr:$epilogue,
+                       UnitAttr:$allow_tf32);
+  let results = (outs Optional<Hypatia_FloatTensor>:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? `into` $init attr-dict `:`
+    type($input) `,` type($weight) (`,` type($bias)^)? `into` type($init)
+    (`->` type($result)^)?
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() {
+      return getInitMutable();
+    }
+  }];
 }
 
 #endif // HYPATIA_DIALECT_HYPATIA_IR_HYPATIAOPS_TD

@@ -1,0 +1,68 @@
+//===- Target.h - The one description of a compilation target --*- C++ -*-===//
+//
+// TargetInfo is what #hypatia.target says, with the kind's defaults filled
+// in: the chips to build for, the roofline figures the cost model uses, what
+// the GEMM library applies in its epilogue, and the limits of generated
+// kernels. The defaults live in Target.cpp and nowhere else.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HYPATIA_DIALECT_HYPATIA_IR_TARGET_H
+#define HYPATIA_DIALECT_HYPATIA_IR_TARGET_H
+
+#include "hypatia/Dialect/Hypatia/IR/HypatiaOps.h"
+
+#include <string>
+
+namespace hypatia {
+
+/// The name of the module attribute that holds a #hypatia.target.
+constexpr llvm::StringLiteral kTargetAttrName = "hypatia.target";
+
+struct TargetInfo {
+  TargetKind kind = TargetKind::cuda;
+  /// CUDA chips (`sm_80`, ...) to build device code for, oldest first; PTX of
+  /// the last is embedded too, for chips newer than all of them.
+  llvm::SmallVector<std::string> chips;
+
+  /// GEMM throughput per element type and memory bandwidth (read plus
+  /// written), in GFLOP/s and GB/s, and the cost of one kernel launch.
+  int64_t peakF32Gflops = 0, peakF16Gflops = 0, peakBF16Gflops = 0;
+  int64_t bandwidthGBps = 0;
+  int64_t launchNs = 0;
+
+  /// What one generated fused_mlp kernel holds: layers up to this width (0:
+  /// the target has no fused_mlp kernel), this many layers, this many bytes
+  /// of weights and biases.
+  int64_t fusedMLPMaxWidth = 0;
+  int64_t fusedMLPMaxLayers = 0;
+  int64_t fusedMLPMaxWeightKiB = 0;
+
+  /// The defaults of a kind (CUDA: the H200 measured in ANCHORS.md).
+  static TargetInfo getDefault(TargetKind kind);
+  /// `attr`'s kind defaults with its overrides applied.
+  static TargetInfo get(TargetAttr attr);
+  /// The target of the nearest enclosing op (`op` included) that has a
+  /// hypatia.target attribute, else the CUDA defaults.
+  static TargetInfo getFor(mlir::Operation *op);
+
+  /// GEMM throughput in FLOP/s for `type`.
+  double getPeakFlops(ElementType type) const;
+  double getBytesPerSecond() const { return bandwidthGBps * 1e9; }
+  double getLaunchSeconds() const { return launchNs * 1e-9; }
+
+  /// Whether the target's GEMM library applies `activation` (and a bias) in
+  /// its epilogue for `type`, at the accuracy the dialect promises. On CUDA,
+  /// cuBLASLt: ReLU always; tanh-GELU for f16/bf16 only (in f32 its GELU is
+  /// off by up to 2.5e-5 relative, measured on an H100); never erf-GELU or
+  /// SiLU. On the CPU the lowering evaluates every epilogue in the GEMM's
+  /// loop nest.
+  bool gemmFusesActivation(ElementType type, Activation activation) const;
+};
+
+/// The hypatia.target attribute of the nearest enclosing op, if any.
+TargetAttr findTargetAttr(mlir::Operation *op);
+
+} // namespace hypatia
+
+#endif // HYPATIA_DIALECT_HYPATIA_IR_TARGET_H

@@ -1,0 +1,103 @@
+//===- HypatiaToLibraryCalls.cpp - Linear layers as library calls -*- C++ -*-=//
+//
+// On tensors, before anything else is lowered: each linear layer becomes one
+// hypatia.library_linear (the batch dimensions collapsed around it) with the
+// epilogue the target's GEMM library applies; an activation it cannot apply
+// follows as the elementwise hypatia op, which hypatia-to-linalg turns into
+// a kernel. A fused_mlp, which has no kernel of its own here, becomes its
+// chain of layers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "hypatia/Conversion/BatchDims.h"
+#include "hypatia/Conversion/Passes.h"
+#include "hypatia/Dialect/Hypatia/IR/Target.h"
+
+#include "mlir/Dialect/Tensor/Utils/Utils.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace hypatia {
+#define GEN_PASS_DEF_HYPATIATOLIBRARYCALLS
+#include "hypatia/Conversion/Passes.h.inc"
+} // namespace hypatia
+
+using namespace mlir;
+using namespace hypatia;
+
+namespace {
+
+struct LinearLayerToLibraryCall
+    : public OpInterfaceRewritePattern<LinearLayerOpInterface> {
+  LinearLayerToLibraryCall(MLIRContext *context, const TargetInfo &target,
+                           bool allowTF32)
+      : OpInterfaceRewritePattern(context), target(target),
+        allowTF32(allowTF32) {}
+
+  LogicalResult matchAndRewrite(LinearLayerOpInterface layer,
+                                PatternRewriter &rewriter) const override {
+    Operation *op = layer.getOperation();
+    Location loc = op->getLoc();
+    auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+    Type elementType = resultType.getElementType();
+    Activation activation = layer.getActivationKind();
+    bool fused =
+        target.gemmFusesActivation(*getElementType(elementType), activation);
+
+    CollapsedInput collapsed =
+        collapseBatchDims(rewriter, loc, layer.getInput());
+    SmallVector<OpFoldResult> sizes = {
+        tensor::getMixedSize(rewriter, loc, collapsed.matrix, 0),
+        rewriter.getIndexAttr(resultType.getShape().back())};
+    Value init = tensor::EmptyOp::create(rewriter, loc, sizes, elementType);
+    Value result =
+        LibraryLinearOp::create(rewriter, loc, init.getType(), collapsed.matrix,
+                                layer.getWeight(), layer.getBias(), init,
+                                fused ? activation : Activation::none,
+                                allowTF32 && elementType.isF32())
+            .getResult();
+    result = expandBatchDims(rewriter, loc, result, layer.getInput(), collapsed,
+                             resultType);
+    if (!fused)
+      result = createElementwiseActivation(rewriter, loc, activation, result)
+                   ->getResult(0);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+
+  const TargetInfo &target;
+  bool allowTF32;
+};
+
+struct FusedMLPToLayers : public OpRewritePattern<FusedMLPOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(FusedMLPOp op,
+                                PatternRewriter &rewriter) const override {
+    Value hidden = op.getInput();
+    for (unsigned i = 0, e = op.getNumLayers(); i < e; ++i)
+      hidden =
+          createLinearLayer(rewriter, op.getLoc(), op.getActivationOfLayer(i),
+                            hidden, op.getWeights()[i], op.getBiasOfLayer(i))
+              ->getResult(0);
+    rewriter.replaceOp(op, hidden);
+    return success();
+  }
+};
+
+struct HypatiaToLibraryCallsPass
+    : public hypatia::impl::HypatiaToLibraryCallsBase<
+          HypatiaToLibraryCallsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    TargetInfo target = TargetInfo::getFor(getOperation());
+    RewritePatternSet patterns(&getContext());
+    patterns.add<LinearLayerToLibraryCall>(&getContext(), target, allowTF32);
+    patterns.add<FusedMLPToLayers>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,103 @@
+//===- LowerLibraryCalls.cpp - Library calls on buffers to runtime calls --===//
+//
+// After bufferization, each hypatia.library_linear on buffers becomes a call
+// of the runtime's hypatia_linear_<dtype>[_nobias] (hypatiaLinear on memref
+// descriptors), which runs one cuBLASLt GEMM with the epilogue fused.
+//
+//===----------------------------------------------------------------------===//
+
+#include "hypatia/Conversion/Passes.h"
+#include "hypatia/Dialect/Hypatia/IR/HypatiaOps.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+
+namespace hypatia {
+#define GEN_PASS_DEF_LOWERLIBRARYCALLS
+#include "hypatia/Conversion/Passes.h.inc"
+} // namespace hypatia
+
+using namespace mlir;
+using namespace hypatia;
+
+namespace {
+
+struct LowerLibraryCallsPass
+    : public hypatia::impl::LowerLibraryCallsBase<LowerLibraryCallsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    SmallVector<LibraryLinearOp> calls;
+    getOperation().walk([&](LibraryLinearOp op) { calls.push_back(op); });
+    for (LibraryLinearOp op : calls)
+      if (failed(lower(op)))
+        return signalPassFailure();
+  }
+
+  /// The runtime function for `elementType`, declared on first use.
+  func::FuncOp getRuntimeFunction(Type elementType, bool withBias) {
+    ModuleOp module = getOperation();
+    std::string name =
+        ("hypatia_linear_" +
+         getElementTypeName(*hypatia::getElementType(elementType)) +
+         (withBias ? "" : "_nobias"))
+            .str();
+    if (auto existing = module.lookupSymbol<func::FuncOp>(name))
+      return existing;
+    MLIRContext *context = module.getContext();
+    auto matrix = MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic},
+                                  elementType);
+    SmallVector<Type> inputs = {matrix, matrix};
+    if (withBias)
+      inputs.push_back(MemRefType::get({ShapedType::kDynamic}, elementType));
+    // The activation (a hypatia_activation) and whether TF32 is allowed.
+    inputs.append(
+        {matrix, IntegerType::get(context, 32), IntegerType::get(context, 32)});
+    OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
+    auto function = func::FuncOp::create(
+        builder, module.getLoc(), name,
+        FunctionType::get(context, inputs, /*results=*/{}));
+    function.setPrivate();
+    // Memref descriptors are passed by pointer: the runtime's C functions
+    // are _mlir_ciface_<name>.
+    function->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
+                      UnitAttr::get(context));
+    return function;
+  }
+
+  LogicalResult lower(LibraryLinearOp op) {
+    if (op.getResult())
+      return op.emitOpError("is still on tensors: run it after bufferization");
+    SmallVector<Value> values = {op.getInput(), op.getWeight()};
+    if (op.getBias())
+      values.push_back(op.getBias());
+    values.push_back(op.getInit());
+    // The runtime reads dense row-major matrices.
+    for (Value value : values)
+      if (!cast<MemRefType>(value.getType()).getLayout().isIdentity())
+        return op.emitOpError() << "operand of type " << value.getType()
+                                << " is not a dense row-major buffer";
+
+    Type elementType =
+        cast<MemRefType>(op.getInput().getType()).getElementType();
+    func::FuncOp function =
+        getRuntimeFunction(elementType, op.getBias() != nullptr);
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    SmallVector<Value> operands;
+    for (auto [value, type] :
+         llvm::zip(values, function.getFunctionType().getInputs()))
+      operands.push_back(value.getType() == type
+                             ? value
+                             : memref::CastOp::create(b, loc, type, value));
+    // The dialect's activations are the runtime's codes (Vocabulary.h).
+    operands.push_back(arith::ConstantIntOp::create(
+        b, loc, static_cast<int64_t>(op.getEpilogue()), 32));
+    operands.push_back(
+        arith::ConstantIntOp::create(b, loc, op.getAllowTf32() ? 1 : 0, 32));
+    func::CallOp::create(b, loc, function, operands);
+    op.erase();
+    return success();
+  }
+};
+
+} // namespace

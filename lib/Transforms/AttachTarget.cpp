@@ -1,0 +1,71 @@
+//===- AttachTarget.cpp - Set the module's #hypatia.target ------*- C++ -*-===//
+
+#include "hypatia/Transforms/Passes.h"
+
+#include "hypatia/Dialect/Hypatia/IR/Target.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+
+namespace hypatia {
+#define GEN_PASS_DEF_ATTACHTARGET
+#include "hypatia/Transforms/Passes.h.inc"
+} // namespace hypatia
+
+using namespace mlir;
+using namespace hypatia;
+
+namespace {
+
+struct AttachTargetPass
+    : public hypatia::impl::AttachTargetBase<AttachTargetPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *context = &getContext();
+    std::optional<TargetKind> targetKind = symbolizeTargetKind(kind);
+    if (!targetKind) {
+      module.emitError() << "hypatia-attach-target: unknown kind '" << kind
+                         << "': expected cpu or cuda";
+      return signalPassFailure();
+    }
+    if (auto existing = module->getAttrOfType<TargetAttr>(kTargetAttrName)) {
+      if (existing.getKind() == *targetKind)
+        return;
+      module.emitError() << "the module is compiled for "
+                         << stringifyTargetKind(existing.getKind())
+                         << " (its hypatia.target), not for " << kind;
+      return signalPassFailure();
+    }
+
+    ArrayAttr chipsAttr;
+    if (!chips.empty()) {
+      SmallVector<Attribute> names;
+      for (const std::string &chip : chips)
+        names.push_back(StringAttr::get(context, chip));
+      chipsAttr = ArrayAttr::get(context, names);
+    }
+    NamedAttrList figures;
+    Builder builder(context);
+    for (const std::string &entry : overrides) {
+      auto [name, text] = StringRef(entry).split('=');
+      int64_t value;
+      if (text.empty() || text.getAsInteger(10, value)) {
+        module.emitError() << "hypatia-attach-target: override '" << entry
+                           << "' is not name=integer";
+        return signalPassFailure();
+      }
+      figures.set(name, builder.getI64IntegerAttr(value));
+    }
+    auto target = TargetAttr::getChecked(
+        [&] { return module.emitError() << "hypatia-attach-target: "; },
+        context, *targetKind, chipsAttr,
+        figures.empty() ? DictionaryAttr() : figures.getDictionary(context));
+    if (!target)
+      return signalPassFailure();
+    module->setAttr(kTargetAttrName, target);
+  }
+};
+
+} // namespace

@@ -1,0 +1,60 @@
+//===- MLPCostModel.cpp - What extraction minimizes -----------------------===//
+
+#include "hypatia/Transforms/MLPCostModel.h"
+
+#include <algorithm>
+
+using namespace hypatia;
+using namespace hypatia::eqsat;
+using mlir::ShapedType;
+
+Cost MLPCostModel::getNodeCost(const EGraph &egraph, const ENode &node) const {
+  const MLPSymbols &symbols = language.symbols;
+  if (node.op == symbols.leaf || node.op == symbols.noBias)
+    return {0, 0};
+  if (node.op == symbols.dropout)
+    return {0, 1};
+
+  const ClassData &input = egraph.getData(node.children[0]);
+  ElementType type = getFactsElementType(input);
+  double elementBytes = getElementSize(type);
+  // Rows: the product of the batch dimensions.
+  double rows = 1;
+  for (int64_t dim : llvm::ArrayRef<int64_t>(input).drop_front().drop_back())
+    rows *= ShapedType::isDynamic(dim) ? batchSize : dim;
+  double inFeatures = input.back();
+
+  auto kernel = [&](double flops, double bytes) -> Cost {
+    double seconds = std::max(flops / target.getPeakFlops(type),
+                              bytes / target.getBytesPerSecond());
+    return {seconds + target.getLaunchSeconds(), 1};
+  };
+  auto elementwise = [&](double features) {
+    return kernel(0, 2 * rows * features * elementBytes);
+  };
+
+  if (symbols.getElementwiseActivation(node.op))
+    return elementwise(inFeatures);
+
+  // Layers: one GEMM per linear or fused_linear_*, one kernel for a whole
+  // fused_mlp.
+  double flops = 0;
+  double bytes = rows * inFeatures * elementBytes;
+  double features = inFeatures;
+  for (unsigned i = 1; i + 1 < node.children.size(); i += 2) {
+    const ClassData &weight = egraph.getData(node.children[i]);
+    double outFeatures = weight[1];
+    flops += 2 * rows * outFeatures * features;
+    bytes += outFeatures * features * elementBytes;
+    if (!egraph.getData(node.children[i + 1]).empty())
+      bytes += outFeatures * elementBytes;
+    features = outFeatures;
+  }
+  bytes += rows * features * elementBytes;
+  Cost cost = kernel(flops, bytes);
+  if (std::optional<Activation> activation =
+          symbols.getLayerActivation(node.op);
+      activation && !target.gemmFusesActivation(type, *activation))
+    cost += elementwise(features);
+  return cost;
+}

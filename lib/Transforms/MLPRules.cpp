@@ -1,0 +1,169 @@
+//===- MLPRules.cpp - The rewrite rules of --fuse-mlp -----------*- C++ -*-===//
+
+#include "hypatia/Transforms/MLPRules.h"
+
+#include "llvm/Support/ErrorHandling.h"
+
+using namespace hypatia;
+using namespace hypatia::eqsat;
+
+/// The (weight, bias) pairs of a layer or fused_mlp node, in order.
+static void appendLayers(const ENode &node,
+                         llvm::SmallVectorImpl<ClassId> &layers) {
+  layers.append(node.children.begin() + 1, node.children.end());
+}
+
+std::vector<Rewrite> hypatia::buildMLPRules(SymbolTable &table,
+                                            MLPLanguage &language,
+                                            const TargetInfo &target) {
+  const MLPSymbols &symbols = language.symbols;
+  std::vector<Rewrite> rules;
+  auto add = [&](llvm::StringRef name, llvm::StringRef rule) {
+    auto rewrite = Rewrite::parse(name, rule, table);
+    if (!rewrite)
+      llvm::report_fatal_error(llvm::Twine("hypatia: bad built-in rule: ") +
+                               toString(rewrite.takeError()));
+    rules.push_back(std::move(*rewrite));
+  };
+  add("fuse-linear-relu",
+      "(relu (linear ?x ?w ?b)) => (fused_linear_relu ?x ?w ?b)");
+  add("fuse-linear-gelu",
+      "(gelu (linear ?x ?w ?b)) => (fused_linear_gelu ?x ?w ?b)");
+  add("fuse-linear-gelu-tanh",
+      "(gelu_tanh (linear ?x ?w ?b)) => (fused_linear_gelu_tanh ?x ?w ?b)");
+  add("fuse-linear-silu",
+      "(silu (linear ?x ?w ?b)) => (fused_linear_silu ?x ?w ?b)");
+  add("relu-idempotent", "(relu (relu ?x)) => (relu ?x)");
+  add("relu-after-fused-relu",
+      "(relu (fused_linear_relu ?x ?w ?b)) => (fused_linear_relu ?x ?w ?b)");
+  add("dropout-is-identity", "(dropout ?x) => ?x");
+
+  if (target.fusedMLPMaxWidth <= 0 || target.fusedMLPMaxLayers < 2)
+    return rules;
+  const int64_t maxWidth = target.fusedMLPMaxWidth;
+  const unsigned maxLayers = target.fusedMLPMaxLayers;
+  const int64_t maxWeightBytes = target.fusedMLPMaxWeightKiB * 1024;
+
+  // A weight [N, K] fits a fused kernel's activation tile when N and K do.
+  auto fits = [maxWidth](const EGraph &egraph, ClassId weight) {
+    const ClassData &facts = egraph.getData(weight);
+    return facts.size() == 3 && facts[1] <= maxWidth && facts[2] <= maxWidth;
+  };
+  // Bytes of the weights and biases of the layers of `children` (a layer or
+  // fused_mlp node's children from index 1: weight, bias, weight, bias...).
+  auto parameterBytes = [](const EGraph &egraph,
+                           llvm::ArrayRef<ClassId> layers) {
+    int64_t bytes = 0;
+    for (ClassId id : layers) {
+      const ClassData &facts = egraph.getData(id);
+      if (facts.empty())
+        continue;
+      int64_t elements = 1;
+      for (int64_t dim : llvm::ArrayRef<int64_t>(facts).drop_front())
+        elements *= dim;
+      bytes += elements * getElementSize(getFactsElementType(facts));
+    }
+    return bytes;
+  };
+
+  // A layer applied to a layer or to a fused_mlp: a longer fused_mlp.
+  for (Activation outer :
+       {Activation::none, Activation::relu, Activation::gelu_erf,
+        Activation::gelu_tanh, Activation::silu}) {
+    Symbol outerSymbol = symbols.getLayerSymbol(outer);
+    std::string name = ("chain-" + table.getName(outerSymbol)).str();
+    std::string searcher =
+        ("(" + table.getName(outerSymbol) + " ?h ?w ?b)").str();
+    auto applier =
+        [&language, fits, parameterBytes, maxLayers, maxWeightBytes,
+         outer](EGraph &egraph,
+                const Match &match) -> llvm::SmallVector<ClassId, 2> {
+      ClassId hidden = match.substitution[0];
+      ClassId weight = match.substitution[1], bias = match.substitution[2];
+      const MLPSymbols &symbols = language.symbols;
+      llvm::SmallVector<ClassId, 2> results;
+      if (!fits(egraph, weight))
+        return results;
+      bool hasBias = egraph.getData(bias).size() > 0;
+      // By index: adding nodes may reallocate the class's node list, so each
+      // producer is copied, and only the ones that can be extended.
+      for (size_t i = 0; i < egraph.getClass(hidden).nodes.size(); ++i) {
+        const ENode &candidate = egraph.getClass(hidden).nodes[i];
+        if (candidate.op != symbols.fusedMLP &&
+            !symbols.getLayerActivation(candidate.op))
+          continue;
+        ENode producer = candidate;
+        llvm::SmallVector<Activation> activations;
+        if (std::optional<Activation> inner =
+                symbols.getLayerActivation(producer.op)) {
+          if (!fits(egraph, producer.children[1]))
+            continue;
+          activations.push_back(*inner);
+        } else if (producer.op == symbols.fusedMLP) {
+          if (MLPLanguage::getNumLayers(producer) >= maxLayers)
+            continue;
+          llvm::append_range(activations,
+                             language.activationLists.get(producer.payload));
+        } else {
+          continue;
+        }
+        // fused_mlp has a bias on every layer or on none.
+        if ((egraph.getData(producer.children[2]).size() > 0) != hasBias)
+          continue;
+        llvm::ArrayRef<ClassId> producerLayers =
+            llvm::ArrayRef<ClassId>(producer.children).drop_front();
+        if (parameterBytes(egraph, producerLayers) +
+                parameterBytes(egraph, {weight, bias}) >
+            maxWeightBytes)
+          continue;
+        activations.push_back(outer);
+        ENode chain;
+        chain.op = symbols.fusedMLP;
+        chain.payload = language.activationLists.intern(activations);
+        chain.children.push_back(producer.children[0]);
+        appendLayers(producer, chain.children);
+        chain.children.push_back(weight);
+        chain.children.push_back(bias);
+        results.push_back(egraph.add(std::move(chain)));
+      }
+      return results;
+    };
+    auto rewrite = Rewrite::withApplier(name, searcher, table, applier);
+    if (!rewrite)
+      llvm::report_fatal_error(toString(rewrite.takeError()).c_str());
+    rules.push_back(std::move(*rewrite));
+  }
+
+  // An activation after a fused_mlp whose last layer has none: into it.
+  for (Activation activation : {Activation::relu, Activation::gelu_erf,
+                                Activation::gelu_tanh, Activation::silu}) {
+    Symbol symbol = symbols.getElementwiseSymbol(activation);
+    std::string name = ("activation-into-mlp-" + table.getName(symbol)).str();
+    std::string searcher = ("(" + table.getName(symbol) + " ?h)").str();
+    auto applier = [&language, activation](
+                       EGraph &egraph,
+                       const Match &match) -> llvm::SmallVector<ClassId, 2> {
+      llvm::SmallVector<ClassId, 2> results;
+      std::vector<ENode> producers =
+          egraph.getClass(match.substitution[0]).nodes;
+      for (const ENode &producer : producers) {
+        if (producer.op != language.symbols.fusedMLP)
+          continue;
+        llvm::SmallVector<Activation> activations(
+            language.activationLists.get(producer.payload));
+        if (activations.back() != Activation::none)
+          continue;
+        activations.back() = activation;
+        ENode fused = producer;
+        fused.payload = language.activationLists.intern(activations);
+        results.push_back(egraph.add(std::move(fused)));
+      }
+      return results;
+    };
+    auto rewrite = Rewrite::withApplier(name, searcher, table, applier);
+    if (!rewrite)
+      llvm::report_fatal_error(toString(rewrite.takeError()).c_str());
+    rules.push_back(std::move(*rewrite));
+  }
+  return rules;
+}

@@ -1,0 +1,36 @@
+// RUN: hypatia-opt %s --hypatia-lower-library-calls --split-input-file --verify-diagnostics | FileCheck %s
+
+// A library call on buffers becomes a call of the runtime with the
+// activation's vocabulary code (relu: 1) and the TF32 flag; the runtime
+// function is declared once, with a C interface.
+// CHECK-LABEL: func.func @calls
+// CHECK-SAME: (%[[X:.*]]: memref<?x64xbf16>, %[[W:.*]]: memref<32x64xbf16>, %[[B:.*]]: memref<32xbf16>, %[[Y:.*]]: memref<?x32xbf16>, %[[Z:.*]]: memref<?x32xf32>
+// CHECK-DAG: %[[X2:.*]] = memref.cast %[[X]] : memref<?x64xbf16> to memref<?x?xbf16>
+// CHECK-DAG: %[[W2:.*]] = memref.cast %[[W]] : memref<32x64xbf16> to memref<?x?xbf16>
+// CHECK-DAG: %[[B2:.*]] = memref.cast %[[B]] : memref<32xbf16> to memref<?xbf16>
+// CHECK-DAG: %[[Y2:.*]] = memref.cast %[[Y]] : memref<?x32xbf16> to memref<?x?xbf16>
+// CHECK-DAG: %[[RELU:.*]] = arith.constant 1 : i32
+// CHECK-DAG: %[[NO:.*]] = arith.constant 0 : i32
+// CHECK: call @hypatia_linear_bf16(%[[X2]], %[[W2]], %[[B2]], %[[Y2]], %[[RELU]], %[[NO]])
+// CHECK: %[[YES:.*]] = arith.constant 1 : i32
+// CHECK: call @hypatia_linear_f32_nobias(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[YES]])
+// CHECK: func.func private @hypatia_linear_bf16(memref<?x?xbf16>, memref<?x?xbf16>, memref<?xbf16>, memref<?x?xbf16>, i32, i32) attributes {llvm.emit_c_interface}
+// CHECK: func.func private @hypatia_linear_f32_nobias(memref<?x?xf32>, memref<?x?xf32>, memref<?x?xf32>, i32, i32) attributes {llvm.emit_c_interface}
+module attributes {hypatia.target = #hypatia.target<cuda>} {
+func.func @calls(%x: memref<?x64xbf16>, %w: memref<32x64xbf16>, %b: memref<32xbf16>, %y: memref<?x32xbf16>,
+                 %z: memref<?x32xf32>, %xf: memref<?x64xf32>, %wf: memref<32x64xf32>) {
+  hypatia.library_linear %x, %w, %b into %y {epilogue = #hypatia.activation<relu>} : memref<?x64xbf16>, memref<32x64xbf16>, memref<32xbf16> into memref<?x32xbf16>
+  hypatia.library_linear %xf, %wf into %z {allow_tf32, epilogue = #hypatia.activation<none>} : memref<?x64xf32>, memref<32x64xf32> into memref<?x32xf32>
+  return
+}
+}
+
+// -----
+
+module attributes {hypatia.target = #hypatia.target<cuda>} {
+func.func @on_tensors(%x: tensor<4x64xf32>, %w: tensor<32x64xf32>, %y: tensor<4x32xf32>) -> tensor<4x32xf32> {
+  // expected-error @+1 {{is still on tensors: run it after bufferization}}
+  %0 = hypatia.library_linear %x, %w into %y {epilogue = #hypatia.activation<none>} : tensor<4x64xf32>, tensor<32x64xf32> into tensor<4x32xf32> -> tensor<4x32xf32>
+  return %0 : tensor<4x32xf32>
+}
+}
