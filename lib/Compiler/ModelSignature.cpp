@@ -15,6 +15,10 @@
 using namespace mlir;
 using namespace hypatia;
 
+static llvm::Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
 /// The runtime's limit on ranks (ModelInvoke.c).
 static constexpr int64_t kMaxRank = 16;
 
@@ -112,4 +116,38 @@ FailureOr<SmallVector<FunctionABI>> hypatia::analyzeModelABI(ModuleOp module) {
     functions.push_back(std::move(function));
   }
   return functions;
+}
+
+llvm::Expected<SmallVector<SmallVector<int64_t>>>
+hypatia::resolveInputShapes(ArrayRef<RankedTensorType> inputs,
+                            ArrayRef<int64_t> dynamicSizes) {
+  size_t numDynamic = 0;
+  for (RankedTensorType type : inputs)
+    numDynamic += type.getNumDynamicDims();
+  if (numDynamic == 0 && !dynamicSizes.empty())
+    return makeError("the function has no dynamic dimensions, but " +
+                     llvm::Twine(dynamicSizes.size()) + " sizes were given");
+  if (numDynamic > 0 && dynamicSizes.empty())
+    return makeError("the function has " + llvm::Twine(numDynamic) +
+                     " dynamic dimension(s): give their sizes (one for all, "
+                     "or one each in argument order)");
+  if (dynamicSizes.size() != 1 && dynamicSizes.size() != numDynamic)
+    return makeError("the function has " + llvm::Twine(numDynamic) +
+                     " dynamic dimensions, but " +
+                     llvm::Twine(dynamicSizes.size()) +
+                     " sizes were given: give one for all, or one each");
+  for (int64_t size : dynamicSizes)
+    if (size < 0)
+      return makeError("dynamic sizes must be >= 0, got " + llvm::Twine(size));
+
+  SmallVector<SmallVector<int64_t>> shapes;
+  size_t next = 0;
+  for (RankedTensorType type : inputs) {
+    SmallVector<int64_t> shape(type.getShape());
+    for (int64_t &dim : shape)
+      if (ShapedType::isDynamic(dim))
+        dim = dynamicSizes.size() == 1 ? dynamicSizes[0] : dynamicSizes[next++];
+    shapes.push_back(std::move(shape));
+  }
+  return shapes;
 }

@@ -43,6 +43,8 @@ void hypatia::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createHypatiaToLinalg(loweringOptions));
   pm.addPass(createCanonicalizerPass());
 
+  if (options.resultsAsOutParams)
+    pm.addNestedPass<func::FuncOp>(createDistinctResults());
   pipeline::addBufferization(pm);
   if (options.resultsAsOutParams)
     pipeline::addResultsToOutParams(pm);

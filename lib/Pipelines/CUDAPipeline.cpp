@@ -43,6 +43,7 @@ void hypatia::buildCUDAPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createHypatiaToLibraryCalls(libraryOptions));
   pm.addPass(createHypatiaToLinalg());
   pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createDistinctResults());
   pipeline::addBufferization(pm);
   pipeline::addResultsToOutParams(pm);
   pipeline::addDeallocation(pm);

@@ -7,6 +7,7 @@
 #ifdef HYPATIA_HAS_CUDA
 #include <cuda_runtime.h>
 #endif
+#include <cmath>
 #include <dlfcn.h>
 
 using namespace hypatia;
@@ -111,6 +112,9 @@ LoadedModel::run(const hypatia_function &function,
       shape.push_back(size);
     }
     results.emplace_back(static_cast<ElementType>(type.dtype), shape);
+    // NaN everywhere first, so that elements a model fails to write show.
+    for (int64_t i = 0, e = results.back().getNumElements(); i < e; ++i)
+      results.back().setFromDouble(i, NAN);
   }
   for (HostTensor &result : results)
     resultTensors.push_back(

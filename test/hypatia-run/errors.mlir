@@ -20,7 +20,7 @@
 // NO-DYNAMIC: error: @fixed: the function has no dynamic dimensions, but 1 sizes were given
 // INPUT-COUNT: error: @layer takes 2 inputs, but 1 files were given
 // NO-FILE: error: {{.*}}nothing.npy: cannot read:
-// WRONG-SHAPE: error: input 0 of @fixed is tensor<3x5xf32>, expected tensor<2x3xf32>
+// WRONG-SHAPE: error: fixed: input 0: expected shape [2, 3], got [3, 5]
 // BOTH: error: --dynamic-sizes and --inputs exclude each other
 // PARSE: bad.mlir:2:21: error: use of value '%x' expects different type than prior uses: 'tensor<2x4xf32>' vs 'tensor<2x3xf32>'
 // EXIT-CODE: exit code 1

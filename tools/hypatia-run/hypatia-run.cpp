@@ -4,9 +4,10 @@
 //             [--dynamic-sizes N,...] [--inputs a.npy,b.npy,...]
 //             [--output-dir DIR] [--print]
 //
-// Compiles FUNC for the host CPU (JIT) or the GPU (through hypatia-compile's
-// shared object, results poisoned with NaN before the call so that unwritten
-// elements show), calls it on deterministic random inputs
+// Compiles the module for the host CPU or the GPU into a shared object, as
+// hypatia-compile does, and calls FUNC through the model ABI (on the GPU,
+// results poisoned with NaN before the call so that unwritten elements
+// show), on deterministic random inputs
 // (uniform in [-1, 1), the same for a seed on every machine) or on inputs read
 // from .npy files, and prints its results. --output-dir saves the inputs and
 // results as .npy files, so that a reference can be computed independently.
@@ -14,8 +15,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "hypatia/Compiler/Compiler.h"
+#include "hypatia/Compiler/ModelSignature.h"
 #include "hypatia/Registration.h"
-#include "hypatia/Runner/CPURunner.h"
 #include "hypatia/Runner/ModelRunner.h"
 
 #include "mlir/IR/AsmState.h"
@@ -49,8 +50,8 @@ static cl::opt<std::string> entryPoint("e", cl::desc("The function to run"),
                                        cl::Required, cl::cat(category));
 static cl::opt<std::string>
     targetName("target",
-               cl::desc("cpu (default: the reference path, JIT-compiled) or "
-                        "cuda (compiled as by hypatia-compile --target=cuda)"),
+               cl::desc("cpu (default: the reference path) or cuda, compiled "
+                        "as by hypatia-compile"),
                cl::init("cpu"), cl::cat(category));
 static cl::opt<bool> allowTF32("allow-tf32",
                                cl::desc("CUDA: let f32 GEMMs use TF32"),
@@ -126,30 +127,30 @@ static void printSummary(const HostTensor &tensor, llvm::raw_ostream &os) {
   os << '\n';
 }
 
-static llvm::Expected<SmallVector<HostTensor>>
-runOnCPU(ModuleOp module, ArrayRef<const HostTensor *> inputs) {
-  auto compiled = CPUFunction::compile(module, entryPoint);
-  if (!compiled)
-    return compiled.takeError();
-  return (*compiled)->run(inputs);
-}
-
 /// Compiles the module into a temporary shared object, as hypatia-compile
-/// does, and calls the function through the model ABI.
+/// does for the target, and calls the function through the model ABI: the
+/// one way every compiled model is run.
 static llvm::Expected<SmallVector<HostTensor>>
-runOnCUDA(ModuleOp module, ArrayRef<const HostTensor *> inputs) {
+runCompiled(ModuleOp module, TargetKind target,
+            ArrayRef<const HostTensor *> inputs) {
   SmallString<128> path;
   if (std::error_code error =
           llvm::sys::fs::createTemporaryFile("hypatia-run", "so", path))
     return llvm::createStringError(error, "cannot create a temporary file");
   llvm::FileRemover remove(path);
+  // Only the entry point is exported: the module's other public functions
+  // need not have signatures the model ABI can express.
+  OwningOpRef<ModuleOp> entryOnly = module.clone();
+  for (auto func : entryOnly->getOps<func::FuncOp>())
+    if (func.getName() != entryPoint && func.isPublic())
+      func.setPrivate();
   CompileOptions options;
-  options.target = TargetKind::cuda;
+  options.target = target;
   options.fuse = false; // run the function as written
   options.allowTF32 = allowTF32;
-  if (failed(compileToSharedObject(module, options, path)))
-    return llvm::createStringError("compiling @" + entryPoint +
-                                   " for CUDA failed");
+  if (failed(compileToSharedObject(*entryOnly, options, path)))
+    return llvm::createStringError("compiling @" + entryPoint + " for " +
+                                   stringifyTargetKind(target) + " failed");
   auto model = LoadedModel::load(path);
   if (!model)
     return model.takeError();
@@ -240,8 +241,7 @@ int main(int argc, char **argv) {
   SmallVector<const HostTensor *> inputPointers;
   for (HostTensor &tensor : inputs)
     inputPointers.push_back(&tensor);
-  auto results = *target == TargetKind::cpu ? runOnCPU(*module, inputPointers)
-                                            : runOnCUDA(*module, inputPointers);
+  auto results = runCompiled(*module, *target, inputPointers);
   if (!results)
     return fail(llvm::toString(results.takeError()));
 

@@ -31,6 +31,13 @@ struct TensorSignature {
 /// fails if an argument or result is not a ranked f32/f16/bf16 tensor.
 mlir::FailureOr<TensorSignature> getTensorSignature(mlir::func::FuncOp func);
 
+/// The concrete shapes of `inputs` once their dynamic dimensions are given:
+/// either one size for every dynamic dimension, or one size per dynamic
+/// dimension in argument order.
+llvm::Expected<llvm::SmallVector<llvm::SmallVector<int64_t>>>
+resolveInputShapes(llvm::ArrayRef<mlir::RankedTensorType> inputs,
+                   llvm::ArrayRef<int64_t> dynamicSizes);
+
 /// Where a dynamic size of a result comes from: dimension `dim` of input
 /// `input`.
 struct SizeSource {

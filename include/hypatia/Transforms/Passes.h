@@ -4,6 +4,8 @@
 #define HYPATIA_TRANSFORMS_PASSES_H
 
 #include "hypatia/Dialect/Hypatia/IR/HypatiaDialect.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/Pass.h"
 
 namespace hypatia {

@@ -44,6 +44,27 @@ def DetachTarget : Pass<"hypatia-detach-target", "mlir::ModuleOp"> {
   }];
 }
 
+def DistinctResults : Pass<"hypatia-distinct-results", "mlir::func::FuncOp"> {
+  let summary = "Give every tensor a function returns its own buffer";
+  let description = [{
+    Run before bufferization when results become out-parameters: a value
+    returned twice (`return %r, %r`, also after dropout, the identity, has
+    disappeared) or a function argument returned as it is is replaced, at
+    the return, by a copy (`bufferization.alloc_tensor() copy(...)`), so that
+    every result is written into its own caller buffer. LLVM 22's
+    `buffer-results-to-out-params` crashes on returned values that alias
+    (llvm/llvm-project#219492, fixed upstream after LLVM 22).
+
+    Example: `return %r, %r` becomes
+
+    ```mlir
+    %c = bufferization.alloc_tensor() copy(%r) : tensor<4x3xf32>
+    return %r, %c : tensor<4x3xf32>, tensor<4x3xf32>
+    ```
+  }];
+  let dependentDialects = ["mlir::bufferization::BufferizationDialect"];
+}
+
 def FuseMLP : Pass<"fuse-mlp"> {
   let summary = "Fuse MLP layers by equality saturation under a roofline cost "
                 "model";

@@ -1,10 +1,19 @@
-//===- CPURunnerTest.cpp - Compiling and calling functions on the CPU -----===//
+//===- ModelRunnerTest.cpp - Compiled CPU models called through the ABI ---===//
+//
+// The one way Hypatia runs compiled code: a shared object with the model ABI
+// (hypatia-compile's), loaded and called by LoadedModel, as hypatia-run does.
+//
+//===----------------------------------------------------------------------===//
 
-#include "hypatia/Runner/CPURunner.h"
+#include "hypatia/Runner/ModelRunner.h"
+#include "hypatia/Compiler/Compiler.h"
+#include "hypatia/Compiler/ModelSignature.h"
 #include "hypatia/Registration.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 
 #include "gtest/gtest.h"
 
@@ -15,9 +24,9 @@ using namespace hypatia;
 
 namespace {
 
-class CPURunnerTest : public ::testing::Test {
+class ModelRunnerTest : public ::testing::Test {
 protected:
-  CPURunnerTest() {
+  ModelRunnerTest() {
     DialectRegistry registry;
     registerDialects(registry);
     context.appendDialectRegistry(registry);
@@ -28,14 +37,37 @@ protected:
     return parseSourceString<ModuleOp>(source, &context);
   }
 
+  /// Compiles `source` for the CPU into a temporary shared object (removed
+  /// with the fixture) and loads it.
+  std::unique_ptr<LoadedModel> compile(StringRef source) {
+    OwningOpRef<ModuleOp> module = parse(source);
+    if (!module)
+      return nullptr;
+    SmallString<128> path;
+    if (llvm::sys::fs::createTemporaryFile("model-runner-test", "so", path))
+      return nullptr;
+    removers.push_back(std::make_unique<llvm::FileRemover>(path));
+    CompileOptions options;
+    options.fuse = false;
+    if (failed(compileToSharedObject(*module, options, path)))
+      return nullptr;
+    auto model = LoadedModel::load(path);
+    if (!model) {
+      ADD_FAILURE() << llvm::toString(model.takeError());
+      return nullptr;
+    }
+    return std::move(*model);
+  }
+
   MLIRContext context;
+  std::vector<std::unique_ptr<llvm::FileRemover>> removers;
 };
 
 RankedTensorType tensorType(MLIRContext &context, ArrayRef<int64_t> shape) {
   return RankedTensorType::get(shape, Float32Type::get(&context));
 }
 
-TEST_F(CPURunnerTest, OneDynamicSizeServesEveryDynamicDimension) {
+TEST_F(ModelRunnerTest, OneDynamicSizeServesEveryDynamicDimension) {
   SmallVector<RankedTensorType> inputs = {
       tensorType(context, {ShapedType::kDynamic, 8}),
       tensorType(context, {16, 8}),
@@ -52,7 +84,7 @@ TEST_F(CPURunnerTest, OneDynamicSizeServesEveryDynamicDimension) {
   EXPECT_EQ((*each)[2], SmallVector<int64_t>({2, 4, 8}));
 }
 
-TEST_F(CPURunnerTest, WrongNumberOfDynamicSizesIsAnError) {
+TEST_F(ModelRunnerTest, WrongNumberOfDynamicSizesIsAnError) {
   SmallVector<RankedTensorType> dynamic = {
       tensorType(context, {ShapedType::kDynamic, ShapedType::kDynamic}),
       tensorType(context, {ShapedType::kDynamic, 8})};
@@ -76,16 +108,16 @@ TEST_F(CPURunnerTest, WrongNumberOfDynamicSizesIsAnError) {
 
 // The descriptor ABI with several batch dimensions, one of them dynamic,
 // checked against a direct double-precision loop.
-TEST_F(CPURunnerTest, LinearOverTwoBatchDimensionsMatchesDirectLoop) {
-  OwningOpRef<ModuleOp> module = parse(R"mlir(
+TEST_F(ModelRunnerTest, LinearOverTwoBatchDimensionsMatchesDirectLoop) {
+  std::unique_ptr<LoadedModel> model = compile(R"mlir(
     func.func @layer(%x: tensor<2x?x5xf32>, %w: tensor<3x5xf32>,
                      %b: tensor<3xf32>) -> tensor<2x?x3xf32> {
       %y = hypatia.linear %x, %w, %b
           : (tensor<2x?x5xf32>, tensor<3x5xf32>, tensor<3xf32>) -> tensor<2x?x3xf32>
       return %y : tensor<2x?x3xf32>
     })mlir");
-  ASSERT_TRUE(module);
-  auto function = CPUFunction::compile(*module, "layer");
+  ASSERT_TRUE(model);
+  auto function = model->lookup("layer");
   ASSERT_TRUE(bool(function)) << llvm::toString(function.takeError());
 
   HostTensor x(ElementType::F32, {2, 7, 5}), w(ElementType::F32, {3, 5}),
@@ -93,7 +125,7 @@ TEST_F(CPURunnerTest, LinearOverTwoBatchDimensionsMatchesDirectLoop) {
   fillRandom(x, 11, 0);
   fillRandom(w, 11, 1);
   fillRandom(b, 11, 2);
-  auto results = (*function)->run({&x, &w, &b});
+  auto results = model->run(**function, {&x, &w, &b});
   ASSERT_TRUE(bool(results)) << llvm::toString(results.takeError());
   ASSERT_EQ(results->size(), 1u);
   const HostTensor &y = (*results)[0];
@@ -108,23 +140,23 @@ TEST_F(CPURunnerTest, LinearOverTwoBatchDimensionsMatchesDirectLoop) {
   }
 }
 
-// Results that alias an input or each other must be freed once, and never
-// when they belong to the caller.
-TEST_F(CPURunnerTest, AliasingResultsAreCopiedAndFreedOnce) {
-  OwningOpRef<ModuleOp> module = parse(R"mlir(
+// Results that alias an input or each other are written into the caller's
+// buffers, each of them.
+TEST_F(ModelRunnerTest, AliasingResultsAreCopiedAndFreedOnce) {
+  std::unique_ptr<LoadedModel> model = compile(R"mlir(
     func.func @alias(%x: tensor<4x3xf32>) -> (tensor<4x3xf32>, tensor<4x3xf32>,
                                               tensor<4x3xf32>) {
       %d = hypatia.dropout %x {probability = 0.5 : f64} : tensor<4x3xf32>
       %r = hypatia.relu %x : tensor<4x3xf32>
       return %d, %r, %r : tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>
     })mlir");
-  ASSERT_TRUE(module);
-  auto function = CPUFunction::compile(*module, "alias");
+  ASSERT_TRUE(model);
+  auto function = model->lookup("alias");
   ASSERT_TRUE(bool(function)) << llvm::toString(function.takeError());
   HostTensor x(ElementType::F32, {4, 3});
   fillRandom(x, 5, 0);
   for (int repeat = 0; repeat < 3; ++repeat) {
-    auto results = (*function)->run({&x});
+    auto results = model->run(**function, {&x});
     ASSERT_TRUE(bool(results)) << llvm::toString(results.takeError());
     for (int64_t i = 0; i < 12; ++i) {
       EXPECT_EQ((*results)[0].getAsDouble(i), x.getAsDouble(i));
@@ -134,39 +166,43 @@ TEST_F(CPURunnerTest, AliasingResultsAreCopiedAndFreedOnce) {
   }
 }
 
-TEST_F(CPURunnerTest, MismatchedInputsAreRejectedBeforeTheCall) {
-  OwningOpRef<ModuleOp> module = parse(R"mlir(
+TEST_F(ModelRunnerTest, MismatchedInputsAreRejectedBeforeTheCall) {
+  std::unique_ptr<LoadedModel> model = compile(R"mlir(
     func.func @act(%x: tensor<?x3xbf16>) -> tensor<?x3xbf16> {
       %y = hypatia.silu %x : tensor<?x3xbf16>
       return %y : tensor<?x3xbf16>
     })mlir");
-  ASSERT_TRUE(module);
-  auto function = CPUFunction::compile(*module, "act");
+  ASSERT_TRUE(model);
+  auto function = model->lookup("act");
   ASSERT_TRUE(bool(function)) << llvm::toString(function.takeError());
 
   HostTensor wrongShape(ElementType::BF16, {2, 4});
-  auto shapeError = (*function)->run({&wrongShape});
+  auto shapeError = model->run(**function, {&wrongShape});
   ASSERT_FALSE(bool(shapeError));
   EXPECT_NE(llvm::toString(shapeError.takeError())
-                .find("is tensor<2x4xbf16>, expected tensor<?x3xbf16>"),
+                .find("act: input 0: expected shape [?, 3], got [2, 4]"),
             std::string::npos);
 
   HostTensor wrongType(ElementType::F32, {2, 3});
-  auto typeError = (*function)->run({&wrongType});
+  auto typeError = model->run(**function, {&wrongType});
   ASSERT_FALSE(bool(typeError));
   llvm::consumeError(typeError.takeError());
 
-  auto countError = (*function)->run({});
+  auto countError = model->run(**function, {});
   ASSERT_FALSE(bool(countError));
   EXPECT_NE(llvm::toString(countError.takeError()).find("takes 1 inputs"),
             std::string::npos);
 }
 
-TEST_F(CPURunnerTest, UnknownFunctionIsAnError) {
-  OwningOpRef<ModuleOp> module = parse("module {}");
-  auto function = CPUFunction::compile(*module, "missing");
+TEST_F(ModelRunnerTest, UnknownFunctionIsAnError) {
+  std::unique_ptr<LoadedModel> model = compile(R"mlir(
+    func.func @act(%x: tensor<4xf32>) -> tensor<4xf32> {
+      return %x : tensor<4xf32>
+    })mlir");
+  ASSERT_TRUE(model);
+  auto function = model->lookup("missing");
   ASSERT_FALSE(bool(function));
-  EXPECT_NE(llvm::toString(function.takeError()).find("no function @missing"),
+  EXPECT_NE(llvm::toString(function.takeError()).find("missing"),
             std::string::npos);
 }
 
