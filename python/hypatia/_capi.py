@@ -64,9 +64,18 @@ _SIGNATURES = {
     "hypatiaPassManagerParse": (_P, [_P, _STR]),
     "hypatiaPassManagerDestroy": (None, [_P]),
     "hypatiaPassManagerRun": (_I32, [_P, _P]),
-    "hypatiaCompile": (_I32, [_P, _STR, _I32, _I32, _I32, _I32, _STR, _STR, _STR]),
+    "hypatiaCompileOptionsInit": (None, [_P]),
+    "hypatiaCompile": (_I32, [_P, _P, _STR]),
+    "hypatiaCompileCached": (_P, [_P, _P, _STR, ctypes.POINTER(_I32)]),
     "hypatiaGetVocabulary": (_STR, []),
 }
+
+
+class CompileOptions(ctypes.Structure):
+    """HypatiaCompileOptions of hypatia/CAPI/Hypatia.h."""
+    _fields_ = [("target", _I32), ("chips", _STR), ("fuse", _I32),
+                ("allow_tf32", _I32), ("opt_level", _I32), ("host_cpu", _STR),
+                ("linker", _STR), ("library_dir", _STR)]
 
 
 def load():

@@ -5,27 +5,34 @@
     y, = compiled.mlp(x, w1, b1, w2, b2)          # by function name
 
 The module is compiled as `hypatia-compile` does (fusion, the target's
-pipeline, a shared object with the model ABI of Model.h), loaded, and its
-file removed. CUDA models run on torch's current CUDA stream.
+pipeline, a shared object with the model ABI of Model.h) into the compile
+cache and loaded from there: the same module with the same options is compiled
+once, also across processes. The cache is $HYPATIA_CACHE_DIR, else
+~/.cache/hypatia; `cache_dir=` overrides it. CUDA models run on torch's
+current CUDA stream.
 """
 
+import ctypes
 import os
-import tempfile
 
+from . import _capi
 from . import model as _model
 from . import vocabulary
 from .errors import HypatiaError
-
 
 
 class CompiledModule:
     """A compiled module: its functions as attributes (and items); called
     directly when it has exactly one."""
 
-    def __init__(self, loaded, target):
+    def __init__(self, loaded, target, path=None, cached=False):
         self._model = loaded
         self.target = target
         self.functions = loaded.functions
+        # The shared object in the compile cache, and whether it was there
+        # before this compile.
+        self.path = path
+        self.cached = cached
 
     def __getattr__(self, name):
         return getattr(self.__dict__["_model"], name)
@@ -43,33 +50,52 @@ class CompiledModule:
         return f"<hypatia compiled module ({self.target}): {list(self.functions.values())}>"
 
 
-def compile_to_file(module, path, target="cpu", *, fuse=True, allow_tf32=False,
-                    opt_level=2, host_cpu=None, linker=None, library_dir=None):
-    """Compiles `module` (unchanged) into the shared object `path`."""
-    if target not in vocabulary.codes("target"):
-        raise ValueError(f"target must be 'cpu' or 'cuda', got {target!r}")
+def _options(target, fuse=True, allow_tf32=False, opt_level=2, chips=None,
+             host_cpu=None, linker=None, library_dir=None):
+    """The C API's HypatiaCompileOptions for these arguments."""
+    targets = vocabulary.codes("target")
+    if target not in targets:
+        raise ValueError(f"target must be one of {', '.join(targets)}, got {target!r}")
+    if isinstance(chips, (list, tuple)):
+        chips = ",".join(chips)
+    options = _capi.CompileOptions()
+    _capi.load().hypatiaCompileOptionsInit(ctypes.byref(options))
+    options.target = targets[target]
+    options.fuse = int(bool(fuse))
+    options.allow_tf32 = int(bool(allow_tf32))
+    options.opt_level = int(opt_level)
+    options.chips = (chips or "").encode()
+    options.host_cpu = (host_cpu or "").encode()
+    options.linker = (linker or "").encode()
+    options.library_dir = (library_dir or "").encode()
+    return options
+
+
+def compile_to_file(module, path, target="cpu", **options):
+    """Compiles `module` (unchanged) into the shared object `path`. Options
+    as for compile()."""
     context = module.context
-    ok = context._capi.hypatiaCompile(
-        module._handle, os.fspath(path).encode(), vocabulary.codes("target")[target], int(bool(fuse)),
-        int(bool(allow_tf32)), int(opt_level), (host_cpu or "").encode(),
-        (linker or "").encode(), (library_dir or "").encode())
-    if not ok:
+    if not context._capi.hypatiaCompile(module._handle,
+                                        ctypes.byref(_options(target, **options)),
+                                        os.fspath(path).encode()):
         raise context.error(f"Cannot compile the module for {target}")
 
 
-def compile(module, target="cpu", **options):
-    """Compiles `module` for "cpu" or "cuda" and loads it. Options: fuse
-    (run --fuse-mlp first, default True), allow_tf32 (CUDA f32 GEMMs on TF32
-    tensor cores, default False), opt_level (0-3), host_cpu ("native"),
-    linker, library_dir (see hypatia-compile --help)."""
-    handle, path = tempfile.mkstemp(prefix="hypatia-", suffix=".so")
-    os.close(handle)
-    try:
-        compile_to_file(module, path, target, **options)
-        loaded = _model.Model(path)
-    finally:
-        # Loaded (or failed): the file is no longer needed.
-        os.unlink(path)
+def compile(module, target="cpu", *, cache_dir=None, **options):
+    """Compiles `module` for "cpu" or "cuda" through the compile cache and
+    loads it. Options: fuse (run --fuse-mlp first, default True), allow_tf32
+    (CUDA f32 GEMMs on TF32 tensor cores, default False), opt_level (0-3),
+    chips (CUDA chips, e.g. ["sm_90"]), host_cpu ("native"), linker,
+    library_dir (see hypatia-compile --help)."""
+    context = module.context
+    was_cached = ctypes.c_int32(0)
+    pointer = context._capi.hypatiaCompileCached(
+        module._handle, ctypes.byref(_options(target, **options)),
+        os.fspath(cache_dir).encode() if cache_dir else None, ctypes.byref(was_cached))
+    if not pointer:
+        raise context.error(f"Cannot compile the module for {target}")
+    path = _capi.take_string(pointer)
+    loaded = _model.Model(path)
     if loaded.target != target:
         raise HypatiaError(f"compiled for {target} but the model says {loaded.target}")
-    return CompiledModule(loaded, target)
+    return CompiledModule(loaded, target, path, bool(was_cached.value))

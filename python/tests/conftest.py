@@ -45,6 +45,11 @@ def relative_error(result, reference):
 
 
 def pytest_configure(config):
+    # Compiled models go to a cache of this run's own, not the user's.
+    if "HYPATIA_CACHE_DIR" not in os.environ:
+        import tempfile
+
+        os.environ["HYPATIA_CACHE_DIR"] = tempfile.mkdtemp(prefix="hypatia-test-cache-")
     # CI tests the installed package: make sure that is what was imported.
     if os.environ.get("HYPATIA_TEST_INSTALLED"):
         import pathlib

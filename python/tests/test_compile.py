@@ -145,3 +145,33 @@ def test_compile_to_file_and_load(tmp_path, rng):
     (tmp_path / "junk.so").write_bytes(b"not a library")
     with pytest.raises(hypatia.HypatiaError, match="cannot load the model"):
         hypatia.load(tmp_path / "junk.so")
+
+
+def test_compile_cache_reuses_a_model_across_calls_and_processes(tmp_path, rng):
+    import subprocess
+    import sys
+
+    module = hypatia.Module.parse(MLP)
+    first = hypatia.compile(module, cache_dir=tmp_path)
+    again = hypatia.compile(hypatia.Module.parse(MLP), cache_dir=tmp_path)
+    assert not first.cached and again.cached
+    assert first.path == again.path and first.path.startswith(str(tmp_path))
+    # Other options are another entry; so is another module.
+    unfused = hypatia.compile(module, cache_dir=tmp_path, fuse=False)
+    assert not unfused.cached and unfused.path != first.path
+    # A new process finds the model (the key does not depend on the process).
+    script = ("import hypatia, sys; m = hypatia.Module.parse(sys.argv[1]); "
+              "print(hypatia.compile(m, cache_dir=sys.argv[2]).cached)")
+    out = subprocess.run([sys.executable, "-c", script, MLP, str(tmp_path)],
+                         check=True, capture_output=True, text=True).stdout
+    assert out.strip() == "True"
+    # The cached model computes what a fresh one does.
+    x = rng.uniform(-1, 1, (4, 64)).astype(np.float32)
+    w = weights(rng)
+    assert relative_error(again.mlp(x, *w)[0], reference_mlp(x, *w)) <= 1e-5
+
+
+def test_compile_cache_directory_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("HYPATIA_CACHE_DIR", str(tmp_path / "cache"))
+    compiled = hypatia.compile(hypatia.Module.parse(MLP))
+    assert compiled.path.startswith(str(tmp_path / "cache"))

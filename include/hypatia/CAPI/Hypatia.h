@@ -148,14 +148,40 @@ HYPATIA_CAPI_EXPORT int32_t hypatiaPassManagerRun(HypatiaPassManager *pm,
 /*===--- Compiling
  * ---------------------------------------------------------===*/
 
+/* How to compile: the fields of hypatia-compile's options. Start from
+ * hypatiaCompileOptionsInit's defaults (cpu, fusion on, TF32 off, -O2). */
+typedef struct {
+  int32_t target;          /* a hypatia_target */
+  const char *chips;       /* CUDA chips, comma-separated ("sm_80,sm_90");
+                              null or "": the target's defaults */
+  int32_t fuse;            /* run --fuse-mlp first */
+  int32_t allow_tf32;      /* CUDA: f32 GEMMs may use TF32 tensor cores */
+  int32_t opt_level;       /* host code, 0-3 */
+  const char *host_cpu;    /* null or "": generic x86-64; "native" */
+  const char *linker;      /* null or "": $HYPATIA_LINKER, else built-in */
+  const char *library_dir; /* null or "": found beside the library */
+} HypatiaCompileOptions;
+
+HYPATIA_CAPI_EXPORT void
+hypatiaCompileOptionsInit(HypatiaCompileOptions *options);
+
 /* Compiles `module` (left unchanged) into the shared object `outputPath`
- * with the model ABI of Model.h, as hypatia-compile does. `target`: a
- * hypatia_target. `hostCPU`, `linker`, `libraryDir`: null or "" for the
- * defaults (see hypatia/Compiler/Compiler.h). 1 on success, else 0. */
-HYPATIA_CAPI_EXPORT int32_t
-hypatiaCompile(HypatiaModule *module, const char *outputPath, int32_t target,
-               int32_t fuse, int32_t allowTF32, int32_t optLevel,
-               const char *hostCPU, const char *linker, const char *libraryDir);
+ * with the model ABI of Model.h, as hypatia-compile does. 1 on success,
+ * else 0 with diagnostics. */
+HYPATIA_CAPI_EXPORT int32_t hypatiaCompile(HypatiaModule *module,
+                                           const HypatiaCompileOptions *options,
+                                           const char *outputPath);
+
+/* As hypatiaCompile, through the compile cache: the same module and options
+ * (and the same build of Hypatia) are compiled once, also across processes.
+ * Returns the model's path in `cacheDir` (null or "": $HYPATIA_CACHE_DIR,
+ * else ~/.cache/hypatia), to be freed with hypatiaStringFree, or null with
+ * diagnostics. `wasCached` (may be null) is set to 1 if the model was
+ * already there. */
+HYPATIA_CAPI_EXPORT char *
+hypatiaCompileCached(HypatiaModule *module,
+                     const HypatiaCompileOptions *options, const char *cacheDir,
+                     int32_t *wasCached);
 
 #ifdef __cplusplus
 }

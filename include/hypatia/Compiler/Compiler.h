@@ -55,6 +55,26 @@ mlir::LogicalResult compileToSharedObject(mlir::ModuleOp module,
                                           const CompileOptions &options,
                                           llvm::StringRef outputPath);
 
+/// The compile cache's directory: $HYPATIA_CACHE_DIR, else
+/// $XDG_CACHE_HOME/hypatia, else ~/.cache/hypatia ("" if there is no home).
+std::string getDefaultCacheDir();
+
+/// The content address of compiling `module` with `options`: a SHA-256 of
+/// the module (generic form, without locations), every option, the model
+/// ABI version and this compiler's identity (its file, size and
+/// modification time, so that a rebuilt Hypatia never reuses an older one's
+/// output).
+std::string getCompileKey(mlir::ModuleOp module, const CompileOptions &options);
+
+/// Compiles `module` (left unchanged) into `<cacheDir>/<key>.so`, unless that
+/// exists already (from this process or another), and returns the path.
+/// `cacheDir` empty: getDefaultCacheDir(). `wasCached`, if given, says
+/// whether the entry was there.
+mlir::FailureOr<std::string> compileCached(mlir::ModuleOp module,
+                                           const CompileOptions &options,
+                                           llvm::StringRef cacheDir,
+                                           bool *wasCached = nullptr);
+
 } // namespace hypatia
 
 #endif // HYPATIA_COMPILER_COMPILER_H
