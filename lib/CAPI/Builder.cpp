@@ -160,6 +160,22 @@ int64_t hypatiaBuilderActivation(HypatiaBuilder *builder, int32_t activation,
       createElementwiseActivation(builder->builder, builder->loc, *kind, x));
 }
 
+int32_t hypatiaBuilderGetType(HypatiaBuilder *builder, int64_t value,
+                              int32_t *elementType, int64_t *shape,
+                              int32_t capacity) {
+  Value v = builder->lookup(value, "value");
+  if (!v)
+    return -1;
+  auto type = cast<RankedTensorType>(v.getType());
+  if (elementType)
+    *elementType =
+        static_cast<int32_t>(*hypatia::getElementType(type.getElementType()));
+  for (int64_t i = 0, e = std::min<int64_t>(type.getRank(), capacity); i < e;
+       ++i)
+    shape[i] = type.isDynamicDim(i) ? -1 : type.getDimSize(i);
+  return type.getRank();
+}
+
 int64_t hypatiaBuilderDropout(HypatiaBuilder *builder, int64_t input,
                               double probability) {
   Value x = builder->lookup(input, "input");

@@ -11,6 +11,7 @@ Every failure raises `MLIRError` carrying MLIR's diagnostics with their
 locations; nothing here aborts the interpreter on bad input.
 """
 
+import ctypes
 import threading
 
 from . import _capi, vocabulary
@@ -147,6 +148,26 @@ class Value:
     def __init__(self, builder, index):
         self.builder = builder
         self.index = index
+
+    def _type(self):
+        capi, handle = self.builder._capi, self.builder._handle
+        dtype = ctypes.c_int32()
+        sizes = (ctypes.c_int64 * 16)()
+        rank = capi.hypatiaBuilderGetType(handle, self.index, ctypes.byref(dtype), sizes, 16)
+        if rank < 0 or rank > 16:
+            raise self.builder.context.error("Cannot read the value's type")
+        shape = tuple(None if size < 0 else size for size in sizes[:rank])
+        return vocabulary.names("dtype")[dtype.value], shape
+
+    @property
+    def shape(self):
+        """The sizes the dialect inferred (None where dynamic)."""
+        return self._type()[1]
+
+    @property
+    def dtype(self):
+        """"f32", "f16" or "bf16"."""
+        return self._type()[0]
 
     def __repr__(self):
         return f"<hypatia value %{self.index}>"

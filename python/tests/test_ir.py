@@ -188,3 +188,12 @@ def test_clone_is_independent():
     PassManager.parse("builtin.module(fuse-mlp)").run(copy)
     assert "hypatia.relu" in str(module)
     assert "hypatia.relu" not in str(copy)
+
+
+def test_builder_values_have_the_types_the_dialect_infers():
+    builder = hypatia.FunctionBuilder("layer")
+    x = builder.argument("bf16", [None, 5, 64])
+    w = builder.argument("bf16", [32, 64])
+    y = builder.linear(x, w, activation="gelu")
+    assert y.shape == (None, 5, 32) and y.dtype == "bf16"
+    assert builder.activation("silu", y).shape == (None, 5, 32)

@@ -117,6 +117,15 @@ HYPATIA_CAPI_EXPORT int64_t hypatiaBuilderActivation(HypatiaBuilder *builder,
 HYPATIA_CAPI_EXPORT int64_t hypatiaBuilderDropout(HypatiaBuilder *builder,
                                                   int64_t input,
                                                   double probability);
+/* The type of value `value`, as the dialect inferred it: its element type
+ * (a hypatia_dtype) in `*elementType` and up to `capacity` sizes (-1:
+ * dynamic) in `shape`. Returns the rank, or -1 with diagnostics. */
+HYPATIA_CAPI_EXPORT int32_t hypatiaBuilderGetType(HypatiaBuilder *builder,
+                                                  int64_t value,
+                                                  int32_t *elementType,
+                                                  int64_t *shape,
+                                                  int32_t capacity);
+
 /* The same elements in a new static shape (as torch.reshape), through
  * tensor.collapse_shape and tensor.expand_shape. The input's shape must be
  * static. */

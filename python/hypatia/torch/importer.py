@@ -233,25 +233,25 @@ def import_graph(graph_module, example_inputs, name="forward", context=None, sup
         elif kind == "identity":
             values[node] = value(op.operands[0])
         elif kind == "linear":
-            (x, x_shape), (w, w_shape) = value(op.operands[0]), value(op.operands[1])
+            x, w = value(op.operands[0])[0], value(op.operands[1])[0]
             bias = value(op.operands[2])[0] if op.operands[2] is not None else None
-            values[node] = (builder.linear(x, w, bias), x_shape[:-1] + (w_shape[0],))
+            values[node] = _shaped(builder.linear(x, w, bias))
         elif kind == "matmul":
-            (x, x_shape), (w, w_shape) = value(op.operands[0]), weight(op.operands[1])
+            x, w = value(op.operands[0])[0], weight(op.operands[1])[0]
             add = _bias_add(node, support.op)
             if add is not None:
-                values[node] = ("deferred", x, x_shape, w, w_shape, add)
+                values[node] = ("deferred", x, w, add)
             else:
-                values[node] = (builder.linear(x, w), x_shape[:-1] + (w_shape[0],))
+                values[node] = _shaped(builder.linear(x, w))
         elif kind == "add":
             a, b = op.operands
             matmul, bias = (a, b) if values.get(a, ("",))[0] == "deferred" else (b, a)
-            _, x, x_shape, w, w_shape, _ = values[matmul]
-            values[node] = (builder.linear(x, w, value(bias)[0]), x_shape[:-1] + (w_shape[0],))
+            _, x, w, _ = values[matmul]
+            values[node] = _shaped(builder.linear(x, w, value(bias)[0]))
         elif kind == "addmm":
             bias = value(op.operands[0])[0]
-            (x, x_shape), (w, w_shape) = value(op.operands[1]), weight(op.operands[2])
-            values[node] = (builder.linear(x, w, bias), x_shape[:-1] + (w_shape[0],))
+            x, w = value(op.operands[1])[0], weight(op.operands[2])[0]
+            values[node] = _shaped(builder.linear(x, w, bias))
         elif kind in ("relu", "silu"):
             x, shape = value(op.operands[0])
             values[node] = (builder.activation(kind, x), shape)
@@ -282,6 +282,11 @@ def import_graph(graph_module, example_inputs, name="forward", context=None, sup
         else:
             raise Unsupported(f"{kind} is not imported")
     raise Unsupported("the graph has no output")
+
+
+def _shaped(value):
+    """A built value with the shape the dialect inferred for it."""
+    return value, value.shape
 
 
 def _propagate_shapes(graph_module, example_inputs):

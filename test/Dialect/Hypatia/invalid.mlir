@@ -114,7 +114,7 @@ func.func @activation_type_mismatch(%x: tensor<8x64xf32>) -> tensor<8x64xf16> {
 // -----
 
 func.func @dropout_probability(%x: tensor<8x64xf32>) -> tensor<8x64xf32> {
-  // expected-error @+1 {{'hypatia.dropout' op probability must be in [0, 1), got 1.5}}
+  // expected-error @+1 {{'hypatia.dropout' op attribute 'probability' failed to satisfy constraint: 64-bit float attribute whose value is a probability in [0, 1)}}
   %0 = hypatia.dropout %x {probability = 1.5 : f64} : tensor<8x64xf32>
   return %0 : tensor<8x64xf32>
 }

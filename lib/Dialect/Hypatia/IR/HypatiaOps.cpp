@@ -256,12 +256,13 @@ Activation GeluOp::getActivationKind() {
 }
 Activation SiluOp::getActivationKind() { return Activation::silu; }
 
-LogicalResult DropoutOp::verify() {
-  double probability = getProbability().convertToDouble();
-  if (!(probability >= 0.0 && probability < 1.0))
-    return emitOpError() << "probability must be in [0, 1), got "
-                         << probability;
-  return success();
+OpFoldResult DropoutOp::fold(FoldAdaptor) { return getInput(); }
+
+OpFoldResult ReluOp::fold(FoldAdaptor) {
+  Operation *producer = getInput().getDefiningOp();
+  if (isa_and_nonnull<ReluOp, FusedLinearReluOp>(producer))
+    return getInput();
+  return {};
 }
 
 //===----------------------------------------------------------------------===//

@@ -177,7 +177,11 @@ def Hypatia_ReluOp : Hypatia_ActivationOp<"relu"> {
     ```mlir
     %y = hypatia.relu %x : tensor<?x2048xf32>
     ```
+
+    Folds to its input when that is already a ReLU's result (`relu(relu(x))`,
+    `relu(fused_linear_relu(...))`).
   }];
+  let hasFolder = 1;
 }
 
 def Hypatia_GeluOp : Hypatia_ActivationOp<"gelu"> {
@@ -215,6 +219,11 @@ def Hypatia_SiluOp : Hypatia_ActivationOp<"silu"> {
   }];
 }
 
+def Hypatia_Probability : AttrConstraint<
+    CPred<"::llvm::cast<::mlir::FloatAttr>($_self).getValueAsDouble() >= 0.0 && "
+          "::llvm::cast<::mlir::FloatAttr>($_self).getValueAsDouble() < 1.0">,
+    "whose value is a probability in [0, 1)">;
+
 def Hypatia_DropoutOp : Hypatia_Op<"dropout", [Pure, SameOperandsAndResultType]> {
   let summary = "Dropout, the identity at inference.";
   let description = [{
@@ -229,10 +238,12 @@ def Hypatia_DropoutOp : Hypatia_Op<"dropout", [Pure, SameOperandsAndResultType]>
     %y = hypatia.dropout %x {probability = 1.000000e-01 : f64} : tensor<?x512xf32>
     ```
   }];
-  let arguments = (ins Hypatia_FloatTensor:$input, F64Attr:$probability);
+  let arguments = (ins Hypatia_FloatTensor:$input,
+                       ConfinedAttr<F64Attr, [Hypatia_Probability]>:$probability);
   let results = (outs Hypatia_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($result)";
-  let hasVerifier = 1;
+  // The identity at inference.
+  let hasFolder = 1;
 }
 
 //===----------------------------------------------------------------------===//
