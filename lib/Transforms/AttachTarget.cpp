@@ -50,13 +50,17 @@ struct AttachTargetPass
     Builder builder(context);
     for (const std::string &entry : overrides) {
       auto [name, text] = StringRef(entry).split('=');
-      int64_t value;
-      if (text.empty() || text.getAsInteger(10, value)) {
+      int64_t integer;
+      double real;
+      if (!text.getAsInteger(10, integer)) {
+        figures.set(name, builder.getI64IntegerAttr(integer));
+      } else if (!text.getAsDouble(real)) {
+        figures.set(name, builder.getF64FloatAttr(real));
+      } else {
         module.emitError() << "hypatia-attach-target: override '" << entry
-                           << "' is not name=integer";
+                           << "' is not name=number";
         return signalPassFailure();
       }
-      figures.set(name, builder.getI64IntegerAttr(value));
     }
     auto target = TargetAttr::getChecked(
         [&] { return module.emitError() << "hypatia-attach-target: "; },

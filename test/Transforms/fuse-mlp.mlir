@@ -12,7 +12,7 @@
 // activation in the GEMM's loop nest):
 // RUN: hypatia-opt %s --fuse-mlp --split-input-file | FileCheck %s --check-prefix=NO-MLP
 // RUN: hypatia-opt %s --hypatia-attach-target=overrides=fused_mlp_max_width=256,fused_mlp_max_layers=2 --fuse-mlp --split-input-file | FileCheck %s --check-prefix=TWO-LAYERS
-// RUN: hypatia-opt %s --hypatia-attach-target=overrides=fused_mlp_max_width=256,launch_ns=0 --fuse-mlp --split-input-file | FileCheck %s --check-prefix=NO-LAUNCH
+// RUN: hypatia-opt %s --hypatia-attach-target=overrides=fused_mlp_max_width=256,launch_us=0 --fuse-mlp --split-input-file | FileCheck %s --check-prefix=NO-LAUNCH
 // RUN: hypatia-opt %s --hypatia-attach-target=kind=cpu --fuse-mlp --split-input-file | FileCheck %s --check-prefix=CPU
 // Limits and the report (statistics as remarks):
 // RUN: hypatia-opt %s --hypatia-attach-target=overrides=fused_mlp_max_width=256 --fuse-mlp=report=true --split-input-file 2>&1 >/dev/null | FileCheck %s --check-prefix=REPORT
@@ -26,7 +26,7 @@
 // ITERATIONS: remark: fuse-mlp: {{.*}} 1 iterations, stopped: iteration limit
 // NODES: remark: fuse-mlp: {{.*}} stopped: node limit
 // BAD-EXTRACTION: error: fuse-mlp: unknown extraction 'best': expected greedy or exact
-// BAD-LAYERS: error: hypatia-attach-target: target figure 'fused_mlp_max_layers' must be an integer in [2, 16], got 17
+// BAD-LAYERS: error: hypatia-attach-target: target figure 'fused_mlp_max_layers' must be an integer in [2, 16]
 
 // relu(linear) becomes fused_linear_relu; the dropout disappears.
 // CHECK-LABEL: func.func @linear_relu

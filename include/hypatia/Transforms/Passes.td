@@ -16,10 +16,10 @@ def AttachTarget : Pass<"hypatia-attach-target", "mlir::ModuleOp"> {
     their kind, so that every later pass reads one target.
 
     Example: `--hypatia-attach-target="kind=cuda chips=sm_90
-    overrides=launch_ns=0,fused_mlp_max_width=128"` gives
+    overrides=launch_us=0,fused_mlp_max_width=128"` gives
 
     ```mlir
-    module attributes {hypatia.target = #hypatia.target<cuda, chips = ["sm_90"], fused_mlp_max_width = 128, launch_ns = 0>}
+    module attributes {hypatia.target = #hypatia.target<cuda, chips = ["sm_90"], fused_mlp_max_width = 128, launch_us = 0>}
     ```
   }];
   let options = [

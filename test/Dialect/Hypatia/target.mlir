@@ -1,7 +1,7 @@
 // RUN: hypatia-opt %s --split-input-file --verify-diagnostics | FileCheck %s
 
-// CHECK: module attributes {hypatia.target = #hypatia.target<cuda, chips = ["sm_89"], bandwidth_gbps = 3350, peak_bf16_gflops = 989000>}
-module attributes {hypatia.target = #hypatia.target<cuda, peak_bf16_gflops = 989000, chips = ["sm_89"], bandwidth_gbps = 3350>} {
+// CHECK: module attributes {hypatia.target = #hypatia.target<cuda, chips = ["sm_89"], bandwidth_tbps = 3.350000e+00, peak_bf16_tflops = 9.890000e+02>}
+module attributes {hypatia.target = #hypatia.target<cuda, peak_bf16_tflops = 989.0, chips = ["sm_89"], bandwidth_tbps = 3.35>} {
 }
 
 // -----
@@ -12,14 +12,14 @@ module attributes {hypatia.target = #hypatia.target<fpga>} {
 
 // -----
 
-// expected-error @+1 {{target figure 'launch_ns' given twice}}
-module attributes {hypatia.target = #hypatia.target<cuda, launch_ns = 1, launch_ns = 2>} {
+// expected-error @+1 {{target figure 'launch_us' given twice}}
+module attributes {hypatia.target = #hypatia.target<cuda, launch_us = 1.0, launch_us = 2.0>} {
 }
 
 // -----
 
-// expected-error @+1 {{target figure 'bandwidth_gbps' must be an integer in [1, inf], got 0}}
-module attributes {hypatia.target = #hypatia.target<cuda, bandwidth_gbps = 0>} {
+// expected-error @+1 {{target figure 'bandwidth_tbps' must be a number in (0, inf)}}
+module attributes {hypatia.target = #hypatia.target<cuda, bandwidth_tbps = 0.0>} {
 }
 
 // -----

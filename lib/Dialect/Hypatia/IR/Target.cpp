@@ -5,6 +5,10 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 
+#include "llvm/Support/Format.h"
+
+#include <limits>
+
 using namespace mlir;
 using namespace hypatia;
 
@@ -21,11 +25,11 @@ TargetInfo TargetInfo::getDefault(TargetKind kind) {
     // the same tensor cores as bf16), a 1 GiB device copy (4.24 TB/s), one
     // tiny eager kernel (9.0 us).
     target.chips = {"sm_80", "sm_86", "sm_89", "sm_90"};
-    target.peakF32Gflops = 51'000;
-    target.peakF16Gflops = 688'000;
-    target.peakBF16Gflops = 688'000;
-    target.bandwidthGBps = 4'240;
-    target.launchNs = 9'000;
+    target.peakF32Tflops = 51.0;
+    target.peakF16Tflops = 688.0;
+    target.peakBF16Tflops = 688.0;
+    target.bandwidthTBps = 4.24;
+    target.launchUs = 9.0;
     // No generated fused_mlp kernel yet: a fused_mlp would run as its chain
     // of GEMMs, so fusion must not count it as one kernel.
     target.fusedMLPMaxWidth = 0;
@@ -33,15 +37,17 @@ TargetInfo TargetInfo::getDefault(TargetKind kind) {
     target.fusedMLPMaxWeightKiB = 160;
     return target;
   }
-  // The CPU reference path (scalar loops accumulating in f64), measured on
-  // the 2-core CI machine with hypatia-run (docs/benchmarks/cpu-target.md):
-  // a 1024x1024x1024 f32 GEMM and a ReLU over 64 MiB. A loop nest costs no
-  // launch; fused_mlp lowers to its chain, so it is never a single kernel.
-  target.peakF32Gflops = 1;
-  target.peakF16Gflops = 1;
-  target.peakBF16Gflops = 1;
-  target.bandwidthGBps = 1;
-  target.launchNs = 0;
+  // The CPU reference path (scalar loops, f32 accumulating in f64), measured
+  // on the 2-core CI machine through hypatia.compile (2026-11-30): a
+  // 512x1024x1024 GEMM (f32 2.08 GFLOP/s, bf16 1.85, f16 0.16: f16
+  // conversions are library calls) and a ReLU over 64 MiB (8.2 GB/s read
+  // plus written). A loop nest costs no launch; fused_mlp lowers to its
+  // chain, so it is never a single kernel.
+  target.peakF32Tflops = 2.08e-3;
+  target.peakF16Tflops = 0.16e-3;
+  target.peakBF16Tflops = 1.85e-3;
+  target.bandwidthTBps = 8.2e-3;
+  target.launchUs = 0;
   target.fusedMLPMaxWidth = 0;
   target.fusedMLPMaxLayers = 16;
   target.fusedMLPMaxWeightKiB = 160;
@@ -53,31 +59,65 @@ TargetInfo TargetInfo::getDefault(TargetKind kind) {
 //===----------------------------------------------------------------------===//
 
 namespace {
+/// A figure: a real number (a rate or a time) or an integer (a limit).
 struct Figure {
   llvm::StringLiteral name;
-  int64_t TargetInfo::*field;
-  /// The smallest valid value.
-  int64_t minimum;
-  int64_t maximum = INT64_MAX;
+  double TargetInfo::*real;
+  int64_t TargetInfo::*integer;
+  /// The valid range, bounds included unless `aboveMinimum`.
+  double minimum, maximum;
+  bool aboveMinimum;
 };
 } // namespace
 
+static constexpr double kUnbounded = std::numeric_limits<double>::infinity();
 static const Figure kFigures[] = {
-    {"peak_f32_gflops", &TargetInfo::peakF32Gflops, 1},
-    {"peak_f16_gflops", &TargetInfo::peakF16Gflops, 1},
-    {"peak_bf16_gflops", &TargetInfo::peakBF16Gflops, 1},
-    {"bandwidth_gbps", &TargetInfo::bandwidthGBps, 1},
-    {"launch_ns", &TargetInfo::launchNs, 0},
-    {"fused_mlp_max_width", &TargetInfo::fusedMLPMaxWidth, 0},
-    {"fused_mlp_max_layers", &TargetInfo::fusedMLPMaxLayers, 2, 16},
-    {"fused_mlp_max_weight_kib", &TargetInfo::fusedMLPMaxWeightKiB, 0},
+    {"peak_f32_tflops", &TargetInfo::peakF32Tflops, nullptr, 0, kUnbounded,
+     true},
+    {"peak_f16_tflops", &TargetInfo::peakF16Tflops, nullptr, 0, kUnbounded,
+     true},
+    {"peak_bf16_tflops", &TargetInfo::peakBF16Tflops, nullptr, 0, kUnbounded,
+     true},
+    {"bandwidth_tbps", &TargetInfo::bandwidthTBps, nullptr, 0, kUnbounded,
+     true},
+    {"launch_us", &TargetInfo::launchUs, nullptr, 0, kUnbounded, false},
+    {"fused_mlp_max_width", nullptr, &TargetInfo::fusedMLPMaxWidth, 0,
+     kUnbounded, false},
+    {"fused_mlp_max_layers", nullptr, &TargetInfo::fusedMLPMaxLayers, 2, 16,
+     false},
+    {"fused_mlp_max_weight_kib", nullptr, &TargetInfo::fusedMLPMaxWeightKiB, 0,
+     kUnbounded, false},
 };
+
+/// The value of a real figure: written as a float, or as an integer (by
+/// --hypatia-attach-target's overrides, say).
+static std::optional<double> getRealValue(Attribute value) {
+  if (auto real = dyn_cast<FloatAttr>(value))
+    return real.getValueAsDouble();
+  if (auto integer = dyn_cast<IntegerAttr>(value))
+    return static_cast<double>(integer.getInt());
+  return std::nullopt;
+}
 
 static const Figure *lookupFigure(StringRef name) {
   for (const Figure &figure : kFigures)
     if (figure.name == name)
       return &figure;
   return nullptr;
+}
+
+/// The range of `figure`, as an error message says it.
+static std::string describeRange(const Figure &figure) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << (figure.integer ? "an integer" : "a number") << " in "
+     << (figure.aboveMinimum ? '(' : '[') << llvm::format("%g", figure.minimum)
+     << ", ";
+  if (figure.maximum == kUnbounded)
+    os << "inf)";
+  else
+    os << llvm::format("%g", figure.maximum) << ']';
+  return text;
 }
 
 TargetInfo TargetInfo::get(TargetAttr attr) {
@@ -87,10 +127,18 @@ TargetInfo TargetInfo::get(TargetAttr attr) {
     for (Attribute chip : chips)
       target.chips.push_back(cast<StringAttr>(chip).str());
   }
-  if (DictionaryAttr overrides = attr.getOverrides())
-    for (NamedAttribute entry : overrides)
-      if (const Figure *figure = lookupFigure(entry.getName()))
-        target.*(figure->field) = cast<IntegerAttr>(entry.getValue()).getInt();
+  if (DictionaryAttr overrides = attr.getOverrides()) {
+    for (NamedAttribute entry : overrides) {
+      const Figure *figure = lookupFigure(entry.getName());
+      if (!figure)
+        continue;
+      if (figure->real)
+        target.*(figure->real) = *getRealValue(entry.getValue());
+      else
+        target.*(figure->integer) =
+            cast<IntegerAttr>(entry.getValue()).getInt();
+    }
+  }
   return target;
 }
 
@@ -110,11 +158,11 @@ TargetInfo TargetInfo::getFor(Operation *op) {
 double TargetInfo::getPeakFlops(ElementType type) const {
   switch (type) {
   case ElementType::F32:
-    return peakF32Gflops * 1e9;
+    return peakF32Tflops * 1e12;
   case ElementType::F16:
-    return peakF16Gflops * 1e9;
+    return peakF16Tflops * 1e12;
   case ElementType::BF16:
-    return peakBF16Gflops * 1e9;
+    return peakBF16Tflops * 1e12;
   }
   llvm_unreachable("unknown element type");
 }
@@ -164,18 +212,17 @@ LogicalResult TargetAttr::verify(function_ref<InFlightDiagnostic()> emitError,
       if (!figure)
         return emitError() << "unknown target figure '"
                            << entry.getName().getValue() << "'";
-      auto value = dyn_cast<IntegerAttr>(entry.getValue());
-      if (!value || value.getInt() < figure->minimum ||
-          value.getInt() > figure->maximum)
+      std::optional<double> value;
+      if (figure->real)
+        value = getRealValue(entry.getValue());
+      else if (auto integer = dyn_cast<IntegerAttr>(entry.getValue()))
+        value = static_cast<double>(integer.getInt());
+      bool inRange = value && *value <= figure->maximum &&
+                     (figure->aboveMinimum ? *value > figure->minimum
+                                           : *value >= figure->minimum);
+      if (!inRange)
         return emitError() << "target figure '" << entry.getName().getValue()
-                           << "' must be an integer in [" << figure->minimum
-                           << ", "
-                           << (figure->maximum == INT64_MAX
-                                   ? std::string("inf")
-                                   : std::to_string(figure->maximum))
-                           << "], got "
-                           << (value ? std::to_string(value.getInt())
-                                     : std::string("a non-integer"));
+                           << "' must be " << describeRange(*figure);
     }
   }
   return success();
@@ -204,14 +251,27 @@ Attribute TargetAttr::parse(AsmParser &parser, Type) {
         return {};
       continue;
     }
-    int64_t value;
-    if (parser.parseInteger(value))
+    const Figure *figure = lookupFigure(name);
+    if (!figure) {
+      parser.emitError(nameLoc) << "unknown target figure '" << name << "'";
       return {};
+    }
     if (overrides.get(name)) {
       parser.emitError(nameLoc) << "target figure '" << name << "' given twice";
       return {};
     }
-    overrides.append(name, parser.getBuilder().getI64IntegerAttr(value));
+    Builder &builder = parser.getBuilder();
+    if (figure->integer) {
+      int64_t value;
+      if (parser.parseInteger(value))
+        return {};
+      overrides.append(name, builder.getI64IntegerAttr(value));
+    } else {
+      double value;
+      if (parser.parseFloat(value))
+        return {};
+      overrides.append(name, builder.getF64FloatAttr(value));
+    }
   }
   if (parser.parseGreater())
     return {};
@@ -225,9 +285,14 @@ void TargetAttr::print(AsmPrinter &printer) const {
   printer << '<' << stringifyTargetKind(getKind());
   if (ArrayAttr chips = getChips())
     printer << ", chips = " << chips;
-  if (DictionaryAttr overrides = getOverrides())
-    for (NamedAttribute entry : overrides)
-      printer << ", " << entry.getName().getValue() << " = "
-              << cast<IntegerAttr>(entry.getValue()).getInt();
+  if (DictionaryAttr overrides = getOverrides()) {
+    for (NamedAttribute entry : overrides) {
+      printer << ", " << entry.getName().getValue() << " = ";
+      if (auto integer = dyn_cast<IntegerAttr>(entry.getValue()))
+        printer << integer.getInt();
+      else
+        printer.printFloat(cast<FloatAttr>(entry.getValue()).getValue());
+    }
+  }
   printer << '>';
 }

@@ -25,7 +25,8 @@ def Hypatia_TargetAttr : AttrDef<Hypatia_Dialect, "Target"> {
     model, the pipelines and every lowering read it; nothing else states a
     target fact.
 
-    The kind (`cpu` or `cuda`) selects the defaults: for `cuda`, an H200
+    The kind (`cpu` or `cuda`) selects the defaults: for `cpu`, the reference
+    path measured on the 2-core CI machine; for `cuda`, an H200
     measured on the card (bf16/f16 GEMMs 688 TFLOP/s, f32 51.0, copy 4.24
     TB/s, a kernel launch 9 us; see `../shared/bench/ANCHORS.md`), device code
     for sm_80, sm_86, sm_89 and sm_90 (plus PTX of the newest, for later
@@ -36,9 +37,9 @@ def Hypatia_TargetAttr : AttrDef<Hypatia_Dialect, "Target"> {
     | name | meaning |
     | --- | --- |
     | `chips` | CUDA chips to build device code for, oldest first |
-    | `peak_f32_gflops`, `peak_f16_gflops`, `peak_bf16_gflops` | GEMM throughput per element type |
-    | `bandwidth_gbps` | memory bandwidth (bytes read plus written) in GB/s |
-    | `launch_ns` | cost of one kernel launch |
+    | `peak_f32_tflops`, `peak_f16_tflops`, `peak_bf16_tflops` | GEMM throughput per element type, TFLOP/s |
+    | `bandwidth_tbps` | memory bandwidth (bytes read plus written), TB/s |
+    | `launch_us` | cost of one kernel launch, microseconds |
     | `fused_mlp_max_width` | widest layer one fused_mlp kernel keeps on chip; 0: no fused_mlp kernel |
     | `fused_mlp_max_layers` | most layers in one fused_mlp (2 to 16) |
     | `fused_mlp_max_weight_kib` | most weight and bias bytes of one fused_mlp kernel |
@@ -46,7 +47,7 @@ def Hypatia_TargetAttr : AttrDef<Hypatia_Dialect, "Target"> {
     Example:
 
     ```mlir
-    module attributes {hypatia.target = #hypatia.target<cuda, chips = ["sm_80", "sm_90"], launch_ns = 4000>} {
+    module attributes {hypatia.target = #hypatia.target<cuda, chips = ["sm_80", "sm_90"], launch_us = 4.0>} {
     }
     ```
   }];

@@ -26,10 +26,11 @@ struct TargetInfo {
   llvm::SmallVector<std::string> chips;
 
   /// GEMM throughput per element type and memory bandwidth (read plus
-  /// written), in GFLOP/s and GB/s, and the cost of one kernel launch.
-  int64_t peakF32Gflops = 0, peakF16Gflops = 0, peakBF16Gflops = 0;
-  int64_t bandwidthGBps = 0;
-  int64_t launchNs = 0;
+  /// written), in TFLOP/s and TB/s, and the cost of one kernel launch in
+  /// microseconds.
+  double peakF32Tflops = 0, peakF16Tflops = 0, peakBF16Tflops = 0;
+  double bandwidthTBps = 0;
+  double launchUs = 0;
 
   /// What one generated fused_mlp kernel holds: layers up to this width (0:
   /// the target has no fused_mlp kernel), this many layers, this many bytes
@@ -48,8 +49,8 @@ struct TargetInfo {
 
   /// GEMM throughput in FLOP/s for `type`.
   double getPeakFlops(ElementType type) const;
-  double getBytesPerSecond() const { return bandwidthGBps * 1e9; }
-  double getLaunchSeconds() const { return launchNs * 1e-9; }
+  double getBytesPerSecond() const { return bandwidthTBps * 1e12; }
+  double getLaunchSeconds() const { return launchUs * 1e-6; }
 
   /// Whether the target's GEMM library applies `activation` (and a bias) in
   /// its epilogue for `type`, at the accuracy the dialect promises. On CUDA,
