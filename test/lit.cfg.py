@@ -87,3 +87,10 @@ if has_cuda_device():
 # not a GPU.
 if shutil.which("ptxas") or os.path.exists("/usr/local/cuda/bin/ptxas"):
     config.available_features.add("cuda-toolkit")
+
+# Listing the images of a fatbin needs the toolkit's cuobjdump (the GPU
+# machine has it; the CPU machines do not).
+cuobjdump = shutil.which("cuobjdump") or "/usr/local/cuda/bin/cuobjdump"
+if os.path.exists(cuobjdump):
+    config.available_features.add("cuobjdump")
+    config.substitutions.append(("%cuobjdump", cuobjdump))
