@@ -42,6 +42,8 @@ static std::string findLibraryDir(const CompileOptions &options) {
     return "";
   llvm::SmallString<256> self(info.dli_fname);
   llvm::sys::fs::make_absolute(self);
+  // `bin/./tool` must find `lib/` beside `bin/`, not under `bin/`.
+  llvm::sys::path::remove_dots(self, /*remove_dot_dot=*/true);
   llvm::StringRef dir = llvm::sys::path::parent_path(self);
   for (std::string candidate :
        {dir.str(), (llvm::sys::path::parent_path(dir) + "/lib").str()})
