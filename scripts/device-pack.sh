@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Packs what the GPU machine needs to run the test suite there: it has CUDA,
-# Python and torch, but no LLVM/MLIR, no NumPy and no network, so the build
-# (stripped), the LLVM pieces the tests use (libLLVM and the libraries it
-# loads, FileCheck, not, count, lit) and a NumPy wheel travel as
-# .device/*.tar.xz and .device/*.whl (together under the 64 MiB a call carries).
+# Python, torch, NumPy and pytest, but no LLVM/MLIR and no network, so the
+# build (stripped) and the LLVM pieces the tests use (libLLVM and the
+# libraries it loads, FileCheck, not, count, lit) travel as .device/*.tar.xz
+# (together under the 64 MiB a call carries).
 #
 #   bash scripts/device-pack.sh          # after building, here; then, on the device:
 #   bash scripts/device-test.sh          # unpacks and runs lit, GPU tests included
 #
-# The LLVM archive and the wheel are made once: they do not change with
+# The LLVM archive is made once: they do not change with
 # Hypatia's sources. The CPU-only unit test binary stays here (CI runs it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,10 +32,6 @@ if [[ ! -f .device/llvm.tar.xz ]]; then
     awk '$2 ~ /^Z3_/ { print "void " $2 "(void) { __builtin_trap(); }" }' > "$stage/z3.c"
   cc -shared -Wl,-soname,libz3.so.4 -o "$root/opt/hypatia-deps/lib/libz3.so.4" "$stage/z3.c"
   tar -C "$root" -cf - . | xz -T0 -9 > .device/llvm.tar.xz
-fi
-if ! ls .device/numpy-*.whl >/dev/null 2>&1; then
-  python3 -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.12 \
-    --platform manylinux2014_x86_64 'numpy<2.3' -d .device
 fi
 
 mkdir -p "$stage/build"
