@@ -30,16 +30,19 @@ struct AttachTargetPass
                          << "': expected cpu or cuda";
       return signalPassFailure();
     }
-    if (auto existing = module->getAttrOfType<TargetAttr>(kTargetAttrName)) {
-      if (existing.getKind() == *targetKind)
-        return;
+    // A module's own target stays; chips and overrides given here replace
+    // its chips and the figures of the same names (as a command line does).
+    auto existing = module->getAttrOfType<TargetAttr>(kTargetAttrName);
+    if (existing && existing.getKind() != *targetKind) {
       module.emitError() << "the module is compiled for "
                          << stringifyTargetKind(existing.getKind())
                          << " (its hypatia.target), not for " << kind;
       return signalPassFailure();
     }
+    if (existing && chips.empty() && overrides.empty())
+      return;
 
-    ArrayAttr chipsAttr;
+    ArrayAttr chipsAttr = existing ? existing.getChips() : ArrayAttr();
     if (!chips.empty()) {
       SmallVector<Attribute> names;
       for (const std::string &chip : chips)
@@ -47,6 +50,8 @@ struct AttachTargetPass
       chipsAttr = ArrayAttr::get(context, names);
     }
     NamedAttrList figures;
+    if (existing && existing.getOverrides())
+      figures.append(existing.getOverrides().getValue());
     Builder builder(context);
     for (const std::string &entry : overrides) {
       auto [name, text] = StringRef(entry).split('=');

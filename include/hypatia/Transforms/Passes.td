@@ -10,9 +10,10 @@ def AttachTarget : Pass<"hypatia-attach-target", "mlir::ModuleOp"> {
   let description = [{
     Sets the module's `hypatia.target` attribute (see `#hypatia.target`):
     the kind's defaults, with the chips and figures given as options. A
-    module that already has a target keeps it if it is of the same kind; one
-    of another kind is an error (a module compiled for CUDA must not be
-    lowered for the CPU by mistake). The pipelines run this pass first with
+    module that already has a target of the same kind keeps it, with the
+    chips and figures given here replacing its own (as a command line's
+    `--chip` does); one of another kind is an error (a module compiled for
+    CUDA must not be lowered for the CPU by mistake). The pipelines run this pass first with
     their kind, so that every later pass reads one target.
 
     Example: `--hypatia-attach-target="kind=cuda chips=sm_90
