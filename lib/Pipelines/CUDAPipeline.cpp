@@ -53,8 +53,10 @@ void hypatia::buildCUDAPipeline(OpPassManager &pm,
   pm.addPass(createLowerLibraryCalls());
   pm.addPass(createHostBuffersToDevice());
 
-  // What is left (elementwise ops) to kernels: rows to blocks, up to 256
-  // columns per block to threads.
+  // Elementwise ops to bandwidth-bound kernels (16-byte vectors per thread);
+  // anything else left: rows to blocks, up to 256 columns per block to
+  // threads.
+  pm.addNestedPass<func::FuncOp>(createElementwiseToGPU());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addNestedPass<func::FuncOp>(
       createParallelLoopTilingPass(/*tileSizes=*/{1, 256}));

@@ -62,3 +62,27 @@ def test_compiled_module_runs_on_the_current_stream(torch_seed):
     assert relative_error(y, reference) <= 1e-5
     with pytest.raises(ValueError, match="contiguous"):
         compiled(x.t(), w, b)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_elementwise_kernels_on_misaligned_and_odd_tensors(dtype, torch_seed):
+    """Generated elementwise kernels move 16-byte vectors where every buffer
+    is aligned to them; a view starting one element in, and sizes that are not
+    a multiple of the vector, go element by element."""
+    name = {torch.float32: "f32", torch.bfloat16: "bf16"}[dtype]
+    module = hypatia.Module.parse(f"""
+      func.func @silu(%x: tensor<?x7x3xf32>) -> tensor<?x7x3xf32> {{
+        %y = hypatia.silu %x : tensor<?x7x3xf32>
+        return %y : tensor<?x7x3xf32>
+      }}""".replace("f32", name))
+    silu = hypatia.compile(module, "cuda").silu
+    for batch, offset in ((1000, 0), (1000, 1), (1, 0), (0, 0), (37, 1)):
+        base = (torch.randn(batch * 21 + offset, device="cuda") * 4).to(dtype)
+        x = base[offset:].view(batch, 7, 3)
+        out = torch.full_like(x, float("nan"))
+        silu.bind([x], [out])()
+        torch.cuda.synchronize()
+        reference = torch.nn.functional.silu(x.double())
+        assert not out.isnan().any()
+        if batch:
+            assert relative_error(out, reference) <= (1e-6 if dtype == torch.float32 else 1e-2)

@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Hypatia's generated elementwise kernels against PyTorch's own kernel for
+the same op, in the same process: effective bandwidth (bytes read plus
+written per second) and its ratio to the card's copy bandwidth.
+
+    python3 bench/elementwise_bench.py build DIR     # here: compiles the models
+    python3 bench/elementwise_bench.py run DIR --json out.json   # on the GPU
+
+Shapes: 2-D and N-D, large and small (>= 8 MB), odd sizes; dtypes f32 and
+bf16; ops relu, gelu (erf), gelu_tanh, silu. Each model is checked against a
+float64 reference on fresh random inputs before it is timed.
+"""
+
+import argparse
+import json
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHAPES = {"6304x3072": (6304, 3072), "32x197x3072": (32, 197, 3072),
+          "4099x3071": (4099, 3071), "1024x2049": (1024, 2049)}
+DTYPES = ["f32", "bf16"]
+OPS = {"relu": "hypatia.relu %x", "gelu": "hypatia.gelu %x",
+       "gelu_tanh": "hypatia.gelu %x {approximate = #hypatia.gelu_approximation<tanh>}",
+       "silu": "hypatia.silu %x"}
+COPY_TBPS = 4.24  # ../shared/bench/ANCHORS.md: a 1 GiB device copy on the H200
+
+
+def source(shape, dtype):
+    t = "tensor<" + "x".join(map(str, shape)) + f"x{dtype}>"
+    return "\n".join(f"func.func @{name}(%x: {t}) -> {t} {{\n  %y = {op} : {t}\n"
+                     f"  return %y : {t}\n}}" for name, op in OPS.items()) + "\n"
+
+
+def build(out):
+    out.mkdir(parents=True, exist_ok=True)
+    for label, shape in SHAPES.items():
+        for dtype in DTYPES:
+            path = out / f"{label}_{dtype}.mlir"
+            path.write_text(source(shape, dtype))
+            subprocess.run([str(ROOT / "build/bin/hypatia-compile"), "--target=cuda",
+                            str(path), "-o", str(out / f"{label}_{dtype}.so")], check=True)
+            print("built", path.stem)
+
+
+def run(models, json_path):
+    import torch
+    import torch.nn.functional as F
+
+    import hypatia.model
+
+    peers = {"relu": torch.relu, "gelu": F.gelu,
+             "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"), "silu": F.silu}
+    dtypes = {"f32": torch.float32, "bf16": torch.bfloat16}
+
+    def timed(fn, repeats=50):
+        fn()
+        torch.cuda.synchronize()
+        times = []
+        for _ in range(5):
+            start, end = torch.cuda.Event(True), torch.cuda.Event(True)
+            start.record()
+            for _ in range(repeats):
+                fn()
+            end.record()
+            torch.cuda.synchronize()
+            times.append(start.elapsed_time(end) / repeats)
+        return sorted(times)[len(times) // 2]
+
+    rows = []
+    print(f"{'shape':12s} {'dtype':5s} {'op':9s} {'MB':>7s} {'hyp ms':>8s} {'torch ms':>8s} "
+          f"{'hyp TB/s':>8s} {'of copy':>7s} {'vs torch':>8s} {'rel.err':>8s}")
+    for label, shape in SHAPES.items():
+        for dtype in DTYPES:
+            model = hypatia.model.load(models / f"{label}_{dtype}.so")
+            x = (torch.randn(shape, device="cuda") * 3).to(dtypes[dtype])
+            for name, peer in peers.items():
+                function = getattr(model, name)
+                y = function(x)[0]
+                reference = peer(x.double())
+                error = ((y.double() - reference).abs().max()
+                         / reference.abs().max()).item()
+                out = torch.empty_like(x)
+                call = function.bind([x], [out])
+                hyp = timed(call)
+                torch_ms = timed(lambda: peer(x))
+                nbytes = 2 * x.numel() * x.element_size()
+                row = {"shape": label, "dtype": dtype, "op": name, "bytes": nbytes,
+                       "hypatia_ms": hyp, "torch_ms": torch_ms,
+                       "hypatia_tbps": nbytes / hyp / 1e9,
+                       "fraction_of_copy": nbytes / hyp / 1e9 / COPY_TBPS,
+                       "ratio_to_torch": hyp / torch_ms, "relative_error": error}
+                rows.append(row)
+                print(f"{label:12s} {dtype:5s} {name:9s} {nbytes / 1e6:7.1f} {hyp:8.4f} "
+                      f"{torch_ms:8.4f} {row['hypatia_tbps']:8.2f} "
+                      f"{row['fraction_of_copy']:7.2f} {row['ratio_to_torch']:8.3f} {error:8.1e}",
+                      flush=True)
+    if json_path:
+        json_path.write_text(json.dumps({"device": torch.cuda.get_device_name(),
+                                         "torch": torch.__version__, "rows": rows},
+                                        indent=1) + "\n")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("mode", choices=["build", "run"])
+    parser.add_argument("dir", type=Path)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    build(args.dir) if args.mode == "build" else run(args.dir, args.json)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Spot check of a transformer MLP through the CUDA path: ViT-B's MLP
+(x 6304x768 -> 3072 erf-GELU -> 768, with biases), the case issue 11 measured
+at 12.98 ms (f32) and 11.75 ms (bf16) before the redesign. Compiled here, run
+on the GPU against float64 and eager PyTorch in the same process.
+
+    python3 bench/vit_mlp_spot.py build DIR
+    python3 bench/vit_mlp_spot.py run DIR
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def source(dtype):
+    t = lambda *dims: "tensor<" + "x".join(map(str, dims)) + f"x{dtype}>"  # noqa: E731
+    return (f"func.func @mlp(%x: {t('?', 768)}, %w1: {t(3072, 768)}, %b1: {t(3072)}, "
+            f"%w2: {t(768, 3072)}, %b2: {t(768)}) -> {t('?', 768)} {{\n"
+            f"  %h = hypatia.linear %x, %w1, %b1 : ({t('?', 768)}, {t(3072, 768)}, {t(3072)})"
+            f" -> {t('?', 3072)}\n"
+            f"  %a = hypatia.gelu %h : {t('?', 3072)}\n"
+            f"  %y = hypatia.linear %a, %w2, %b2 : ({t('?', 3072)}, {t(768, 3072)}, {t(768)})"
+            f" -> {t('?', 768)}\n"
+            f"  return %y : {t('?', 768)}\n}}\n")
+
+
+def build(out):
+    out.mkdir(parents=True, exist_ok=True)
+    for dtype in ("f32", "bf16"):
+        (out / f"vit_{dtype}.mlir").write_text(source(dtype))
+        subprocess.run([str(ROOT / "build/bin/hypatia-compile"), "--target=cuda",
+                        str(out / f"vit_{dtype}.mlir"), "-o", str(out / f"vit_{dtype}.so")],
+                       check=True)
+
+
+def run(models):
+    import torch
+    import torch.nn.functional as F
+
+    import hypatia.model
+
+    def timed(fn, n=20):
+        fn()
+        torch.cuda.synchronize()
+        start, end = torch.cuda.Event(True), torch.cuda.Event(True)
+        start.record()
+        for _ in range(n):
+            fn()
+        end.record()
+        torch.cuda.synchronize()
+        return start.elapsed_time(end) / n
+
+    for dtype, name in ((torch.float32, "f32"), (torch.bfloat16, "bf16")):
+        mlp = hypatia.model.load(models / f"vit_{name}.so").mlp
+        x = torch.randn(6304, 768, device="cuda").to(dtype)
+        w1 = (torch.randn(3072, 768, device="cuda") / 28).to(dtype)
+        b1 = torch.randn(3072, device="cuda").to(dtype)
+        w2 = (torch.randn(768, 3072, device="cuda") / 55).to(dtype)
+        b2 = torch.randn(768, device="cuda").to(dtype)
+        args = [x, w1, b1, w2, b2]
+        y = mlp(*args)[0]
+        reference = F.linear(F.gelu(F.linear(x.double(), w1.double(), b1.double())),
+                             w2.double(), b2.double())
+        error = ((y.double() - reference).abs().max() / reference.abs().max()).item()
+        out = torch.empty_like(y)
+        call = mlp.bind(args, [out])
+        eager = lambda: F.linear(F.gelu(F.linear(x, w1, b1)), w2, b2)  # noqa: E731
+        print(f"vit_b_mlp {name}: rel. error {error:.2e}  hypatia {timed(call):.4f} ms  "
+              f"eager {timed(eager):.4f} ms", flush=True)
+
+
+if __name__ == "__main__":
+    mode, directory = sys.argv[1], Path(sys.argv[2])
+    build(directory) if mode == "build" else run(directory)

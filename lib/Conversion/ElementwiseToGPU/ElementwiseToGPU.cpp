@@ -1,0 +1,228 @@
+//===- ElementwiseToGPU.cpp - Elementwise ops as bandwidth-bound kernels --===//
+//
+// An elementwise linalg.generic on dense buffers touches every element once,
+// so its kernel is as fast as its memory accesses: the buffers are seen as
+// flat vectors, each thread moves one 16-byte vector per operand (all 132
+// SMs busy at any size: one thread per vector, 256 per block), and the few
+// elements past the last whole vector (or all of them, when a buffer is not
+// 16-byte aligned) go element by element. The generic path (a parallel loop
+// per dimension, one element per thread) kept a row per block and reached
+// half the copy bandwidth.
+//
+//===----------------------------------------------------------------------===//
+
+#include "hypatia/Conversion/Passes.h"
+
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace hypatia {
+#define GEN_PASS_DEF_ELEMENTWISETOGPU
+#include "hypatia/Conversion/Passes.h.inc"
+} // namespace hypatia
+
+using namespace mlir;
+
+/// Bytes every thread moves per operand in the vectorized part.
+static constexpr int64_t kVectorBytes = 16;
+static constexpr int64_t kThreadsPerBlock = 256;
+
+/// The element size of `generic`'s operands if it is an elementwise op this
+/// pass handles: dense buffers of one shape and one element width, identity
+/// indexing, no index-dependent body.
+static std::optional<int64_t> getElementwiseBytes(linalg::GenericOp generic) {
+  if (!generic.hasPureBufferSemantics() || generic.getNumDpsInits() < 1 ||
+      generic.getNumParallelLoops() != generic.getNumLoops() ||
+      !llvm::all_of(generic.getIndexingMapsArray(),
+                    [](AffineMap map) { return map.isIdentity(); }) ||
+      !generic.getBody()->getOps<linalg::IndexOp>().empty())
+    return std::nullopt;
+  std::optional<int64_t> bytes;
+  ArrayRef<int64_t> shape;
+  for (Value operand : generic->getOperands()) {
+    auto type = dyn_cast<MemRefType>(operand.getType());
+    if (!type || !type.getLayout().isIdentity() || type.getRank() == 0 ||
+        !type.getElementType().isIntOrFloat())
+      return std::nullopt;
+    int64_t width = type.getElementTypeBitWidth() / 8;
+    if ((bytes && *bytes != width) || width == 0 || kVectorBytes % width != 0 ||
+        (!shape.empty() && shape != type.getShape()))
+      return std::nullopt;
+    bytes = width;
+    shape = type.getShape();
+  }
+  return bytes;
+}
+
+/// `buffer` as a 1-D buffer of all its elements.
+static Value flatten(OpBuilder &b, Location loc, Value buffer) {
+  auto type = cast<MemRefType>(buffer.getType());
+  if (type.getRank() == 1)
+    return buffer;
+  ReassociationIndices all;
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    all.push_back(i);
+  return memref::CollapseShapeOp::create(b, loc, buffer,
+                                         ArrayRef<ReassociationIndices>{all});
+}
+
+/// Whether the first element of `flat` is 16-byte aligned.
+static Value isAligned(OpBuilder &b, Location loc, Value flat,
+                       int64_t elementBytes) {
+  Value pointer = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, flat);
+  auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, flat);
+  Value offsetBytes = arith::MulIOp::create(
+      b, loc, metadata.getOffset(),
+      arith::ConstantIndexOp::create(b, loc, elementBytes));
+  Value address = arith::AddIOp::create(b, loc, pointer, offsetBytes);
+  Value misalignment = arith::RemUIOp::create(
+      b, loc, address, arith::ConstantIndexOp::create(b, loc, kVectorBytes));
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, misalignment,
+                               arith::ConstantIndexOp::create(b, loc, 0));
+}
+
+/// Clones `generic`'s body on scalars `inputs` (one per input operand, then
+/// one per init) and returns the values it yields.
+static SmallVector<Value> cloneBody(OpBuilder &b, linalg::GenericOp generic,
+                                    ValueRange arguments) {
+  IRMapping mapping;
+  Block *body = generic.getBody();
+  mapping.map(body->getArguments(), arguments);
+  for (Operation &op : body->without_terminator())
+    b.clone(op, mapping);
+  SmallVector<Value> results;
+  for (Value value : body->getTerminator()->getOperands())
+    results.push_back(mapping.lookupOrDefault(value));
+  return results;
+}
+
+static void lowerToKernel(linalg::GenericOp generic, int64_t elementBytes) {
+  OpBuilder b(generic);
+  Location loc = generic.getLoc();
+  int64_t lanes = kVectorBytes / elementBytes;
+  SmallVector<Value> flat;
+  for (Value operand : generic->getOperands())
+    flat.push_back(flatten(b, loc, operand));
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value count = memref::DimOp::create(b, loc, flat.front(), 0);
+
+  // Vectors only where every buffer is aligned to them; the rest one element
+  // at a time.
+  Value aligned = arith::ConstantIntOp::create(b, loc, 1, 1);
+  for (Value buffer : flat)
+    aligned = arith::AndIOp::create(b, loc, aligned,
+                                    isAligned(b, loc, buffer, elementBytes));
+  Value lanesValue = arith::ConstantIndexOp::create(b, loc, lanes);
+  Value numVectors = arith::SelectOp::create(
+      b, loc, aligned, arith::DivUIOp::create(b, loc, count, lanesValue), zero);
+  Value vectorEnd = arith::MulIOp::create(b, loc, numVectors, lanesValue);
+  Value tail = arith::SubIOp::create(b, loc, count, vectorEnd);
+  Value work = arith::MaxUIOp::create(b, loc, numVectors, tail);
+  Value threads = arith::ConstantIndexOp::create(b, loc, kThreadsPerBlock);
+  Value blocks = arith::CeilDivUIOp::create(b, loc, work, threads);
+
+  // No launch for an empty tensor (a batch of 0).
+  Value nonEmpty =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, work, zero);
+  auto ifNonEmpty = scf::IfOp::create(b, loc, nonEmpty);
+  b.setInsertionPointToStart(&ifNonEmpty.getThenRegion().front());
+  auto launch =
+      gpu::LaunchOp::create(b, loc, blocks, one, one, threads, one, one);
+  b.setInsertionPointToStart(&launch.getBody().front());
+  // Constants of the kernel are made inside it, so that they stay constants
+  // there (outlining would pass values from the host as arguments).
+  Value index = arith::AddIOp::create(
+      b, loc,
+      arith::MulIOp::create(
+          b, loc, launch.getBlockIds().x,
+          arith::ConstantIndexOp::create(b, loc, kThreadsPerBlock)),
+      launch.getThreadIds().x);
+  unsigned numInputs = generic.getNumDpsInputs();
+
+  // One vector per operand.
+  Value inVectors = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                          index, numVectors);
+  auto vectorPart = scf::IfOp::create(b, loc, inVectors);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&vectorPart.getThenRegion().front());
+    Value start = arith::MulIOp::create(
+        b, loc, index, arith::ConstantIndexOp::create(b, loc, lanes));
+    SmallVector<Value> vectors;
+    for (auto [i, buffer] : llvm::enumerate(flat)) {
+      // Inits are read only if the body reads them.
+      if (i >= numInputs && generic.getBody()->getArgument(i).use_empty()) {
+        vectors.push_back(Value());
+        continue;
+      }
+      auto type = VectorType::get(
+          {lanes}, cast<MemRefType>(buffer.getType()).getElementType());
+      vectors.push_back(vector::LoadOp::create(
+          b, loc, type, buffer, ValueRange{start},
+          /*nontemporal=*/false, llvm::Align(kVectorBytes)));
+    }
+    SmallVector<SmallVector<Value>> laneResults;
+    for (int64_t lane = 0; lane < lanes; ++lane) {
+      SmallVector<Value> scalars;
+      for (auto [i, vector] : llvm::enumerate(vectors))
+        scalars.push_back(
+            vector
+                ? vector::ExtractOp::create(b, loc, vector, lane).getResult()
+                : arith::ConstantOp::create(
+                      b, loc,
+                      b.getZeroAttr(
+                          cast<MemRefType>(flat[i].getType()).getElementType()))
+                      .getResult());
+      laneResults.push_back(cloneBody(b, generic, scalars));
+    }
+    for (unsigned r = 0; r < generic.getNumDpsInits(); ++r) {
+      Value buffer = flat[numInputs + r];
+      auto type = VectorType::get(
+          {lanes}, cast<MemRefType>(buffer.getType()).getElementType());
+      SmallVector<Value> elements;
+      for (auto &results : laneResults)
+        elements.push_back(results[r]);
+      Value vector = vector::FromElementsOp::create(b, loc, type, elements);
+      vector::StoreOp::create(b, loc, vector, buffer, ValueRange{start},
+                              /*nontemporal=*/false, llvm::Align(kVectorBytes));
+    }
+  }
+
+  // The elements after the last whole vector.
+  Value inTail =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, index, tail);
+  auto tailPart = scf::IfOp::create(b, loc, inTail);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&tailPart.getThenRegion().front());
+    Value element = arith::AddIOp::create(b, loc, vectorEnd, index);
+    SmallVector<Value> scalars;
+    for (Value buffer : flat)
+      scalars.push_back(
+          memref::LoadOp::create(b, loc, buffer, ValueRange{element}));
+    SmallVector<Value> results = cloneBody(b, generic, scalars);
+    for (auto [r, result] : llvm::enumerate(results))
+      memref::StoreOp::create(b, loc, result, flat[numInputs + r],
+                              ValueRange{element});
+  }
+  gpu::TerminatorOp::create(b, loc);
+  generic.erase();
+}
+
+namespace {
+struct ElementwiseToGPUPass
+    : public hypatia::impl::ElementwiseToGPUBase<ElementwiseToGPUPass> {
+  void runOnOperation() override {
+    SmallVector<std::pair<linalg::GenericOp, int64_t>> generics;
+    getOperation().walk([&](linalg::GenericOp generic) {
+      if (generic->getParentOfType<gpu::LaunchOp>())
+        return;
+      if (std::optional<int64_t> bytes = getElementwiseBytes(generic))
+        generics.emplace_back(generic, *bytes);
+    });
+    for (auto [generic, bytes] : generics)
+      lowerToKernel(generic, bytes);
+  }
+};
+} // namespace

@@ -1,0 +1,54 @@
+// RUN: hypatia-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(hypatia-elementwise-to-gpu))' | FileCheck %s
+
+#map = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// An elementwise op on a 3-D bf16 buffer: flattened, 8 lanes (16 bytes) per
+// thread where every buffer is 16-byte aligned, the rest one element each.
+// CHECK-LABEL: func.func @silu_bf16
+// CHECK-SAME: (%[[IN:.*]]: memref<4x?x24xbf16>, %[[OUT:.*]]: memref<4x?x24xbf16>)
+// CHECK-DAG: %[[FIN:.*]] = memref.collapse_shape %[[IN]] {{\[\[}}0, 1, 2]]
+// CHECK-DAG: %[[FOUT:.*]] = memref.collapse_shape %[[OUT]] {{\[\[}}0, 1, 2]]
+// CHECK: memref.extract_aligned_pointer_as_index %[[FIN]]
+// CHECK: memref.extract_aligned_pointer_as_index %[[FOUT]]
+// CHECK: %[[VECS:.*]] = arith.select %{{.*}}, %{{.*}}, %c0
+// CHECK: %[[BLOCKS:.*]] = arith.ceildivui
+// CHECK: scf.if
+// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %[[BLOCKS]], %{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}}) threads(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c256
+// CHECK: vector.load %[[FIN]][%{{.*}}] {alignment = 16 : i64} : memref<?xbf16>, vector<8xbf16>
+// CHECK-COUNT-8: arith.negf
+// CHECK: vector.from_elements {{.*}} : vector<8xbf16>
+// CHECK: vector.store %{{.*}}, %[[FOUT]][%{{.*}}] {alignment = 16 : i64}
+// CHECK: memref.load %[[FIN]]
+// CHECK: arith.negf
+// CHECK: memref.store %{{.*}}, %[[FOUT]]
+// CHECK: gpu.terminator
+// CHECK-NOT: linalg.generic
+func.func @silu_bf16(%in: memref<4x?x24xbf16>, %out: memref<4x?x24xbf16>) {
+  linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%in : memref<4x?x24xbf16>) outs(%out : memref<4x?x24xbf16>) {
+  ^bb0(%a: bf16, %b: bf16):
+    %x = arith.extf %a : bf16 to f32
+    %n = arith.negf %x : f32
+    %e = math.exp %n : f32
+    %one = arith.constant 1.0 : f32
+    %d = arith.addf %e, %one : f32
+    %s = arith.divf %x, %d : f32
+    %r = arith.truncf %s : f32 to bf16
+    linalg.yield %r : bf16
+  }
+  return
+}
+
+// -----
+
+// Broadcasts and views with strides are left to the generic loop mapping.
+// CHECK-LABEL: func.func @broadcast
+// CHECK-NOT: gpu.launch
+// CHECK: linalg.generic
+func.func @broadcast(%in: memref<8xf32>, %out: memref<4x8xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%in : memref<8xf32>) outs(%out : memref<4x8xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    linalg.yield %a : f32
+  }
+  return
+}
