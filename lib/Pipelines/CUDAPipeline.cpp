@@ -45,6 +45,9 @@ void hypatia::buildCUDAPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createDistinctResults());
   pipeline::addBufferization(pm);
+  // expand_shape(collapse_shape(buffer)) folds to the buffer: a layer's N-D
+  // result is then its own allocation, which becomes the caller's output.
+  pm.addPass(createCanonicalizerPass());
   pipeline::addResultsToOutParams(pm);
   pipeline::addDeallocation(pm);
   pm.addPass(createCanonicalizerPass());

@@ -10,6 +10,9 @@
 // A layer whose result is returned and fed to SiLU is one GEMM call after
 // fusion, not two (SiLU is not in cuBLASLt's epilogues):
 // RUN: hypatia-opt %s --fuse-mlp --hypatia-cuda-pipeline | FileCheck %s --check-prefix=SHARED
+// Batch dimensions are views: a 3-D layer writes its result straight into the
+// caller's buffer, with no copy and no temporary for it.
+// RUN: hypatia-opt %s --hypatia-cuda-pipeline | FileCheck %s --check-prefix=NO-COPY
 
 // The result is written into a buffer the caller passes last: no result.
 // CHECK-LABEL: llvm.func @mlp(
@@ -42,9 +45,20 @@ func.func @mlp(%x: tensor<?x64xbf16>, %w1: tensor<32x64xbf16>, %b1: tensor<32xbf
 // SHARED-NOT: llvm.call @hypatia_linear_
 // SHARED: gpu.launch_func
 // SHARED-NOT: llvm.call @hypatia_linear_
-// SHARED-LABEL: llvm.func private @hypatia_linear_f32_nobias(
+// SHARED: llvm.return
 func.func @linear_returned_and_silu(%x: tensor<4096x8xf32>, %w: tensor<4096x8xf32>) -> (tensor<4096x4096xf32>, tensor<4096x4096xf32>) {
   %h = hypatia.linear %x, %w : (tensor<4096x8xf32>, tensor<4096x8xf32>) -> tensor<4096x4096xf32>
   %s = hypatia.silu %h : tensor<4096x4096xf32>
   return %h, %s : tensor<4096x4096xf32>, tensor<4096x4096xf32>
+}
+
+// NO-COPY-LABEL: llvm.func @three_d(
+// NO-COPY-NOT: mgpuMemcpy
+// NO-COPY-NOT: mgpuMemAlloc
+// NO-COPY: llvm.call @hypatia_linear_bf16(
+// NO-COPY-NOT: mgpuMemcpy
+// NO-COPY: llvm.return
+func.func @three_d(%x: tensor<32x197x64xbf16>, %w: tensor<48x64xbf16>, %b: tensor<48xbf16>) -> tensor<32x197x48xbf16> {
+  %y = hypatia.fused_linear_relu %x, %w, %b : (tensor<32x197x64xbf16>, tensor<48x64xbf16>, tensor<48xbf16>) -> tensor<32x197x48xbf16>
+  return %y : tensor<32x197x48xbf16>
 }

@@ -46,10 +46,16 @@ struct LinearLayerToLibraryCall
 
     CollapsedInput collapsed =
         collapseBatchDims(rewriter, loc, layer.getInput());
-    SmallVector<OpFoldResult> sizes = {
-        tensor::getMixedSize(rewriter, loc, collapsed.matrix, 0),
-        rewriter.getIndexAttr(resultType.getShape().back())};
+    // The destination has the result's own shape and is seen as [M, N]: after
+    // bufferization the expanded result is that buffer itself, which can
+    // then become the caller's output buffer without a copy.
+    SmallVector<OpFoldResult> sizes =
+        tensor::getMixedSizes(rewriter, loc, layer.getInput());
+    sizes.back() = rewriter.getIndexAttr(resultType.getShape().back());
     Value init = tensor::EmptyOp::create(rewriter, loc, sizes, elementType);
+    if (!collapsed.reassociation.empty())
+      init = tensor::CollapseShapeOp::create(rewriter, loc, init,
+                                             collapsed.reassociation);
     Value result =
         LibraryLinearOp::create(rewriter, loc, init.getType(), collapsed.matrix,
                                 layer.getWeight(), layer.getBias(), init,
