@@ -8,6 +8,7 @@ on the GPU against float64 and eager PyTorch in the same process.
     python3 bench/vit_mlp_spot.py run DIR
 """
 
+import itertools
 import subprocess
 import sys
 from pathlib import Path
@@ -15,25 +16,31 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def source(dtype):
+# x as the 2-D [?, 768] of a flattened batch, and as the 3-D [32, 197, 768]
+# that torch.compile hands over for a ViT-B block.
+BATCHES = {"2d": ("?",), "3d": (32, 197)}
+
+
+def source(dtype, batch):
     t = lambda *dims: "tensor<" + "x".join(map(str, dims)) + f"x{dtype}>"  # noqa: E731
-    return (f"func.func @mlp(%x: {t('?', 768)}, %w1: {t(3072, 768)}, %b1: {t(3072)}, "
-            f"%w2: {t(768, 3072)}, %b2: {t(768)}) -> {t('?', 768)} {{\n"
-            f"  %h = hypatia.linear %x, %w1, %b1 : ({t('?', 768)}, {t(3072, 768)}, {t(3072)})"
-            f" -> {t('?', 3072)}\n"
-            f"  %a = hypatia.gelu %h : {t('?', 3072)}\n"
-            f"  %y = hypatia.linear %a, %w2, %b2 : ({t('?', 3072)}, {t(768, 3072)}, {t(768)})"
-            f" -> {t('?', 768)}\n"
-            f"  return %y : {t('?', 768)}\n}}\n")
+    x, h = t(*batch, 768), t(*batch, 3072)
+    return (f"func.func @mlp(%x: {x}, %w1: {t(3072, 768)}, %b1: {t(3072)}, "
+            f"%w2: {t(768, 3072)}, %b2: {t(768)}) -> {x} {{\n"
+            f"  %h = hypatia.linear %x, %w1, %b1 : ({x}, {t(3072, 768)}, {t(3072)}) -> {h}\n"
+            f"  %a = hypatia.gelu %h : {h}\n"
+            f"  %y = hypatia.linear %a, %w2, %b2 : ({h}, {t(768, 3072)}, {t(768)}) -> {x}\n"
+            f"  return %y : {x}\n}}\n")
 
 
 def build(out):
     out.mkdir(parents=True, exist_ok=True)
     for dtype in ("f32", "bf16"):
-        (out / f"vit_{dtype}.mlir").write_text(source(dtype))
-        subprocess.run([str(ROOT / "build/bin/hypatia-compile"), "--target=cuda",
-                        str(out / f"vit_{dtype}.mlir"), "-o", str(out / f"vit_{dtype}.so")],
-                       check=True)
+        for label, batch in BATCHES.items():
+            stem = out / f"vit_{label}_{dtype}"
+            stem.with_suffix(".mlir").write_text(source(dtype, batch))
+            subprocess.run([str(ROOT / "build/bin/hypatia-compile"), "--target=cuda",
+                            str(stem.with_suffix(".mlir")), "-o", str(stem.with_suffix(".so"))],
+                           check=True)
 
 
 def run(models):
@@ -53,9 +60,10 @@ def run(models):
         torch.cuda.synchronize()
         return start.elapsed_time(end) / n
 
-    for dtype, name in ((torch.float32, "f32"), (torch.bfloat16, "bf16")):
-        mlp = hypatia.model.load(models / f"vit_{name}.so").mlp
-        x = torch.randn(6304, 768, device="cuda").to(dtype)
+    for (dtype, name), (label, batch) in itertools.product(
+            ((torch.float32, "f32"), (torch.bfloat16, "bf16")), BATCHES.items()):
+        mlp = hypatia.model.load(models / f"vit_{label}_{name}.so").mlp
+        x = torch.randn(*((6304,) if label == "2d" else batch), 768, device="cuda").to(dtype)
         w1 = (torch.randn(3072, 768, device="cuda") / 28).to(dtype)
         b1 = torch.randn(3072, device="cuda").to(dtype)
         w2 = (torch.randn(768, 3072, device="cuda") / 55).to(dtype)
@@ -68,7 +76,7 @@ def run(models):
         out = torch.empty_like(y)
         call = mlp.bind(args, [out])
         eager = lambda: F.linear(F.gelu(F.linear(x, w1, b1)), w2, b2)  # noqa: E731
-        print(f"vit_b_mlp {name}: rel. error {error:.2e}  hypatia {timed(call):.4f} ms  "
+        print(f"vit_b_mlp {label} {name}: rel. error {error:.2e}  hypatia {timed(call):.4f} ms  "
               f"eager {timed(eager):.4f} ms", flush=True)
 
 
