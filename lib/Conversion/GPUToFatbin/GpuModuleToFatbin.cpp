@@ -80,7 +80,7 @@ struct GpuModuleToFatbinPass
 
     // The temporary files of the images and the fatbin, removed on return.
     SmallVector<std::string> temporaries;
-    auto removeTemporaries = llvm::make_scope_exit([&] {
+    llvm::scope_exit removeTemporaries([&] {
       for (const std::string &path : temporaries)
         llvm::sys::fs::remove(path);
     });
