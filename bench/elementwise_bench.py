@@ -14,9 +14,11 @@ float64 reference on fresh random inputs before it is timed.
 import argparse
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
 SHAPES = {"6304x3072": (6304, 3072), "32x197x3072": (32, 197, 3072),
           "4099x3071": (4099, 3071), "1024x2049": (1024, 2049)}
 DTYPES = ["f32", "bf16"]
@@ -48,24 +50,11 @@ def run(models, json_path):
     import torch.nn.functional as F
 
     import hypatia.model
+    from timing import time_ms
 
     peers = {"relu": torch.relu, "gelu": F.gelu,
              "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"), "silu": F.silu}
     dtypes = {"f32": torch.float32, "bf16": torch.bfloat16}
-
-    def timed(fn, repeats=50):
-        fn()
-        torch.cuda.synchronize()
-        times = []
-        for _ in range(5):
-            start, end = torch.cuda.Event(True), torch.cuda.Event(True)
-            start.record()
-            for _ in range(repeats):
-                fn()
-            end.record()
-            torch.cuda.synchronize()
-            times.append(start.elapsed_time(end) / repeats)
-        return sorted(times)[len(times) // 2]
 
     rows = []
     print(f"{'shape':12s} {'dtype':5s} {'op':9s} {'MB':>7s} {'hyp ms':>8s} {'torch ms':>8s} "
@@ -82,8 +71,8 @@ def run(models, json_path):
                          / reference.abs().max()).item()
                 out = torch.empty_like(x)
                 call = function.bind([x], [out])
-                hyp = timed(call)
-                torch_ms = timed(lambda: peer(x))
+                hyp = time_ms(call, repeats=5, inner=50)
+                torch_ms = time_ms(lambda: peer(x), repeats=5, inner=50)
                 nbytes = 2 * x.numel() * x.element_size()
                 row = {"shape": label, "dtype": dtype, "op": name, "bytes": nbytes,
                        "hypatia_ms": hyp, "torch_ms": torch_ms,

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
 
 
 # x as the 2-D [?, 768] of a flattened batch, and as the 3-D [32, 197, 768]
@@ -48,17 +49,7 @@ def run(models):
     import torch.nn.functional as F
 
     import hypatia.model
-
-    def timed(fn, n=20):
-        fn()
-        torch.cuda.synchronize()
-        start, end = torch.cuda.Event(True), torch.cuda.Event(True)
-        start.record()
-        for _ in range(n):
-            fn()
-        end.record()
-        torch.cuda.synchronize()
-        return start.elapsed_time(end) / n
+    from timing import time_ms
 
     for (dtype, name), (label, batch) in itertools.product(
             ((torch.float32, "f32"), (torch.bfloat16, "bf16")), BATCHES.items()):
@@ -76,8 +67,10 @@ def run(models):
         out = torch.empty_like(y)
         call = mlp.bind(args, [out])
         eager = lambda: F.linear(F.gelu(F.linear(x, w1, b1)), w2, b2)  # noqa: E731
-        print(f"vit_b_mlp {label} {name}: rel. error {error:.2e}  hypatia {timed(call):.4f} ms  "
-              f"eager {timed(eager):.4f} ms", flush=True)
+        hypatia_ms = time_ms(call, repeats=1, inner=20)
+        eager_ms = time_ms(eager, repeats=1, inner=20)
+        print(f"vit_b_mlp {label} {name}: rel. error {error:.2e}  hypatia {hypatia_ms:.4f} ms  "
+              f"eager {eager_ms:.4f} ms", flush=True)
 
 
 if __name__ == "__main__":
