@@ -5,9 +5,9 @@
 //             [--output-dir DIR] [--print]
 //
 // Compiles the module for the host CPU or the GPU into a shared object, as
-// hypatia-compile does, and calls FUNC through the model ABI (on the GPU,
-// results poisoned with NaN before the call so that unwritten elements
-// show), on deterministic random inputs
+// hypatia-compile does, and calls FUNC through the model ABI (results
+// poisoned with NaN before the call so that unwritten elements show), on
+// deterministic random inputs
 // (uniform in [-1, 1), the same for a seed on every machine) or on inputs read
 // from .npy files, and prints its results. --output-dir saves the inputs and
 // results as .npy files, so that a reference can be computed independently.
