@@ -186,6 +186,16 @@ int64_t hypatiaBuilderDropout(HypatiaBuilder *builder, int64_t input,
                                         b.getF64FloatAttr(probability)));
 }
 
+int64_t hypatiaBuilderMul(HypatiaBuilder *builder, int64_t lhs, int64_t rhs) {
+  Value a = builder->lookup(lhs, "lhs");
+  Value b = builder->lookup(rhs, "rhs");
+  if (!a || !b)
+    return -1;
+  // The verifier reports operands of different types at the location.
+  return builder->add(
+      MulOp::create(builder->builder, builder->loc, a.getType(), a, b));
+}
+
 int64_t hypatiaBuilderReshape(HypatiaBuilder *builder, int64_t input,
                               int32_t rank, const int64_t *shape) {
   Value x = builder->lookup(input, "input");
@@ -244,6 +254,30 @@ int64_t hypatiaBuilderReshape(HypatiaBuilder *builder, int64_t input,
       llvm::to_vector<2>(llvm::seq<int64_t>(0, targetType.getRank()));
   return builder->add(tensor::ExpandShapeOp::create(
       b, loc, targetType, flat, ArrayRef<ReassociationIndices>{all}));
+}
+
+int64_t hypatiaBuilderSliceRows(HypatiaBuilder *builder, int64_t input,
+                                int64_t start, int64_t count) {
+  Value x = builder->lookup(input, "input");
+  if (!x)
+    return -1;
+  Location loc = builder->loc;
+  auto type = cast<RankedTensorType>(x.getType());
+  if (!type.hasStaticShape() || type.getRank() < 1 || start < 0 ||
+      count < 0 || start > type.getDimSize(0) - count) {
+    emitError(loc) << "rows [" << start << ", " << start << " + " << count
+                   << ") are not rows of " << type;
+    return -1;
+  }
+  OpBuilder &b = builder->builder;
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
+  SmallVector<OpFoldResult> sizes, strides(type.getRank(), b.getIndexAttr(1));
+  offsets[0] = b.getIndexAttr(start);
+  for (int64_t dim : type.getShape())
+    sizes.push_back(b.getIndexAttr(dim));
+  sizes[0] = b.getIndexAttr(count);
+  return builder->add(
+      tensor::ExtractSliceOp::create(b, loc, x, offsets, sizes, strides));
 }
 
 HypatiaModule *hypatiaBuilderFinish(HypatiaBuilder *builder, int32_t numValues,

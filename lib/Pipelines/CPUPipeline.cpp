@@ -42,6 +42,9 @@ void hypatia::buildCPUPipeline(OpPassManager &pm,
   loweringOptions.computeF32InF64 = true;
   pm.addPass(createHypatiaToLinalg(loweringOptions));
   pm.addPass(createCanonicalizerPass());
+  // One loop nest for a chain of elementwise ops (each op still rounds its
+  // result to its element type, so the values are those of the chain).
+  pm.addPass(createLinalgElementwiseOpFusionPass());
 
   if (options.resultsAsOutParams)
     pm.addNestedPass<func::FuncOp>(createDistinctResults());

@@ -43,6 +43,9 @@ void hypatia::buildCUDAPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createHypatiaToLibraryCalls(libraryOptions));
   pm.addPass(createHypatiaToLinalg());
   pm.addPass(createCanonicalizerPass());
+  // Chains of elementwise ops (the activation and product of a gated MLP)
+  // become one generic, hence one kernel and one pass over memory.
+  pm.addPass(createLinalgElementwiseOpFusionPass());
   pm.addNestedPass<func::FuncOp>(createDistinctResults());
   pipeline::addBufferization(pm);
   // expand_shape(collapse_shape(buffer)) folds to the buffer: a layer's N-D

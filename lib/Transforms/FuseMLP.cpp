@@ -141,6 +141,9 @@ void BlockRewriter::addOp(Operation *op) {
   } else if (auto activation = dyn_cast<ElementwiseActivationOpInterface>(op)) {
     node.op = symbols.getElementwiseSymbol(activation.getActivationKind());
     node.children = {getClass(activation.getInput())};
+  } else if (auto mul = dyn_cast<MulOp>(op)) {
+    node.op = symbols.mul;
+    node.children = {getClass(mul.getLhs()), getClass(mul.getRhs())};
   } else {
     auto dropout = cast<DropoutOp>(op);
     node.op = symbols.dropout;
@@ -151,9 +154,17 @@ void BlockRewriter::addOp(Operation *op) {
   valueClasses[op->getResult(0)] = addNode(std::move(node), op->getLoc());
 }
 
+/// Whether `op` is one of the ops the e-graph language describes (the
+/// rest, such as library calls of a later stage, stay as they are and their
+/// results are leaves).
+static bool isLanguageOp(Operation *op) {
+  return isa<LinearLayerOpInterface, FusedMLPOp,
+             ElementwiseActivationOpInterface, MulOp, DropoutOp>(op);
+}
+
 bool BlockRewriter::build() {
   for (Operation &op : block)
-    if (isa<HypatiaDialect>(op.getDialect()))
+    if (isLanguageOp(&op))
       ops.push_back(&op);
   if (ops.empty())
     return false;
@@ -292,6 +303,8 @@ void BlockRewriter::rebuild(const Selection &selection) {
         }
         result = createFusedMLP(builder, loc, input, weights, biases,
                                 language.activationLists.get(node.payload));
+      } else if (node.op == symbols.mul) {
+        result = MulOp::create(builder, loc, input, operands[1]);
       } else if (node.op == symbols.dropout) {
         result = DropoutOp::create(
             builder, loc, input,

@@ -35,6 +35,9 @@ Cost MLPCostModel::getNodeCost(const EGraph &egraph, const ENode &node) const {
 
   if (symbols.getElementwiseActivation(node.op))
     return elementwise(inFeatures);
+  // Two tensors read, one written.
+  if (node.op == symbols.mul)
+    return kernel(0, 3 * rows * inFeatures * elementBytes);
 
   // Layers: one GEMM per linear or fused_linear_*, one kernel for a whole
   // fused_mlp.

@@ -16,6 +16,7 @@ MLPSymbols::MLPSymbols(SymbolTable &table)
       fusedLinearSilu(table.intern("fused_linear_silu")),
       relu(table.intern("relu")), gelu(table.intern("gelu")),
       geluTanh(table.intern("gelu_tanh")), silu(table.intern("silu")),
+      mul(table.intern("mul")),
       dropout(table.intern("dropout")), fusedMLP(table.intern("fused_mlp")) {}
 
 std::optional<Activation> MLPSymbols::getLayerActivation(Symbol op) const {

@@ -248,6 +248,16 @@ class FunctionBuilder:
         return self._value(self._capi.hypatiaBuilderDropout(
             self._handle, self._id(x), float(probability)), "dropout")
 
+    def mul(self, lhs, rhs):
+        """hypatia.mul: the elementwise product of two values of one type."""
+        return self._value(self._capi.hypatiaBuilderMul(
+            self._handle, self._id(lhs), self._id(rhs)), "a product")
+
+    def slice_rows(self, x, start, count):
+        """Rows [start, start + count) of `x` (a view once bufferized)."""
+        return self._value(self._capi.hypatiaBuilderSliceRows(
+            self._handle, self._id(x), int(start), int(count)), "a slice")
+
     def reshape(self, x, shape):
         """The same elements in a new static shape."""
         sizes = [int(size) for size in shape]

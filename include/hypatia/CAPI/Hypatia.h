@@ -117,6 +117,9 @@ HYPATIA_CAPI_EXPORT int64_t hypatiaBuilderActivation(HypatiaBuilder *builder,
 HYPATIA_CAPI_EXPORT int64_t hypatiaBuilderDropout(HypatiaBuilder *builder,
                                                   int64_t input,
                                                   double probability);
+/* hypatia.mul: the elementwise product of two values of one type. */
+HYPATIA_CAPI_EXPORT int64_t hypatiaBuilderMul(HypatiaBuilder *builder,
+                                              int64_t lhs, int64_t rhs);
 /* The type of value `value`, as the dialect inferred it: its element type
  * (a hypatia_dtype) in `*elementType` and up to `capacity` sizes (-1:
  * dynamic) in `shape`. Returns the rank, or -1 with diagnostics. */
@@ -132,6 +135,15 @@ HYPATIA_CAPI_EXPORT int32_t hypatiaBuilderGetType(HypatiaBuilder *builder,
 HYPATIA_CAPI_EXPORT int64_t hypatiaBuilderReshape(HypatiaBuilder *builder,
                                                   int64_t input, int32_t rank,
                                                   const int64_t *shape);
+
+/* Rows [start, start + count) of `input` (its first dimension; the others
+ * whole), through tensor.extract_slice: a view, not a copy, once bufferized.
+ * How the importer gives each half of a chunked linear layer its own weight
+ * and bias. The input's shape must be static. */
+HYPATIA_CAPI_EXPORT int64_t hypatiaBuilderSliceRows(HypatiaBuilder *builder,
+                                                    int64_t input,
+                                                    int64_t start,
+                                                    int64_t count);
 
 /* Returns `values` from the function and hands over the verified module;
  * null (and the builder unusable) on failure. The builder is still to be

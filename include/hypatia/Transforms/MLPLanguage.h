@@ -9,6 +9,7 @@
 //   linear, fused_linear_relu, fused_linear_gelu, fused_linear_gelu_tanh,
 //   fused_linear_silu          (input, weight, bias | no_bias)
 //   relu, gelu, gelu_tanh, silu (input)
+//   mul                        (lhs, rhs)
 //   dropout                    (input); payload: the probability's bits
 //   fused_mlp                  (input, w1, b1, ..., wL, bL); payload: the
 //                              layers' activations, interned in
@@ -41,8 +42,8 @@ struct MLPSymbols {
   eqsat::Symbol getElementwiseSymbol(Activation activation) const;
 
   eqsat::Symbol leaf, noBias, linear, fusedLinearRelu, fusedLinearGelu,
-      fusedLinearGeluTanh, fusedLinearSilu, relu, gelu, geluTanh, silu, dropout,
-      fusedMLP;
+      fusedLinearGeluTanh, fusedLinearSilu, relu, gelu, geluTanh, silu, mul,
+      dropout, fusedMLP;
 };
 
 /// The per-layer activations of fused_mlp e-nodes, interned: a node's payload

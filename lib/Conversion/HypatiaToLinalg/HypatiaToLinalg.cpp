@@ -148,6 +148,34 @@ struct FusedMLPLowering : public OpRewritePattern<FusedMLPOp> {
 // Elementwise ops
 //===----------------------------------------------------------------------===//
 
+/// One linalg.generic computing `compute` of the scalars of `inputs` (all of
+/// one type) in the compute type of their element type, rounded once.
+static Value lowerElementwise(
+    OpBuilder &b, Location loc, ValueRange inputs, bool computeF32InF64,
+    function_ref<Value(OpBuilder &, Location, ValueRange)> compute) {
+  Value first = inputs.front();
+  auto type = cast<RankedTensorType>(first.getType());
+  Type computeType = getComputeType(type.getElementType(), computeF32InF64);
+  Value init = tensor::EmptyOp::create(
+      b, loc, tensor::getMixedSizes(b, loc, first), type.getElementType());
+  SmallVector<AffineMap> maps(inputs.size() + 1,
+                              b.getMultiDimIdentityMap(type.getRank()));
+  SmallVector<utils::IteratorType> iterators(type.getRank(),
+                                             utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{type}, inputs, ValueRange{init}, maps, iterators,
+      [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+        SmallVector<Value> extended;
+        for (Value arg : args.drop_back())
+          extended.push_back(extendTo(nested, nestedLoc, arg, computeType));
+        Value value = compute(nested, nestedLoc, extended);
+        linalg::YieldOp::create(
+            nested, nestedLoc,
+            truncateTo(nested, nestedLoc, value, type.getElementType()));
+      });
+  return generic.getResult(0);
+}
+
 struct ElementwiseActivationLowering
     : public OpInterfaceRewritePattern<ElementwiseActivationOpInterface> {
   ElementwiseActivationLowering(MLIRContext *context, bool computeF32InF64)
@@ -155,31 +183,31 @@ struct ElementwiseActivationLowering
 
   LogicalResult matchAndRewrite(ElementwiseActivationOpInterface activationOp,
                                 PatternRewriter &rewriter) const override {
-    Operation *op = activationOp.getOperation();
-    Location loc = op->getLoc();
-    Value input = activationOp.getInput();
-    RankedTensorType type = cast<RankedTensorType>(input.getType());
     Activation activation = activationOp.getActivationKind();
-    Type computeType = getComputeType(type.getElementType(), computeF32InF64);
-
-    Value init = tensor::EmptyOp::create(
-        rewriter, loc, tensor::getMixedSizes(rewriter, loc, input),
-        type.getElementType());
-    AffineMap identity = rewriter.getMultiDimIdentityMap(type.getRank());
-    SmallVector<utils::IteratorType> iterators(type.getRank(),
-                                               utils::IteratorType::parallel);
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{type}, ValueRange{input}, ValueRange{init},
-        ArrayRef<AffineMap>{identity, identity}, iterators,
-        [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
-          Value value = buildActivation(
-              b, nestedLoc, extendTo(b, nestedLoc, args[0], computeType),
-              activation);
-          linalg::YieldOp::create(
-              b, nestedLoc,
-              truncateTo(b, nestedLoc, value, type.getElementType()));
+    Value result = lowerElementwise(
+        rewriter, activationOp->getLoc(), activationOp.getInput(),
+        computeF32InF64, [&](OpBuilder &b, Location loc, ValueRange args) {
+          return buildActivation(b, loc, args[0], activation);
         });
-    rewriter.replaceOp(op, generic.getResult(0));
+    rewriter.replaceOp(activationOp, result);
+    return success();
+  }
+
+  bool computeF32InF64;
+};
+
+struct MulLowering : public OpRewritePattern<MulOp> {
+  MulLowering(MLIRContext *context, bool computeF32InF64)
+      : OpRewritePattern(context), computeF32InF64(computeF32InF64) {}
+
+  LogicalResult matchAndRewrite(MulOp op,
+                                PatternRewriter &rewriter) const override {
+    Value result = lowerElementwise(
+        rewriter, op.getLoc(), op->getOperands(), computeF32InF64,
+        [](OpBuilder &b, Location loc, ValueRange args) -> Value {
+          return arith::MulFOp::create(b, loc, args[0], args[1]);
+        });
+    rewriter.replaceOp(op, result);
     return success();
   }
 
@@ -213,7 +241,8 @@ struct HypatiaToLinalgPass
 
     RewritePatternSet patterns(context);
     patterns.add<LinearLayerLowering, FusedMLPLowering,
-                 ElementwiseActivationLowering>(context, computeF32InF64);
+                 ElementwiseActivationLowering, MulLowering>(context,
+                                                             computeF32InF64);
     patterns.add<DropoutLowering>(context);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))

@@ -44,11 +44,17 @@ struct LowerLibraryCallsPass
     if (auto existing = module.lookupSymbol<func::FuncOp>(name))
       return existing;
     MLIRContext *context = module.getContext();
-    auto matrix = MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic},
-                                  elementType);
+    // Any strides and offset: a weight may be rows of a larger one (a chunked
+    // layer); the runtime checks that rows are dense.
+    constexpr int64_t dynamic = ShapedType::kDynamic;
+    auto matrix = MemRefType::get(
+        {dynamic, dynamic}, elementType,
+        StridedLayoutAttr::get(context, dynamic, {dynamic, dynamic}));
     SmallVector<Type> inputs = {matrix, matrix};
     if (withBias)
-      inputs.push_back(MemRefType::get({ShapedType::kDynamic}, elementType));
+      inputs.push_back(
+          MemRefType::get({dynamic}, elementType,
+                          StridedLayoutAttr::get(context, dynamic, {dynamic})));
     // The activation (a hypatia_activation) and whether TF32 is allowed.
     inputs.append(
         {matrix, IntegerType::get(context, 32), IntegerType::get(context, 32)});
@@ -71,11 +77,16 @@ struct LowerLibraryCallsPass
     if (op.getBias())
       values.push_back(op.getBias());
     values.push_back(op.getInit());
-    // The runtime reads dense row-major matrices.
-    for (Value value : values)
-      if (!cast<MemRefType>(value.getType()).getLayout().isIdentity())
-        return op.emitOpError() << "operand of type " << value.getType()
-                                << " is not a dense row-major buffer";
+    // The runtime reads rows of contiguous elements (and checks the rest).
+    for (Value value : values) {
+      auto type = cast<MemRefType>(value.getType());
+      SmallVector<int64_t> strides;
+      int64_t offset;
+      if (failed(type.getStridesAndOffset(strides, offset)) ||
+          strides.back() != 1)
+        return op.emitOpError() << "operand of type " << type
+                                << " does not have contiguous rows";
+    }
 
     Type elementType =
         cast<MemRefType>(op.getInput().getType()).getElementType();

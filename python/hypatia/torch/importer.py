@@ -20,7 +20,7 @@ from .ops import DTYPES, Op, Param, Unsupported, describe, location, tensor_info
 
 # Ops that do arithmetic: a piece of a graph with none of them (a lone
 # reshape) is left to PyTorch.
-COMPUTE_KINDS = {"linear", "matmul", "addmm", "relu", "gelu", "silu"}
+COMPUTE_KINDS = {"linear", "matmul", "addmm", "relu", "gelu", "silu", "mul"}
 
 
 def _modules(graph_module):
@@ -77,6 +77,13 @@ class _Support:
         return self.ops.get(node)
 
     def _check(self, node, op):
+        if op.kind == "chunk":
+            return self._check_chunk(node, op)
+        if op.kind == "getitem":
+            source = op.operands[0]
+            if self.ops.get(source) is None or self.ops[source].kind != "chunk":
+                return "indexing of something other than a chunked linear layer"
+            return None
         shape, dtype = tensor_info(node)
         if dtype is None:
             return "no shape information recorded for it"
@@ -128,6 +135,29 @@ class _Support:
         if op.kind == "reshape":
             if any(not isinstance(size, int) for size in op.attributes["shape"]):
                 return "a reshape to a shape computed at run time"
+        if op.kind == "mul":
+            for operand in op.operands:
+                if not isinstance(operand, torch.fx.Node) or tensor_info(operand)[0] != shape:
+                    return "a product that broadcasts (Hypatia multiplies tensors of one shape)"
+        return None
+
+    def _check_chunk(self, node, op):
+        """A chunk is compiled as what it splits: a linear layer whose rows of
+        weights (and bias) are cut into equal parts, one layer per part."""
+        (source,) = op.operands
+        source_op = self.ops.get(source) if isinstance(source, torch.fx.Node) else None
+        if source_op is None or source_op.kind != "linear" or len(source.users) != 1:
+            return "a chunk of something other than a linear layer used only by it"
+        shape, _ = tensor_info(source)
+        chunks, dim = op.attributes["chunks"], op.attributes["dim"]
+        if shape is None or not isinstance(chunks, int) or not isinstance(dim, int) or \
+                dim % len(shape) != len(shape) - 1:
+            return "a chunk along a dimension other than the features"
+        if chunks < 1 or shape[-1] % chunks:
+            return f"a chunk of {shape[-1]} features into {chunks} unequal parts"
+        if any(self.ops.get(user) is None or self.ops[user].kind != "getitem"
+               for user in node.users):
+            return "a chunk whose parts are not taken one by one"
         return None
 
 
@@ -183,7 +213,7 @@ def import_graph(graph_module, example_inputs, name="forward", context=None, sup
         if isinstance(operand, Param):
             return param_value(operand)
         found = values.get(operand)
-        if found is None or found[0] in ("transposed", "deferred"):
+        if found is None or found[0] in ("transposed", "deferred", "chunked"):
             raise Unsupported(f"{operand} is not a tensor computed by the imported graph")
         return found
 
@@ -232,10 +262,29 @@ def import_graph(graph_module, example_inputs, name="forward", context=None, sup
             values[node] = ("transposed", op.operands[0])
         elif kind == "identity":
             values[node] = value(op.operands[0])
+        elif kind == "linear" and _chunk_of(node, support.op):
+            values[node] = ("chunked", op)
         elif kind == "linear":
             x, w = value(op.operands[0])[0], value(op.operands[1])[0]
             bias = value(op.operands[2])[0] if op.operands[2] is not None else None
             values[node] = _shaped(builder.linear(x, w, bias))
+        elif kind == "chunk":
+            values[node] = ("chunked", values[op.operands[0]][1], op.attributes["chunks"])
+        elif kind == "getitem":
+            # Part i of a chunked layer: the layer of rows i of its weight and
+            # bias (views of them, not copies).
+            _, layer, chunks = values[op.operands[0]]
+            index = op.attributes["index"] % chunks
+            x, (w, w_shape) = value(layer.operands[0])[0], value(layer.operands[1])
+            rows = w_shape[0] // chunks
+            w = builder.slice_rows(w, index * rows, rows)
+            bias = None
+            if layer.operands[2] is not None:
+                bias = builder.slice_rows(value(layer.operands[2])[0], index * rows, rows)
+            values[node] = _shaped(builder.linear(x, w, bias))
+        elif kind == "mul":
+            values[node] = _shaped(builder.mul(value(op.operands[0])[0],
+                                               value(op.operands[1])[0]))
         elif kind == "matmul":
             x, w = value(op.operands[0])[0], weight(op.operands[1])[0]
             add = _bias_add(node, support.op)
@@ -282,6 +331,14 @@ def import_graph(graph_module, example_inputs, name="forward", context=None, sup
         else:
             raise Unsupported(f"{kind} is not imported")
     raise Unsupported("the graph has no output")
+
+
+def _chunk_of(node, op_of):
+    """The supported chunk that splits linear layer `node`, if one does."""
+    users = list(node.users)
+    if len(users) == 1 and op_of(users[0]) is not None and op_of(users[0]).kind == "chunk":
+        return users[0]
+    return None
 
 
 def _shaped(value):

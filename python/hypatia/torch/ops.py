@@ -83,6 +83,8 @@ _ADDMM = {torch.addmm, torch.ops.aten.addmm.default}
 _MATMUL = {torch.matmul, operator.matmul, torch.mm, torch.ops.aten.mm.default,
            torch.ops.aten.matmul.default}
 _ADD = {operator.add, torch.add, torch.ops.aten.add.Tensor}
+_MUL = {operator.mul, torch.mul, torch.ops.aten.mul.Tensor}
+_CHUNK = {torch.chunk, torch.ops.aten.chunk.default}
 _TRANSPOSE = {torch.t, torch.ops.aten.t.default, torch.transpose,
               torch.ops.aten.transpose.int, torch.permute, torch.ops.aten.permute.default}
 _DROPOUT = {F.dropout, torch.dropout, torch.ops.aten.dropout.default}
@@ -158,6 +160,10 @@ def describe(node, modules):
             if len(shape) == 1 and isinstance(shape[0], (list, tuple, torch.Size)):
                 shape = shape[0]
             return Op("reshape", [x], shape=tuple(shape))
+        if target == "mul":
+            return Op("mul", [x, _arg(node, 1, "other")])
+        if target == "chunk":
+            return Op("chunk", [x], chunks=_arg(node, 1, "chunks"), dim=_arg(node, 2, "dim", 0))
         if target in _IDENTITY_METHODS:
             return Op("identity", [x])
         raise Unsupported(f"tensor method .{target}()")
@@ -190,6 +196,15 @@ def describe(node, modules):
         if node.kwargs.get("alpha", 1) != 1 or len(node.args) != 2:
             raise Unsupported("add with alpha")
         return Op("add", list(node.args))
+    if target in _MUL:
+        if len(node.args) != 2 or node.kwargs:
+            raise Unsupported("mul with keyword arguments")
+        return Op("mul", list(node.args))
+    if target in _CHUNK:
+        return Op("chunk", [_arg(node, 0, "input")], chunks=_arg(node, 1, "chunks"),
+                  dim=_arg(node, 2, "dim", 0))
+    if target is operator.getitem and isinstance(node.args[1], int):
+        return Op("getitem", [node.args[0]], index=node.args[1])
     if target is getattr and len(node.args) == 2 and node.args[1] in ("T", "mT"):
         return Op("transpose", [node.args[0]])
     if target in _TRANSPOSE:

@@ -219,6 +219,27 @@ def Hypatia_SiluOp : Hypatia_ActivationOp<"silu"> {
   }];
 }
 
+def Hypatia_MulOp : Hypatia_Op<"mul", [Pure, Commutative,
+                                        SameOperandsAndResultType]> {
+  let summary = "Elementwise product `lhs * rhs`.";
+  let description = [{
+    The elementwise product of two tensors of one type (no broadcasting), as
+    `torch.mul` on equal shapes. `f16`/`bf16` operands are multiplied in
+    `f32` and the product rounded once, as PyTorch does. This is the gate of
+    a gated MLP: `down(silu(gate(x)) * up(x))`; the lowerings fuse it with
+    the activation before it, so the gate costs one pass over memory.
+
+    Example:
+
+    ```mlir
+    %h = hypatia.mul %g, %u : tensor<4x512x11008xbf16>
+    ```
+  }];
+  let arguments = (ins Hypatia_FloatTensor:$lhs, Hypatia_FloatTensor:$rhs);
+  let results = (outs Hypatia_FloatTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
+}
+
 def Hypatia_Probability : AttrConstraint<
     CPred<"::llvm::cast<::mlir::FloatAttr>($_self).getValueAsDouble() >= 0.0 && "
           "::llvm::cast<::mlir::FloatAttr>($_self).getValueAsDouble() < 1.0">,
