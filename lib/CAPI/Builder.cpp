@@ -263,8 +263,8 @@ int64_t hypatiaBuilderSliceRows(HypatiaBuilder *builder, int64_t input,
     return -1;
   Location loc = builder->loc;
   auto type = cast<RankedTensorType>(x.getType());
-  if (!type.hasStaticShape() || type.getRank() < 1 || start < 0 ||
-      count < 0 || start > type.getDimSize(0) - count) {
+  if (!type.hasStaticShape() || type.getRank() < 1 || start < 0 || count < 0 ||
+      start > type.getDimSize(0) - count) {
     emitError(loc) << "rows [" << start << ", " << start << " + " << count
                    << ") are not rows of " << type;
     return -1;

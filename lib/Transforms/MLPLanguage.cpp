@@ -16,8 +16,8 @@ MLPSymbols::MLPSymbols(SymbolTable &table)
       fusedLinearSilu(table.intern("fused_linear_silu")),
       relu(table.intern("relu")), gelu(table.intern("gelu")),
       geluTanh(table.intern("gelu_tanh")), silu(table.intern("silu")),
-      mul(table.intern("mul")),
-      dropout(table.intern("dropout")), fusedMLP(table.intern("fused_mlp")) {}
+      mul(table.intern("mul")), dropout(table.intern("dropout")),
+      fusedMLP(table.intern("fused_mlp")) {}
 
 std::optional<Activation> MLPSymbols::getLayerActivation(Symbol op) const {
   if (op == linear)

@@ -63,6 +63,28 @@ def test_sequential_matches_float64(torch_seed, caplog):
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
+class UnpackedGluMlp(nn.Module):
+    """timm's GluMlp as dynamo sees it: chunk, unpacked, gate last."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1, self.fc2 = nn.Linear(16, 2 * 24), nn.Linear(24, 16)
+
+    def forward(self, x):
+        x1, x2 = self.fc1(x).chunk(2, dim=-1)
+        return self.fc2(x1 * F.silu(x2))
+
+
+def test_gated_mlp_compiles_whole(torch_seed, caplog):
+    model = UnpackedGluMlp().eval()
+    compiled = torch.compile(model, backend="hypatia")
+    with caplog.at_level(logging.INFO, logger="hypatia"), torch.no_grad():
+        x = torch.rand(2, 7, 16) * 2 - 1
+        assert relative_error(compiled(x), float64_reference(model, x)) <= 1e-5
+    assert [r for r in caplog.records if "compiled" in r.message]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
 def test_unsupported_op_runs_in_pytorch_with_one_log_line(torch_seed, caplog):
     model = Mixed().eval()
     x = torch.rand(6, 4, 4)

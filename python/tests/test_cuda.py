@@ -42,6 +42,47 @@ def test_backend_on_gpu(dtype, tolerance, torch_seed):
             assert relative_error(result, float64_reference(model, x)) <= tolerance
 
 
+class GluMlp(nn.Module):
+    """timm's GluMlp (gate last, SiLU), unpacking its chunk as timm does."""
+
+    def __init__(self, features, hidden):
+        super().__init__()
+        self.fc1, self.act, self.fc2 = nn.Linear(features, 2 * hidden), nn.SiLU(), \
+            nn.Linear(hidden, features)
+
+    def forward(self, x):
+        x1, x2 = self.fc1(x).chunk(2, dim=-1)
+        return self.fc2(x1 * self.act(x2))
+
+
+class LlamaMLP(nn.Module):
+    def __init__(self, features, hidden):
+        super().__init__()
+        self.gate_proj = nn.Linear(features, hidden, bias=False)
+        self.up_proj = nn.Linear(features, hidden, bias=False)
+        self.down_proj = nn.Linear(hidden, features, bias=False)
+
+    def forward(self, x):
+        return self.down_proj(torch.nn.functional.silu(self.gate_proj(x)) * self.up_proj(x))
+
+
+@pytest.mark.parametrize("make", [GluMlp, LlamaMLP])
+@pytest.mark.parametrize("dtype, tolerance", [(torch.float32, 1e-5), (torch.bfloat16, 1e-2)])
+def test_gated_mlps_on_gpu_with_nothing_left_to_pytorch(make, dtype, tolerance, torch_seed,
+                                                        caplog):
+    hypatia.torch.register()
+    torch._dynamo.reset()
+    model = make(192, 344).to("cuda", dtype).eval()
+    compiled = torch.compile(model, backend="hypatia")
+    with torch.inference_mode(), caplog.at_level("WARNING", logger="hypatia"):
+        for shape in ((4, 33, 192), (1, 1, 192)):
+            x = (torch.rand(shape, device="cuda") * 2 - 1).to(dtype)
+            result = compiled(x)
+            assert result.dtype == dtype and result.shape == x.shape
+            assert relative_error(result, float64_reference(model, x)) <= tolerance
+    assert "running in PyTorch" not in caplog.text and "runs in PyTorch" not in caplog.text
+
+
 def test_compiled_module_runs_on_the_current_stream(torch_seed):
     builder = hypatia.FunctionBuilder("layer")
     x = builder.argument("f32", [None, 512])

@@ -66,6 +66,33 @@ class TwoOutputs(nn.Module):
         return self.fc2(h), h
 
 
+class GatedMLP(nn.Module):
+    """LLaMA's MLP: down(silu(gate(x)) * up(x)), no biases."""
+
+    def __init__(self, features=20, hidden=36, multiply=torch.mul):
+        super().__init__()
+        self.gate = nn.Linear(features, hidden, bias=False)
+        self.up = nn.Linear(features, hidden, bias=False)
+        self.down = nn.Linear(hidden, features, bias=False)
+        self.multiply = multiply
+
+    def forward(self, x):
+        return self.down(self.multiply(F.silu(self.gate(x)), self.up(x)))
+
+
+class ChunkedGluMLP(nn.Module):
+    """timm's GluMlp: one projection to twice the width, chunked; the second
+    half is the gate. (Indexing, not unpacking: torch.fx cannot unpack.)"""
+
+    def __init__(self, features=20, hidden=24):
+        super().__init__()
+        self.fc1, self.fc2 = nn.Linear(features, 2 * hidden), nn.Linear(hidden, features)
+
+    def forward(self, x):
+        parts = self.fc1(x).chunk(2, dim=-1)
+        return self.fc2(parts[0] * F.gelu(parts[1]))
+
+
 MODELS = {
     "sequential-relu": (lambda: nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 10)),
                         (7, 20)),
@@ -86,6 +113,10 @@ MODELS = {
     "addmm-matmul-add": (AddmmMLP, (6, 20)),
     "methods-reshape": (MethodsMLP, (2, 3, 20)),
     "identity": (lambda: nn.Sequential(nn.Identity(), nn.Linear(20, 4), nn.Identity()), (2, 20)),
+    "gated-torch-mul": (GatedMLP, (2, 5, 20)),
+    "gated-operator": (lambda: GatedMLP(multiply=lambda a, b: a * b), (7, 20)),
+    "gated-method": (lambda: GatedMLP(multiply=lambda a, b: a.mul(b)), (7, 20)),
+    "glu-chunk": (ChunkedGluMLP, (3, 4, 20)),
 }
 
 
@@ -145,6 +176,22 @@ def test_imported_ir_is_fusable():
     assert "hypatia.relu" not in fused and "hypatia.dropout" not in fused
 
 
+def test_gated_mlp_imports_whole():
+    module, _ = import_module(GatedMLP(), (torch.rand(3, 20),))
+    text = str(module)
+    assert text.count("hypatia.linear") == 3 and "hypatia.silu" in text
+    assert "hypatia.mul" in text
+
+
+def test_chunked_layer_is_two_layers_on_row_slices():
+    module, signature = import_module(ChunkedGluMLP(), (torch.rand(3, 20),))
+    text = str(module)
+    # Weight and bias of fc1 each cut into two halves of 24 rows, views once
+    # bufferized; one argument each, not copies.
+    assert text.count("tensor.extract_slice") == 4 and text.count("hypatia.linear") == 3
+    assert [kind for kind, _ in signature.arguments] == ["input"] + ["param"] * 4
+
+
 def test_locations_point_at_nodes():
     model = nn.Sequential(nn.Linear(20, 4), nn.ReLU())
     module, _ = import_module(model, (torch.rand(3, 20),))
@@ -161,6 +208,34 @@ def test_unsupported_models_say_why(make, reason):
     x = torch.rand(3, 20, dtype=torch.float64 if "float64" in reason else torch.float32)
     with pytest.raises(Unsupported, match=reason):
         import_module(model, (x,))
+
+
+class BroadcastProduct(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc, self.scale = nn.Linear(20, 4), nn.Parameter(torch.rand(4))
+
+    def forward(self, x):
+        return self.fc(x) * self.scale
+
+
+class ChunkedInput(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(10, 4)
+
+    def forward(self, x):
+        parts = x.chunk(2, dim=-1)
+        return self.fc(parts[0]) * self.fc(parts[1])
+
+
+@pytest.mark.parametrize("make, reason", [
+    (BroadcastProduct, "broadcasts"),
+    (ChunkedInput, "chunk of something other than a linear layer"),
+])
+def test_unsupported_gated_forms_say_why(make, reason):
+    with pytest.raises(Unsupported, match=reason):
+        import_module(make(), (torch.rand(3, 20),))
 
 
 def test_matmul_without_transposed_weight_is_unsupported():

@@ -13,6 +13,8 @@
 // Batch dimensions are views: a 3-D layer writes its result straight into the
 // caller's buffer, with no copy and no temporary for it.
 // RUN: hypatia-opt %s --hypatia-cuda-pipeline | FileCheck %s --check-prefix=NO-COPY
+// A gated MLP: three GEMM calls and one kernel for SiLU and the product.
+// RUN: hypatia-opt %s --hypatia-cuda-pipeline | FileCheck %s --check-prefix=GATED
 
 // The result is written into a buffer the caller passes last: no result.
 // CHECK-LABEL: llvm.func @mlp(
@@ -61,4 +63,21 @@ func.func @linear_returned_and_silu(%x: tensor<4096x8xf32>, %w: tensor<4096x8xf3
 func.func @three_d(%x: tensor<32x197x64xbf16>, %w: tensor<48x64xbf16>, %b: tensor<48xbf16>) -> tensor<32x197x48xbf16> {
   %y = hypatia.fused_linear_relu %x, %w, %b : (tensor<32x197x64xbf16>, tensor<48x64xbf16>, tensor<48xbf16>) -> tensor<32x197x48xbf16>
   return %y : tensor<32x197x48xbf16>
+}
+
+// GATED-LABEL: llvm.func @gated(
+// GATED-COUNT-2: llvm.call @hypatia_linear_bf16_nobias(
+// GATED-NOT: gpu.launch_func
+// GATED: gpu.launch_func @gated_kernel::@gated_kernel
+// GATED-NOT: gpu.launch_func
+// GATED: llvm.call @hypatia_linear_bf16_nobias(
+// GATED-NOT: gpu.launch_func
+// GATED: llvm.return
+func.func @gated(%x: tensor<4x?x64xbf16>, %wg: tensor<128x64xbf16>, %wu: tensor<128x64xbf16>, %wd: tensor<64x128xbf16>) -> tensor<4x?x64xbf16> {
+  %g = hypatia.linear %x, %wg : (tensor<4x?x64xbf16>, tensor<128x64xbf16>) -> tensor<4x?x128xbf16>
+  %a = hypatia.silu %g : tensor<4x?x128xbf16>
+  %u = hypatia.linear %x, %wu : (tensor<4x?x64xbf16>, tensor<128x64xbf16>) -> tensor<4x?x128xbf16>
+  %h = hypatia.mul %a, %u : tensor<4x?x128xbf16>
+  %y = hypatia.linear %h, %wd : (tensor<4x?x128xbf16>, tensor<64x128xbf16>) -> tensor<4x?x64xbf16>
+  return %y : tensor<4x?x64xbf16>
 }

@@ -260,3 +260,43 @@ func.func @already_optimal(%x: tensor<8x512xf32>, %w: tensor<512x512xf32>) -> te
   %0 = hypatia.fused_linear_relu %x, %w : (tensor<8x512xf32>, tensor<512x512xf32>) -> tensor<8x512xf32>
   return %0 : tensor<8x512xf32>
 }
+
+// -----
+
+// A gated MLP: the product is an e-graph node like the activations. Where
+// the GEMM library applies SiLU (the CPU target's cost model counts no extra
+// pass for it) the gate's SiLU joins its layer; on CUDA it stays a separate
+// op, which the lowering fuses with the product into one kernel.
+// CHECK-LABEL: func.func @gated
+// CHECK: %[[G:.*]] = hypatia.linear %arg0, %arg1
+// CHECK: %[[A:.*]] = hypatia.silu %[[G]]
+// CHECK: %[[U:.*]] = hypatia.linear %arg0, %arg2
+// CHECK: %[[H:.*]] = hypatia.mul %[[A]], %[[U]]
+// CHECK: hypatia.linear %[[H]], %arg3
+// CPU-LABEL: func.func @gated
+// CPU-DAG: %[[G:.*]] = hypatia.fused_linear_silu %arg0, %arg1
+// CPU-DAG: %[[U:.*]] = hypatia.linear %arg0, %arg2
+// CPU: %[[H:.*]] = hypatia.mul %[[G]], %[[U]]
+// CPU: hypatia.linear %[[H]], %arg3
+func.func @gated(%x: tensor<4x16x64xbf16>, %wg: tensor<128x64xbf16>, %wu: tensor<128x64xbf16>, %wd: tensor<64x128xbf16>) -> tensor<4x16x64xbf16> {
+  %g = hypatia.linear %x, %wg : (tensor<4x16x64xbf16>, tensor<128x64xbf16>) -> tensor<4x16x128xbf16>
+  %a = hypatia.silu %g : tensor<4x16x128xbf16>
+  %u = hypatia.linear %x, %wu : (tensor<4x16x64xbf16>, tensor<128x64xbf16>) -> tensor<4x16x128xbf16>
+  %h = hypatia.mul %a, %u : tensor<4x16x128xbf16>
+  %y = hypatia.linear %h, %wd : (tensor<4x16x128xbf16>, tensor<64x128xbf16>) -> tensor<4x16x64xbf16>
+  return %y : tensor<4x16x64xbf16>
+}
+
+// -----
+
+// Ops the e-graph language does not describe (a library call of a later
+// stage) are left as they are; their results are leaves.
+// CHECK-LABEL: func.func @library_call_result
+// CHECK: %[[L:.*]] = hypatia.library_linear
+// CHECK: hypatia.fused_linear_relu %[[L]], %arg1
+func.func @library_call_result(%x: tensor<8x64xf32>, %w: tensor<64x64xf32>, %init: tensor<8x64xf32>) -> tensor<8x64xf32> {
+  %l = hypatia.library_linear %x, %w into %init {epilogue = #hypatia.activation<none>} : tensor<8x64xf32>, tensor<64x64xf32> into tensor<8x64xf32> -> tensor<8x64xf32>
+  %y = hypatia.linear %l, %w : (tensor<8x64xf32>, tensor<64x64xf32>) -> tensor<8x64xf32>
+  %r = hypatia.relu %y : tensor<8x64xf32>
+  return %r : tensor<8x64xf32>
+}

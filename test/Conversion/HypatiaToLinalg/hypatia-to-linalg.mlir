@@ -206,3 +206,19 @@ func.func @foreign_ops(%x: tensor<8x64xf32>, %w: tensor<32x64xf32>) -> tensor<8x
   %0 = hypatia.linear %s, %w : (tensor<8x64xf32>, tensor<32x64xf32>) -> tensor<8x32xf32>
   return %0 : tensor<8x32xf32>
 }
+
+// -----
+
+// The product: one generic, bf16 multiplied in f32 and rounded once.
+// CHECK-LABEL: func.func @mul
+// CHECK-SAME: (%[[A:.*]]: tensor<4x?x8xbf16>, %[[B:.*]]: tensor<4x?x8xbf16>)
+// CHECK: %[[P:.*]] = linalg.generic {{.*}} ins(%[[A]], %[[B]] : tensor<4x?x8xbf16>, tensor<4x?x8xbf16>)
+// CHECK:   %[[EA:.*]] = arith.extf %{{.*}} : bf16 to f32
+// CHECK:   %[[EB:.*]] = arith.extf %{{.*}} : bf16 to f32
+// CHECK:   %[[M:.*]] = arith.mulf %[[EA]], %[[EB]] : f32
+// CHECK:   arith.truncf %[[M]] : f32 to bf16
+// CHECK: return %[[P]]
+func.func @mul(%a: tensor<4x?x8xbf16>, %b: tensor<4x?x8xbf16>) -> tensor<4x?x8xbf16> {
+  %0 = hypatia.mul %a, %b : tensor<4x?x8xbf16>
+  return %0 : tensor<4x?x8xbf16>
+}

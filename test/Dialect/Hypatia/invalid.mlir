@@ -208,3 +208,11 @@ func.func @library_mixed(%x: tensor<4x64xf32>, %w: memref<32x64xf32>, %y: memref
   hypatia.library_linear %x, %w into %y {epilogue = #hypatia.activation<none>} : tensor<4x64xf32>, memref<32x64xf32> into memref<4x32xf32>
   return
 }
+
+// -----
+
+func.func @mul_of_different_types(%a: tensor<8x16xf32>, %b: tensor<8x32xf32>) -> tensor<8x16xf32> {
+  // expected-error @+1 {{'hypatia.mul' op requires the same type for all operands and results}}
+  %0 = "hypatia.mul"(%a, %b) : (tensor<8x16xf32>, tensor<8x32xf32>) -> tensor<8x16xf32>
+  return %0 : tensor<8x16xf32>
+}

@@ -83,3 +83,12 @@ func.func @generic_input(%x: tensor<8x4xf32>, %w: tensor<2x4xf32>, %b: tensor<2x
   %1 = "hypatia.fused_mlp"(%x, %w, %w2) <{activations = [#hypatia.activation<silu>, #hypatia.activation<none>], operandSegmentSizes = array<i32: 1, 2, 0>}> : (tensor<8x4xf32>, tensor<2x4xf32>, tensor<4x2xf32>) -> tensor<8x4xf32>
   return %0, %1 : tensor<8x2xf32>, tensor<8x4xf32>
 }
+
+// CHECK-LABEL: func.func @mul
+// CHECK: hypatia.mul %{{.*}}, %{{.*}} : tensor<2x?x16xbf16>
+// GENERIC-LABEL: sym_name = "mul"
+// GENERIC: "hypatia.mul"(%{{.*}}, %{{.*}}) : (tensor<2x?x16xbf16>, tensor<2x?x16xbf16>) -> tensor<2x?x16xbf16>
+func.func @mul(%a: tensor<2x?x16xbf16>, %b: tensor<2x?x16xbf16>) -> tensor<2x?x16xbf16> {
+  %0 = hypatia.mul %a, %b : tensor<2x?x16xbf16>
+  return %0 : tensor<2x?x16xbf16>
+}

@@ -30,6 +30,12 @@
 // RUN: %reference %t/dropout 'arg0' --rtol 1e-2 | FileCheck %s
 // RUN: hypatia-run --target=cuda %s -e mlp --seed %seed --dynamic-sizes 37 --output-dir %t/mlp
 // RUN: %reference %t/mlp 'linear(gelu(linear(relu(linear(arg0, arg1, arg2)), arg3, arg4)), arg5, arg6)' --rtol 1e-2 | FileCheck %s
+// RUN: hypatia-run --target=cuda %s -e mul --seed %seed --dynamic-sizes 37 --output-dir %t/mul
+// RUN: %reference %t/mul 'arg0 * arg1' --rtol 1e-2 | FileCheck %s
+// RUN: hypatia-run --target=cuda %s -e gated --seed %seed --dynamic-sizes 37 --output-dir %t/gated
+// RUN: %reference %t/gated 'linear(silu(linear(arg0, arg1)) * linear(arg0, arg2), arg3)' --rtol 1e-2 | FileCheck %s
+// RUN: hypatia-run --target=cuda %s -e glu --seed %seed --dynamic-sizes 37 --output-dir %t/glu
+// RUN: %reference %t/glu 'linear(linear(arg0, arg1[:80], arg2[:80]) * gelu(linear(arg0, arg1[80:], arg2[80:])), arg3, arg4)' --rtol 1e-2 | FileCheck %s
 // CHECK: PASS
 
 func.func @linear(%x: tensor<?x96xbf16>, %w: tensor<80x96xbf16>, %b: tensor<80xbf16>) -> tensor<?x80xbf16> {
@@ -103,4 +109,34 @@ func.func @mlp(%x: tensor<?x96xbf16>, %w1: tensor<64x96xbf16>, %b1: tensor<64xbf
       : (tensor<?x96xbf16>, tensor<64x96xbf16>, tensor<48x64xbf16>, tensor<8x48xbf16>,
          tensor<64xbf16>, tensor<48xbf16>, tensor<8xbf16>) -> tensor<?x8xbf16>
   return %y : tensor<?x8xbf16>
+}
+
+func.func @mul(%a: tensor<?x7x33xbf16>, %b: tensor<?x7x33xbf16>) -> tensor<?x7x33xbf16> {
+  %y = hypatia.mul %a, %b : tensor<?x7x33xbf16>
+  return %y : tensor<?x7x33xbf16>
+}
+
+// LLaMA-style: down(silu(gate(x)) * up(x)), no biases, 3-D input.
+func.func @gated(%x: tensor<2x?x96xbf16>, %wg: tensor<80x96xbf16>, %wu: tensor<80x96xbf16>, %wd: tensor<48x80xbf16>) -> tensor<2x?x48xbf16> {
+  %g = hypatia.linear %x, %wg : (tensor<2x?x96xbf16>, tensor<80x96xbf16>) -> tensor<2x?x80xbf16>
+  %a = hypatia.silu %g : tensor<2x?x80xbf16>
+  %u = hypatia.linear %x, %wu : (tensor<2x?x96xbf16>, tensor<80x96xbf16>) -> tensor<2x?x80xbf16>
+  %h = hypatia.mul %a, %u : tensor<2x?x80xbf16>
+  %y = hypatia.linear %h, %wd : (tensor<2x?x80xbf16>, tensor<48x80xbf16>) -> tensor<2x?x48xbf16>
+  return %y : tensor<2x?x48xbf16>
+}
+
+// timm GluMlp: one projection of 2 x 80 rows, chunked; the second half is
+// the gate (erf-GELU). The halves are row slices of the weight and bias.
+func.func @glu(%x: tensor<?x96xbf16>, %w1: tensor<160x96xbf16>, %b1: tensor<160xbf16>, %w2: tensor<48x80xbf16>, %b2: tensor<48xbf16>) -> tensor<?x48xbf16> {
+  %w1a = tensor.extract_slice %w1[0, 0] [80, 96] [1, 1] : tensor<160x96xbf16> to tensor<80x96xbf16>
+  %w1b = tensor.extract_slice %w1[80, 0] [80, 96] [1, 1] : tensor<160x96xbf16> to tensor<80x96xbf16>
+  %b1a = tensor.extract_slice %b1[0] [80] [1] : tensor<160xbf16> to tensor<80xbf16>
+  %b1b = tensor.extract_slice %b1[80] [80] [1] : tensor<160xbf16> to tensor<80xbf16>
+  %x1 = hypatia.linear %x, %w1a, %b1a : (tensor<?x96xbf16>, tensor<80x96xbf16>, tensor<80xbf16>) -> tensor<?x80xbf16>
+  %x2 = hypatia.linear %x, %w1b, %b1b : (tensor<?x96xbf16>, tensor<80x96xbf16>, tensor<80xbf16>) -> tensor<?x80xbf16>
+  %g = hypatia.gelu %x2 : tensor<?x80xbf16>
+  %h = hypatia.mul %x1, %g : tensor<?x80xbf16>
+  %y = hypatia.linear %h, %w2, %b2 : (tensor<?x80xbf16>, tensor<48x80xbf16>, tensor<48xbf16>) -> tensor<?x48xbf16>
+  return %y : tensor<?x48xbf16>
 }

@@ -1,0 +1,43 @@
+// Gated MLPs on the CPU (the reference path) against float64 NumPy on fresh
+// random inputs: the elementwise product, LLaMA's down(silu(gate(x)) * up(x))
+// on a 3-D input, and timm's GluMlp with its projection chunked into row
+// slices. The activation and the product form one loop nest; each still
+// rounds to f32, as the ops do one by one.
+// RUN: rm -rf %t && mkdir -p %t
+// RUN: hypatia-run %s -e mul --seed %seed --dynamic-sizes 37 --output-dir %t/mul
+// RUN: %reference %t/mul 'arg0 * arg1' --rtol 1e-6 | FileCheck %s
+// RUN: hypatia-run %s -e gated --seed %seed --dynamic-sizes 37 --output-dir %t/gated
+// RUN: %reference %t/gated 'linear(silu(linear(arg0, arg1)) * linear(arg0, arg2), arg3)' --rtol 1e-6 | FileCheck %s
+// RUN: hypatia-run %s -e glu --seed %seed --dynamic-sizes 37 --output-dir %t/glu
+// RUN: %reference %t/glu 'linear(linear(arg0, arg1[:80], arg2[:80]) * gelu(linear(arg0, arg1[80:], arg2[80:])), arg3, arg4)' --rtol 1e-6 | FileCheck %s
+// CHECK: PASS
+
+func.func @mul(%a: tensor<?x7x33xf32>, %b: tensor<?x7x33xf32>) -> tensor<?x7x33xf32> {
+  %y = hypatia.mul %a, %b : tensor<?x7x33xf32>
+  return %y : tensor<?x7x33xf32>
+}
+
+// LLaMA-style: down(silu(gate(x)) * up(x)), no biases, 3-D input.
+func.func @gated(%x: tensor<2x?x96xf32>, %wg: tensor<80x96xf32>, %wu: tensor<80x96xf32>, %wd: tensor<48x80xf32>) -> tensor<2x?x48xf32> {
+  %g = hypatia.linear %x, %wg : (tensor<2x?x96xf32>, tensor<80x96xf32>) -> tensor<2x?x80xf32>
+  %a = hypatia.silu %g : tensor<2x?x80xf32>
+  %u = hypatia.linear %x, %wu : (tensor<2x?x96xf32>, tensor<80x96xf32>) -> tensor<2x?x80xf32>
+  %h = hypatia.mul %a, %u : tensor<2x?x80xf32>
+  %y = hypatia.linear %h, %wd : (tensor<2x?x80xf32>, tensor<48x80xf32>) -> tensor<2x?x48xf32>
+  return %y : tensor<2x?x48xf32>
+}
+
+// timm GluMlp: one projection of 2 x 80 rows, chunked; the second half is
+// the gate (erf-GELU). The halves are row slices of the weight and bias.
+func.func @glu(%x: tensor<?x96xf32>, %w1: tensor<160x96xf32>, %b1: tensor<160xf32>, %w2: tensor<48x80xf32>, %b2: tensor<48xf32>) -> tensor<?x48xf32> {
+  %w1a = tensor.extract_slice %w1[0, 0] [80, 96] [1, 1] : tensor<160x96xf32> to tensor<80x96xf32>
+  %w1b = tensor.extract_slice %w1[80, 0] [80, 96] [1, 1] : tensor<160x96xf32> to tensor<80x96xf32>
+  %b1a = tensor.extract_slice %b1[0] [80] [1] : tensor<160xf32> to tensor<80xf32>
+  %b1b = tensor.extract_slice %b1[80] [80] [1] : tensor<160xf32> to tensor<80xf32>
+  %x1 = hypatia.linear %x, %w1a, %b1a : (tensor<?x96xf32>, tensor<80x96xf32>, tensor<80xf32>) -> tensor<?x80xf32>
+  %x2 = hypatia.linear %x, %w1b, %b1b : (tensor<?x96xf32>, tensor<80x96xf32>, tensor<80xf32>) -> tensor<?x80xf32>
+  %g = hypatia.gelu %x2 : tensor<?x80xf32>
+  %h = hypatia.mul %x1, %g : tensor<?x80xf32>
+  %y = hypatia.linear %h, %w2, %b2 : (tensor<?x80xf32>, tensor<48x80xf32>, tensor<48xf32>) -> tensor<?x48xf32>
+  return %y : tensor<?x48xf32>
+}
