@@ -32,10 +32,9 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 import hypatia.model  # noqa: E402
+import timing  # noqa: E402
 from timing import graphed, time_ms  # noqa: E402
 
-PEAK_TFLOPS = {"f32": 51.7, "bf16": 705.0}
-BANDWIDTH_TBPS = 3.01
 PEERS = ["eager", "eager_graph", "compile", "compile_ro", "addmm", "addmm_graph"]
 
 
@@ -45,8 +44,7 @@ def floor_ms(config, layers, dtype):
     elements = batch * layers[0][0] + batch * layers[-1][1]
     elements += sum(n * k + n for k, n, _ in layers)
     size = 4 if dtype == "f32" else 2
-    return max(flops / (PEAK_TFLOPS[dtype] * 1e12),
-               elements * size / (BANDWIDTH_TBPS * 1e12)) * 1e3
+    return timing.floor_ms(flops, elements * size, dtype)
 
 
 def main():

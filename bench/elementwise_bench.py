@@ -7,7 +7,8 @@ written per second) and its ratio to the card's copy bandwidth.
     python3 bench/elementwise_bench.py run DIR --json out.json   # on the GPU
 
 Shapes: 2-D and N-D, large and small (>= 8 MB), odd sizes; dtypes f32 and
-bf16; ops relu, gelu (erf), gelu_tanh, silu. Each model is checked against a
+bf16; ops relu, gelu (erf), gelu_tanh, silu, mul and silu_mul (the gate of a
+gated MLP, one kernel). Each model is checked against a
 float64 reference on fresh random inputs before it is timed.
 """
 
@@ -22,16 +23,25 @@ sys.path.insert(0, str(ROOT / "bench"))
 SHAPES = {"6304x3072": (6304, 3072), "32x197x3072": (32, 197, 3072),
           "4099x3071": (4099, 3071), "1024x2049": (1024, 2049)}
 DTYPES = ["f32", "bf16"]
-OPS = {"relu": "hypatia.relu %x", "gelu": "hypatia.gelu %x",
-       "gelu_tanh": "hypatia.gelu %x {approximate = #hypatia.gelu_approximation<tanh>}",
-       "silu": "hypatia.silu %x"}
-COPY_TBPS = 4.24  # ../shared/bench/ANCHORS.md: a 1 GiB device copy on the H200
+# Each op: its inputs, then its body (lines ending in `: T`, the last
+# defining %y). silu_mul is a gated MLP's gate: one kernel after fusion.
+OPS = {"relu": (["x"], ["%y = hypatia.relu %x"]),
+       "gelu": (["x"], ["%y = hypatia.gelu %x"]),
+       "gelu_tanh": (["x"], ["%y = hypatia.gelu %x {approximate = #hypatia.gelu_approximation<tanh>}"]),
+       "silu": (["x"], ["%y = hypatia.silu %x"]),
+       "mul": (["x", "u"], ["%y = hypatia.mul %x, %u"]),
+       "silu_mul": (["x", "u"], ["%a = hypatia.silu %x", "%y = hypatia.mul %a, %u"])}
 
 
 def source(shape, dtype):
     t = "tensor<" + "x".join(map(str, shape)) + f"x{dtype}>"
-    return "\n".join(f"func.func @{name}(%x: {t}) -> {t} {{\n  %y = {op} : {t}\n"
-                     f"  return %y : {t}\n}}" for name, op in OPS.items()) + "\n"
+    functions = []
+    for name, (inputs, body) in OPS.items():
+        arguments = ", ".join(f"%{i}: {t}" for i in inputs)
+        lines = "".join(f"  {line} : {t}\n" for line in body)
+        functions.append(f"func.func @{name}({arguments}) -> {t} {{\n{lines}"
+                         f"  return %y : {t}\n}}")
+    return "\n".join(functions) + "\n"
 
 
 def build(out):
@@ -50,10 +60,12 @@ def run(models, json_path):
     import torch.nn.functional as F
 
     import hypatia.model
-    from timing import time_ms
+    from timing import BANDWIDTH_TBPS, time_ms
 
+    # PyTorch's eager kernels for the same ops (two for silu_mul).
     peers = {"relu": torch.relu, "gelu": F.gelu,
-             "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"), "silu": F.silu}
+             "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"), "silu": F.silu,
+             "mul": torch.mul, "silu_mul": lambda x, u: F.silu(x) * u}
     dtypes = {"f32": torch.float32, "bf16": torch.bfloat16}
 
     rows = []
@@ -63,21 +75,24 @@ def run(models, json_path):
         for dtype in DTYPES:
             model = hypatia.model.load(models / f"{label}_{dtype}.so")
             x = (torch.randn(shape, device="cuda") * 3).to(dtypes[dtype])
+            u = (torch.randn(shape, device="cuda") * 3).to(dtypes[dtype])
             for name, peer in peers.items():
                 function = getattr(model, name)
-                y = function(x)[0]
-                reference = peer(x.double())
+                inputs = [x, u][:len(OPS[name][0])]
+                y = function(*inputs)[0]
+                reference = peer(*[t.double() for t in inputs])
                 error = ((y.double() - reference).abs().max()
                          / reference.abs().max()).item()
                 out = torch.empty_like(x)
-                call = function.bind([x], [out])
+                call = function.bind(inputs, [out])
                 hyp = time_ms(call, repeats=5, inner=50)
-                torch_ms = time_ms(lambda: peer(x), repeats=5, inner=50)
-                nbytes = 2 * x.numel() * x.element_size()
+                torch_ms = time_ms(lambda: peer(*inputs), repeats=5, inner=50)
+                # Bytes that must move: each input read once, the output written.
+                nbytes = (len(inputs) + 1) * x.numel() * x.element_size()
                 row = {"shape": label, "dtype": dtype, "op": name, "bytes": nbytes,
                        "hypatia_ms": hyp, "torch_ms": torch_ms,
                        "hypatia_tbps": nbytes / hyp / 1e9,
-                       "fraction_of_copy": nbytes / hyp / 1e9 / COPY_TBPS,
+                       "fraction_of_copy": nbytes / hyp / 1e9 / BANDWIDTH_TBPS,
                        "ratio_to_torch": hyp / torch_ms, "relative_error": error}
                 rows.append(row)
                 print(f"{label:12s} {dtype:5s} {name:9s} {nbytes / 1e6:7.1f} {hyp:8.4f} "
