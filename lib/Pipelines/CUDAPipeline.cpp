@@ -59,6 +59,10 @@ void hypatia::buildCUDAPipeline(OpPassManager &pm,
   pm.addPass(createLowerLibraryCalls());
   pm.addPass(createHostBuffersToDevice());
 
+  // Each fused MLP the target's kernel computes: one generated tensor-core
+  // kernel.
+  pm.addNestedPass<func::FuncOp>(createMLPKernelToGPU());
+
   // Elementwise ops to bandwidth-bound kernels (16-byte vectors per thread);
   // anything else left: rows to blocks, up to 256 columns per block to
   // threads.

@@ -126,6 +126,15 @@ mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY, intptr_t gridZ,
   }
   if (gridX == 0 || gridY == 0 || gridZ == 0)
     return; // An empty batch: nothing to launch.
+  // Beyond 48 KiB of dynamic shared memory (a fused MLP's weights) a kernel
+  // must opt in; the compiler kept the size within the target chips' limit.
+  constexpr int32_t kDefaultSharedLimit = 48 * 1024;
+  if (sharedBytes > kDefaultSharedLimit &&
+      !check(cudaFuncSetAttribute(static_cast<const void *>(function),
+                                  cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                  sharedBytes),
+             "allowing a kernel its shared memory"))
+    return;
   check(cudaLaunchKernel(static_cast<const void *>(function),
                          dim3(gridX, gridY, gridZ),
                          dim3(blockX, blockY, blockZ), params, sharedBytes,

@@ -40,28 +40,26 @@ std::vector<Rewrite> hypatia::buildMLPRules(SymbolTable &table,
 
   if (target.fusedMLPMaxWidth <= 0 || target.fusedMLPMaxLayers < 2)
     return rules;
-  const int64_t maxWidth = target.fusedMLPMaxWidth;
   const unsigned maxLayers = target.fusedMLPMaxLayers;
   const int64_t maxWeightBytes = target.fusedMLPMaxWeightKiB * 1024;
 
-  // A weight [N, K] fits a fused kernel's activation tile when N and K do.
-  auto fits = [maxWidth](const EGraph &egraph, ClassId weight) {
+  // A weight [N, K] whose layer the target's fused kernel computes.
+  auto fits = [target](const EGraph &egraph, ClassId weight) {
     const ClassData &facts = egraph.getData(weight);
-    return facts.size() == 3 && facts[1] <= maxWidth && facts[2] <= maxWidth;
+    return facts.size() == 3 &&
+           target.fusedMLPLayerFits(getFactsElementType(facts), facts[1],
+                                    facts[2]);
   };
-  // Bytes of the weights and biases of the layers of `children` (a layer or
-  // fused_mlp node's children from index 1: weight, bias, weight, bias...).
+  // Shared memory the fused kernel needs for the layers of `layers` (a layer
+  // or fused_mlp node's children from index 1: weight, bias, weight, bias...).
   auto parameterBytes = [](const EGraph &egraph,
                            llvm::ArrayRef<ClassId> layers) {
     int64_t bytes = 0;
-    for (ClassId id : layers) {
-      const ClassData &facts = egraph.getData(id);
-      if (facts.empty())
-        continue;
-      int64_t elements = 1;
-      for (int64_t dim : llvm::ArrayRef<int64_t>(facts).drop_front())
-        elements *= dim;
-      bytes += elements * getElementSize(getFactsElementType(facts));
+    for (size_t i = 0; i + 1 < layers.size(); i += 2) {
+      const ClassData &weight = egraph.getData(layers[i]);
+      bytes += TargetInfo::getFusedMLPLayerSharedBytes(
+          weight[1], weight[2], !egraph.getData(layers[i + 1]).empty(),
+          getElementSize(getFactsElementType(weight)));
     }
     return bytes;
   };

@@ -1,5 +1,6 @@
 // Unless a RUN line says otherwise, the target is the CUDA default with a
-// fused_mlp kernel of width 256 (the default has none yet).
+// fused_mlp kernel of width 256 (the default's is 128). Its kernel computes
+// f16/bf16 only: f32 chains stay layers.
 // RUN: hypatia-opt %s --hypatia-attach-target=overrides=fused_mlp_max_width=256 --fuse-mlp --split-input-file | FileCheck %s
 // The output is the same byte for byte on every run.
 // RUN: hypatia-opt %s --hypatia-attach-target=overrides=fused_mlp_max_width=256 --fuse-mlp --split-input-file > %t.first
@@ -7,10 +8,10 @@
 // RUN: diff %t.first %t.second
 // Exact extraction (branch and bound) finds the same programs here.
 // RUN: hypatia-opt %s --hypatia-attach-target=overrides=fused_mlp_max_width=256 --fuse-mlp=extraction=exact --split-input-file | FileCheck %s
-// Other targets: the CUDA default (no fused_mlp kernel), at most two layers
+// Other targets: CUDA with no fused_mlp kernel, at most two layers
 // per fused_mlp, free launches, and the CPU (whose lowering evaluates every
 // activation in the GEMM's loop nest):
-// RUN: hypatia-opt %s --fuse-mlp --split-input-file | FileCheck %s --check-prefix=NO-MLP
+// RUN: hypatia-opt %s --hypatia-attach-target=overrides=fused_mlp_max_width=0 --fuse-mlp --split-input-file | FileCheck %s --check-prefix=NO-MLP
 // RUN: hypatia-opt %s --hypatia-attach-target=overrides=fused_mlp_max_width=256,fused_mlp_max_layers=2 --fuse-mlp --split-input-file | FileCheck %s --check-prefix=TWO-LAYERS
 // RUN: hypatia-opt %s --hypatia-attach-target=overrides=fused_mlp_max_width=256,launch_us=0 --fuse-mlp --split-input-file | FileCheck %s --check-prefix=NO-LAUNCH
 // RUN: hypatia-opt %s --hypatia-attach-target=kind=cpu --fuse-mlp --split-input-file | FileCheck %s --check-prefix=CPU
@@ -154,7 +155,7 @@ func.func @relu_idempotent(%x: tensor<4x8xf32>, %w: tensor<300x8xf32>) -> tensor
 // Narrow chains become one fused_mlp with per-layer activations, including an
 // activation applied after the last layer.
 // CHECK-LABEL: func.func @narrow_chain
-// CHECK-SAME: (%[[X:.*]]: tensor<?x64xf32>, %[[W1:.*]]: tensor<64x64xf32>, %[[B1:.*]]: tensor<64xf32>, %[[W2:.*]]: tensor<64x64xf32>, %[[B2:.*]]: tensor<64xf32>, %[[W3:.*]]: tensor<16x64xf32>, %[[B3:.*]]: tensor<16xf32>)
+// CHECK-SAME: (%[[X:.*]]: tensor<?x64xbf16>, %[[W1:.*]]: tensor<64x64xbf16>, %[[B1:.*]]: tensor<64xbf16>, %[[W2:.*]]: tensor<64x64xbf16>, %[[B2:.*]]: tensor<64xbf16>, %[[W3:.*]]: tensor<16x64xbf16>, %[[B3:.*]]: tensor<16xbf16>)
 // CHECK-NEXT: %[[Y:.*]] = hypatia.fused_mlp %[[X]], weights(%[[W1]], %[[W2]], %[[W3]]) biases(%[[B1]], %[[B2]], %[[B3]]) activations [relu, gelu_tanh, silu]
 // CHECK-NEXT: return %[[Y]]
 // NO-MLP-LABEL: func.func @narrow_chain
@@ -167,13 +168,13 @@ func.func @relu_idempotent(%x: tensor<4x8xf32>, %w: tensor<300x8xf32>) -> tensor
 // TWO-LAYERS-NEXT: hypatia.fused_mlp %[[L]], weights(%{{.*}}, %{{.*}}) biases(%{{.*}}, %{{.*}}) activations [gelu_tanh, silu]
 // NO-LAUNCH-LABEL: func.func @narrow_chain
 // NO-LAUNCH-NEXT: hypatia.fused_mlp
-func.func @narrow_chain(%x: tensor<?x64xf32>, %w1: tensor<64x64xf32>, %b1: tensor<64xf32>, %w2: tensor<64x64xf32>, %b2: tensor<64xf32>, %w3: tensor<16x64xf32>, %b3: tensor<16xf32>) -> tensor<?x16xf32> {
-  %0 = hypatia.linear %x, %w1, %b1 : (tensor<?x64xf32>, tensor<64x64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
-  %1 = hypatia.relu %0 : tensor<?x64xf32>
-  %2 = hypatia.fused_linear_gelu %1, %w2, %b2 {approximate = #hypatia.gelu_approximation<tanh>} : (tensor<?x64xf32>, tensor<64x64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
-  %3 = hypatia.linear %2, %w3, %b3 : (tensor<?x64xf32>, tensor<16x64xf32>, tensor<16xf32>) -> tensor<?x16xf32>
-  %4 = hypatia.silu %3 : tensor<?x16xf32>
-  return %4 : tensor<?x16xf32>
+func.func @narrow_chain(%x: tensor<?x64xbf16>, %w1: tensor<64x64xbf16>, %b1: tensor<64xbf16>, %w2: tensor<64x64xbf16>, %b2: tensor<64xbf16>, %w3: tensor<16x64xbf16>, %b3: tensor<16xbf16>) -> tensor<?x16xbf16> {
+  %0 = hypatia.linear %x, %w1, %b1 : (tensor<?x64xbf16>, tensor<64x64xbf16>, tensor<64xbf16>) -> tensor<?x64xbf16>
+  %1 = hypatia.relu %0 : tensor<?x64xbf16>
+  %2 = hypatia.fused_linear_gelu %1, %w2, %b2 {approximate = #hypatia.gelu_approximation<tanh>} : (tensor<?x64xbf16>, tensor<64x64xbf16>, tensor<64xbf16>) -> tensor<?x64xbf16>
+  %3 = hypatia.linear %2, %w3, %b3 : (tensor<?x64xbf16>, tensor<16x64xbf16>, tensor<16xbf16>) -> tensor<?x16xbf16>
+  %4 = hypatia.silu %3 : tensor<?x16xbf16>
+  return %4 : tensor<?x16xbf16>
 }
 
 // -----
@@ -184,10 +185,10 @@ func.func @narrow_chain(%x: tensor<?x64xf32>, %w1: tensor<64x64xf32>, %b1: tenso
 // CHECK-NEXT: hypatia.fused_linear_relu
 // CHECK-NEXT: hypatia.linear
 // CHECK-NEXT: return
-func.func @mixed_bias(%x: tensor<?x64xf32>, %w1: tensor<64x64xf32>, %b1: tensor<64xf32>, %w2: tensor<16x64xf32>) -> tensor<?x16xf32> {
-  %0 = hypatia.fused_linear_relu %x, %w1, %b1 : (tensor<?x64xf32>, tensor<64x64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
-  %1 = hypatia.linear %0, %w2 : (tensor<?x64xf32>, tensor<16x64xf32>) -> tensor<?x16xf32>
-  return %1 : tensor<?x16xf32>
+func.func @mixed_bias(%x: tensor<?x64xbf16>, %w1: tensor<64x64xbf16>, %b1: tensor<64xbf16>, %w2: tensor<16x64xbf16>) -> tensor<?x16xbf16> {
+  %0 = hypatia.fused_linear_relu %x, %w1, %b1 : (tensor<?x64xbf16>, tensor<64x64xbf16>, tensor<64xbf16>) -> tensor<?x64xbf16>
+  %1 = hypatia.linear %0, %w2 : (tensor<?x64xbf16>, tensor<16x64xbf16>) -> tensor<?x16xbf16>
+  return %1 : tensor<?x16xbf16>
 }
 
 // -----
@@ -299,4 +300,17 @@ func.func @library_call_result(%x: tensor<8x64xf32>, %w: tensor<64x64xf32>, %ini
   %y = hypatia.linear %l, %w : (tensor<8x64xf32>, tensor<64x64xf32>) -> tensor<8x64xf32>
   %r = hypatia.relu %y : tensor<8x64xf32>
   return %r : tensor<8x64xf32>
+}
+
+// -----
+
+// The fused kernel runs on tensor cores in f16/bf16: an f32 chain (which
+// would need TF32) stays layers.
+// CHECK-LABEL: func.func @f32_chain_stays_layers
+// CHECK-NOT: hypatia.fused_mlp
+// CHECK: return
+func.func @f32_chain_stays_layers(%x: tensor<?x64xf32>, %w1: tensor<64x64xf32>, %w2: tensor<16x64xf32>) -> tensor<?x16xf32> {
+  %0 = hypatia.fused_linear_relu %x, %w1 : (tensor<?x64xf32>, tensor<64x64xf32>) -> tensor<?x64xf32>
+  %1 = hypatia.linear %0, %w2 : (tensor<?x64xf32>, tensor<16x64xf32>) -> tensor<?x16xf32>
+  return %1 : tensor<?x16xf32>
 }

@@ -116,6 +116,36 @@ def LowerLibraryCalls : Pass<"hypatia-lower-library-calls", "mlir::ModuleOp"> {
   ];
 }
 
+def MLPKernelToGPU : Pass<"hypatia-mlp-kernel-to-gpu", "mlir::func::FuncOp"> {
+  let summary = "hypatia.mlp_kernel on device buffers as one tensor-core "
+                "kernel for the whole MLP";
+  let description = [{
+    Each `hypatia.mlp_kernel` on buffers becomes one `gpu.launch`: blocks of
+    8 warps stage every layer's weights and biases in dynamic shared memory
+    once, then each warp takes 16 rows at a time (a grid-stride loop over
+    row tiles) and carries them through all layers in registers: per layer,
+    `nvvm.mma.sync` m16n8k16 (f16/bf16 inputs, f32 accumulation) over the
+    weight tiles, then bias, activation (in f32, as the other lowerings
+    evaluate it) and rounding to the element type; the accumulators of one
+    layer are the next layer's A fragments without leaving registers. Only
+    the input and the result touch global memory. Rows past the batch are
+    read clamped to the last row and never stored.
+
+    Example: the narrow MLP `64 -> 64 x 8 -> 16` in bf16 stages 76 KiB of
+    weights per block and runs 264 `mma.sync` per 16 rows.
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect",
+    "mlir::gpu::GPUDialect",
+    "mlir::LLVM::LLVMDialect",
+    "mlir::math::MathDialect",
+    "mlir::memref::MemRefDialect",
+    "mlir::NVVM::NVVMDialect",
+    "mlir::scf::SCFDialect",
+    "mlir::vector::VectorDialect",
+  ];
+}
+
 def ElementwiseToGPU : Pass<"hypatia-elementwise-to-gpu", "mlir::func::FuncOp"> {
   let summary = "Elementwise linalg.generic ops on device buffers as "
                 "bandwidth-bound GPU kernels";

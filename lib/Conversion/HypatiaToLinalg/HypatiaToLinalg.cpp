@@ -233,8 +233,9 @@ struct HypatiaToLinalgPass
     MLIRContext *context = &getContext();
     ConversionTarget target(*context);
     target.addIllegalDialect<HypatiaDialect>();
-    // Library calls stay whole until after bufferization.
-    target.addLegalOp<LibraryLinearOp>();
+    // Library calls and generated kernels stay whole until after
+    // bufferization.
+    target.addLegalOp<LibraryLinearOp, MLPKernelOp>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, tensor::TensorDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });

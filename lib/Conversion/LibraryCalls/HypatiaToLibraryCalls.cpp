@@ -4,8 +4,9 @@
 // hypatia.library_linear (the batch dimensions collapsed around it) with the
 // epilogue the target's GEMM library applies; an activation it cannot apply
 // follows as the elementwise hypatia op, which hypatia-to-linalg turns into
-// a kernel. A fused_mlp, which has no kernel of its own here, becomes its
-// chain of layers.
+// a kernel. A fused_mlp becomes one hypatia.mlp_kernel (the batch dimensions
+// collapsed around it) where the target's generated kernel computes it, else
+// its chain of layers.
 //
 //===----------------------------------------------------------------------===//
 
@@ -75,11 +76,39 @@ struct LinearLayerToLibraryCall
   bool allowTF32;
 };
 
-struct FusedMLPToLayers : public OpRewritePattern<FusedMLPOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct FusedMLPLowering : public OpRewritePattern<FusedMLPOp> {
+  FusedMLPLowering(MLIRContext *context, const TargetInfo &target)
+      : OpRewritePattern(context), target(target) {}
 
   LogicalResult matchAndRewrite(FusedMLPOp op,
                                 PatternRewriter &rewriter) const override {
+    RankedTensorType resultType = op.getType();
+    Type elementType = resultType.getElementType();
+    SmallVector<int64_t> widths = {op.getInput().getType().getShape().back()};
+    for (Value weight : op.getWeights())
+      widths.push_back(cast<RankedTensorType>(weight.getType()).getDimSize(0));
+    if (target.fusedMLPKernelFits(*getElementType(elementType), widths,
+                                  !op.getBiases().empty())) {
+      Location loc = op.getLoc();
+      CollapsedInput collapsed =
+          collapseBatchDims(rewriter, loc, op.getInput());
+      SmallVector<OpFoldResult> sizes =
+          tensor::getMixedSizes(rewriter, loc, op.getInput());
+      sizes.back() = rewriter.getIndexAttr(widths.back());
+      Value init = tensor::EmptyOp::create(rewriter, loc, sizes, elementType);
+      if (!collapsed.reassociation.empty())
+        init = tensor::CollapseShapeOp::create(rewriter, loc, init,
+                                               collapsed.reassociation);
+      Value result =
+          MLPKernelOp::create(rewriter, loc, init.getType(), collapsed.matrix,
+                              op.getWeights(), op.getBiases(), init,
+                              op.getActivations())
+              .getResult();
+      rewriter.replaceOp(op,
+                         expandBatchDims(rewriter, loc, result, op.getInput(),
+                                         collapsed, resultType));
+      return success();
+    }
     Value hidden = op.getInput();
     for (unsigned i = 0, e = op.getNumLayers(); i < e; ++i)
       hidden =
@@ -89,6 +118,8 @@ struct FusedMLPToLayers : public OpRewritePattern<FusedMLPOp> {
     rewriter.replaceOp(op, hidden);
     return success();
   }
+
+  const TargetInfo &target;
 };
 
 struct HypatiaToLibraryCallsPass
@@ -100,7 +131,7 @@ struct HypatiaToLibraryCallsPass
     TargetInfo target = TargetInfo::getFor(getOperation());
     RewritePatternSet patterns(&getContext());
     patterns.add<LinearLayerToLibraryCall>(&getContext(), target, allowTF32);
-    patterns.add<FusedMLPToLayers>(&getContext());
+    patterns.add<FusedMLPLowering>(&getContext(), target);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -43,8 +43,8 @@ func.func @unfused_epilogues(%x: tensor<4x?x64xbf16>, %w1: tensor<32x64xbf16>, %
 
 // -----
 
-// f32 tanh-GELU is not left to cuBLASLt's approximation; a fused_mlp (no
-// kernel of its own on CUDA yet) is its chain of layers.
+// f32 tanh-GELU is not left to cuBLASLt's approximation; an f32 fused_mlp
+// (which the tensor-core kernel does not compute) is its chain of layers.
 // CHECK-LABEL: func.func @mlp_chain
 // CHECK: hypatia.library_linear {{.*}} {epilogue = #hypatia.activation<none>}
 // CHECK-NEXT: hypatia.gelu %{{.*}} {approximate = #hypatia.gelu_approximation<tanh>} : tensor<8x32xf32>
@@ -54,5 +54,25 @@ module attributes {hypatia.target = #hypatia.target<cuda>} {
 func.func @mlp_chain(%x: tensor<8x64xf32>, %w1: tensor<32x64xf32>, %w2: tensor<16x32xf32>) -> tensor<8x16xf32> {
   %0 = hypatia.fused_mlp %x, weights(%w1, %w2) activations [gelu_tanh, relu] : (tensor<8x64xf32>, tensor<32x64xf32>, tensor<16x32xf32>) -> tensor<8x16xf32>
   return %0 : tensor<8x16xf32>
+}
+}
+
+// -----
+
+// A bf16 fused_mlp the target's kernel computes becomes one mlp_kernel, the
+// batch dimensions collapsed around it as for a layer.
+// CHECK-LABEL: func.func @mlp_kernel
+// CHECK-SAME: (%[[X:.*]]: tensor<4x?x64xbf16>, %[[W1:.*]]: tensor<32x64xbf16>, %[[W2:.*]]: tensor<16x32xbf16>, %[[B1:.*]]: tensor<32xbf16>, %[[B2:.*]]: tensor<16xbf16>)
+// CHECK: %[[X2:.*]] = tensor.collapse_shape %[[X]] {{\[}}[0, 1], [2]] : tensor<4x?x64xbf16> into tensor<?x64xbf16>
+// CHECK: %[[E:.*]] = tensor.empty(%{{.*}}) : tensor<4x?x16xbf16>
+// CHECK: %[[E2:.*]] = tensor.collapse_shape %[[E]]
+// CHECK: %[[Y:.*]] = hypatia.mlp_kernel %[[X2]], weights(%[[W1]], %[[W2]]) biases(%[[B1]], %[[B2]]) into %[[E2]] activations [silu, none]
+// CHECK: %[[Y3:.*]] = tensor.expand_shape %[[Y]]
+// CHECK-NOT: hypatia.library_linear
+// CHECK: return %[[Y3]]
+module attributes {hypatia.target = #hypatia.target<cuda>} {
+func.func @mlp_kernel(%x: tensor<4x?x64xbf16>, %w1: tensor<32x64xbf16>, %w2: tensor<16x32xbf16>, %b1: tensor<32xbf16>, %b2: tensor<16xbf16>) -> tensor<4x?x16xbf16> {
+  %0 = hypatia.fused_mlp %x, weights(%w1, %w2) biases(%b1, %b2) activations [silu, none] : (tensor<4x?x64xbf16>, tensor<32x64xbf16>, tensor<16x32xbf16>, tensor<32xbf16>, tensor<16xbf16>) -> tensor<4x?x16xbf16>
+  return %0 : tensor<4x?x16xbf16>
 }
 }

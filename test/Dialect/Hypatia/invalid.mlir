@@ -216,3 +216,30 @@ func.func @mul_of_different_types(%a: tensor<8x16xf32>, %b: tensor<8x32xf32>) ->
   %0 = "hypatia.mul"(%a, %b) : (tensor<8x16xf32>, tensor<8x32xf32>) -> tensor<8x16xf32>
   return %0 : tensor<8x16xf32>
 }
+
+// -----
+
+func.func @mlp_kernel_f32(%x: tensor<?x64xf32>, %w1: tensor<64x64xf32>, %w2: tensor<16x64xf32>, %init: tensor<?x16xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'hypatia.mlp_kernel' op the cuda target's fused_mlp kernel does not compute 'f32' layers of widths [64, 64, 16]}}
+  %y = hypatia.mlp_kernel %x, weights(%w1, %w2) into %init activations [relu, none]
+      : tensor<?x64xf32>, weights(tensor<64x64xf32>, tensor<16x64xf32>) into tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @mlp_kernel_odd_width(%x: tensor<?x64xbf16>, %w1: tensor<24x64xbf16>, %w2: tensor<16x24xbf16>, %init: tensor<?x16xbf16>) -> tensor<?x16xbf16> {
+  // expected-error @+1 {{'hypatia.mlp_kernel' op the cuda target's fused_mlp kernel does not compute 'bf16' layers of widths [64, 24, 16]}}
+  %y = hypatia.mlp_kernel %x, weights(%w1, %w2) into %init activations [relu, none]
+      : tensor<?x64xbf16>, weights(tensor<24x64xbf16>, tensor<16x24xbf16>) into tensor<?x16xbf16> -> tensor<?x16xbf16>
+  return %y : tensor<?x16xbf16>
+}
+
+// -----
+
+func.func @mlp_kernel_mixed_form(%x: tensor<?x64xbf16>, %w1: tensor<64x64xbf16>, %w2: tensor<16x64xbf16>, %init: memref<?x16xbf16>) {
+  // expected-error @+1 {{'hypatia.mlp_kernel' op operands must be all tensors or all buffers}}
+  hypatia.mlp_kernel %x, weights(%w1, %w2) into %init activations [relu, none]
+      : tensor<?x64xbf16>, weights(tensor<64x64xbf16>, tensor<16x64xbf16>) into memref<?x16xbf16>
+  return
+}

@@ -92,3 +92,17 @@ func.func @mul(%a: tensor<2x?x16xbf16>, %b: tensor<2x?x16xbf16>) -> tensor<2x?x1
   %0 = hypatia.mul %a, %b : tensor<2x?x16xbf16>
   return %0 : tensor<2x?x16xbf16>
 }
+
+// CHECK-LABEL: func.func @mlp_kernel
+// CHECK: hypatia.mlp_kernel %{{.*}}, weights(%{{.*}}, %{{.*}}) biases(%{{.*}}, %{{.*}}) into %{{.*}} activations [relu, none] : tensor<?x64xbf16>, weights(tensor<64x64xbf16>, tensor<16x64xbf16>) biases(tensor<64xbf16>, tensor<16xbf16>) into tensor<?x16xbf16> -> tensor<?x16xbf16>
+// CHECK: hypatia.mlp_kernel %{{.*}}, weights(%{{.*}}, %{{.*}}) into %{{.*}} activations [silu, gelu_erf] : memref<?x64xf16>, weights(memref<32x64xf16>, memref<16x32xf16>) into memref<?x16xf16>{{$}}
+// GENERIC-LABEL: sym_name = "mlp_kernel"
+// GENERIC: "hypatia.mlp_kernel"
+func.func @mlp_kernel(%x: tensor<?x64xbf16>, %w1: tensor<64x64xbf16>, %w2: tensor<16x64xbf16>, %b1: tensor<64xbf16>, %b2: tensor<16xbf16>, %init: tensor<?x16xbf16>,
+                      %xb: memref<?x64xf16>, %v1: memref<32x64xf16>, %v2: memref<16x32xf16>, %yb: memref<?x16xf16>) -> tensor<?x16xbf16> {
+  %y = hypatia.mlp_kernel %x, weights(%w1, %w2) biases(%b1, %b2) into %init activations [relu, none]
+      : tensor<?x64xbf16>, weights(tensor<64x64xbf16>, tensor<16x64xbf16>) biases(tensor<64xbf16>, tensor<16xbf16>) into tensor<?x16xbf16> -> tensor<?x16xbf16>
+  hypatia.mlp_kernel %xb, weights(%v1, %v2) into %yb activations [silu, gelu_erf]
+      : memref<?x64xf16>, weights(memref<32x64xf16>, memref<16x32xf16>) into memref<?x16xf16>
+  return %y : tensor<?x16xbf16>
+}

@@ -269,15 +269,16 @@ OpFoldResult ReluOp::fold(FoldAdaptor) {
 // LibraryLinearOp
 //===----------------------------------------------------------------------===//
 
-void LibraryLinearOp::getEffects(
+/// The effects of a destination-passing op that overwrites its init: pure on
+/// tensors; on buffers it reads its inputs and writes init entirely.
+static void getDestinationEffects(
+    DestinationStyleOpInterface op,
     SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
         &effects) {
-  // On tensors the op is pure; on buffers it reads its inputs and writes
-  // init entirely.
-  for (OpOperand &operand : getOperation()->getOpOperands()) {
+  for (OpOperand &operand : op->getOpOperands()) {
     if (!isa<MemRefType>(operand.get().getType()))
       continue;
-    if (&operand == &getInitMutable())
+    if (op.isDpsInit(&operand))
       effects.emplace_back(MemoryEffects::Write::get(), &operand,
                            SideEffects::DefaultResource::get());
     else
@@ -286,21 +287,100 @@ void LibraryLinearOp::getEffects(
   }
 }
 
+/// The checks every destination-passing hypatia op shares: all operands
+/// tensors (with `init`'s type as the result) or all buffers (no result).
+static LogicalResult verifyDestinationForm(Operation *op, Value init,
+                                           Value result) {
+  bool onTensors = isa<RankedTensorType>(init.getType());
+  for (Value operand : op->getOperands())
+    if (isa<RankedTensorType>(operand.getType()) != onTensors)
+      return op->emitOpError("operands must be all tensors or all buffers");
+  if (onTensors != (result != nullptr))
+    return op->emitOpError(onTensors ? "on tensors has a result (init, written)"
+                                     : "on buffers has no result");
+  if (result && result.getType() != init.getType())
+    return op->emitOpError() << "result type " << result.getType()
+                             << " differs from init " << init.getType();
+  return success();
+}
+
+void LibraryLinearOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  getDestinationEffects(*this, effects);
+}
+
+void MLPKernelOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  getDestinationEffects(*this, effects);
+}
+
+Activation MLPKernelOp::getActivationOfLayer(unsigned i) {
+  return cast<ActivationAttr>(getActivations()[i]).getValue();
+}
+
+LogicalResult MLPKernelOp::verify() {
+  if (failed(verifyDestinationForm(*this, getInit(), getResult())))
+    return failure();
+  unsigned numLayers = getNumLayers();
+  if (getActivations().size() != numLayers ||
+      (!getBiases().empty() && getBiases().size() != numLayers))
+    return emitOpError() << "has " << numLayers << " weights, "
+                         << getBiases().size() << " biases and "
+                         << getActivations().size()
+                         << " activations: expected one activation per layer "
+                            "and one bias per layer or none";
+  auto input = cast<ShapedType>(getInput().getType());
+  auto init = cast<ShapedType>(getInit().getType());
+  Type elementType = input.getElementType();
+  if (input.getRank() != 2 || init.getRank() != 2 ||
+      ShapedType::isDynamic(input.getDimSize(1)))
+    return emitOpError("expects input [M, K] with static K and init [M, N]");
+  SmallVector<int64_t> widths = {input.getDimSize(1)};
+  for (unsigned i = 0; i < numLayers; ++i) {
+    auto weight = cast<ShapedType>(getWeights()[i].getType());
+    Value bias = getBiasOfLayer(i);
+    if (!weight.hasStaticShape() || weight.getRank() != 2 ||
+        weight.getDimSize(1) != widths.back() ||
+        (bias && cast<ShapedType>(bias.getType()).getShape() !=
+                     ArrayRef<int64_t>{weight.getDimSize(0)}))
+      return emitOpError() << "layer " << i << ": weight "
+                           << formatShape(weight.getShape())
+                           << " (and bias) do not take " << widths.back()
+                           << " features";
+    if (weight.getElementType() != elementType ||
+        (bias &&
+         cast<ShapedType>(bias.getType()).getElementType() != elementType))
+      return emitOpError("operands must have one element type");
+    widths.push_back(weight.getDimSize(0));
+  }
+  if (init.getElementType() != elementType ||
+      (!ShapedType::isDynamic(init.getDimSize(1)) &&
+       init.getDimSize(1) != widths.back()) ||
+      (!ShapedType::isDynamic(init.getDimSize(0)) &&
+       !ShapedType::isDynamic(input.getDimSize(0)) &&
+       init.getDimSize(0) != input.getDimSize(0)))
+    return emitOpError() << "init " << formatShape(init.getShape())
+                         << " is not the result of input "
+                         << formatShape(input.getShape());
+  TargetInfo target = TargetInfo::getFor(*this);
+  if (!target.fusedMLPKernelFits(*getElementType(elementType), widths,
+                                 !getBiases().empty()))
+    return emitOpError() << "the " << stringifyTargetKind(target.kind)
+                         << " target's fused_mlp kernel does not compute "
+                         << elementType << " layers of widths "
+                         << formatShape(widths);
+  return success();
+}
+
 LogicalResult LibraryLinearOp::verify() {
   auto input = cast<ShapedType>(getInput().getType());
   auto weight = cast<ShapedType>(getWeight().getType());
   auto init = cast<ShapedType>(getInit().getType());
   auto bias = getBias() ? cast<ShapedType>(getBias().getType()) : ShapedType();
-  bool onTensors = isa<RankedTensorType>(input);
-  for (Value operand : getOperation()->getOperands())
-    if (isa<RankedTensorType>(operand.getType()) != onTensors)
-      return emitOpError("operands must be all tensors or all buffers");
-  if (onTensors != (getResult() != nullptr))
-    return emitOpError(onTensors ? "on tensors has a result (init, written)"
-                                 : "on buffers has no result");
-  if (getResult() && getResult().getType() != init)
-    return emitOpError() << "result type " << getResult().getType()
-                         << " differs from init " << init;
+  if (failed(verifyDestinationForm(*this, getInit(), getResult())))
+    return failure();
   if (input.getRank() != 2 || weight.getRank() != 2 || init.getRank() != 2 ||
       (bias && bias.getRank() != 1))
     return emitOpError("expects input [M, K], weight [N, K], bias [N] and init "

@@ -30,11 +30,13 @@ TargetInfo TargetInfo::getDefault(TargetKind kind) {
     target.peakBF16Tflops = 688.0;
     target.bandwidthTBps = 4.24;
     target.launchUs = 9.0;
-    // No generated fused_mlp kernel yet: a fused_mlp would run as its chain
-    // of GEMMs, so fusion must not count it as one kernel.
-    target.fusedMLPMaxWidth = 0;
+    // The generated fused_mlp kernel (--hypatia-mlp-kernel-to-gpu) keeps a
+    // warp's 16 rows of activations in registers: up to 128 features. Its
+    // weights must fit the shared memory of the smallest default chip
+    // (sm_86/sm_89: 99 KiB per block).
+    target.fusedMLPMaxWidth = 128;
     target.fusedMLPMaxLayers = 16;
-    target.fusedMLPMaxWeightKiB = 160;
+    target.fusedMLPMaxWeightKiB = 96;
     return target;
   }
   // The CPU reference path (scalar loops, f32 accumulating in f64), measured
@@ -52,6 +54,40 @@ TargetInfo TargetInfo::getDefault(TargetKind kind) {
   target.fusedMLPMaxLayers = 16;
   target.fusedMLPMaxWeightKiB = 160;
   return target;
+}
+
+int64_t TargetInfo::getFusedMLPLayerSharedBytes(int64_t outFeatures,
+                                                int64_t inFeatures,
+                                                bool hasBias,
+                                                int64_t elementBytes) {
+  return (outFeatures * (inFeatures + 8) + (hasBias ? outFeatures : 0)) *
+         elementBytes;
+}
+
+bool TargetInfo::fusedMLPLayerFits(ElementType type, int64_t outFeatures,
+                                   int64_t inFeatures) const {
+  auto fits = [&](int64_t size) {
+    return size > 0 && size % 16 == 0 && size <= fusedMLPMaxWidth;
+  };
+  return kind == TargetKind::cuda &&
+         (type == ElementType::BF16 || type == ElementType::F16) &&
+         fits(outFeatures) && fits(inFeatures);
+}
+
+bool TargetInfo::fusedMLPKernelFits(ElementType type,
+                                    llvm::ArrayRef<int64_t> widths,
+                                    bool hasBias) const {
+  int64_t layers = static_cast<int64_t>(widths.size()) - 1;
+  if (layers < 2 || layers > fusedMLPMaxLayers)
+    return false;
+  int64_t bytes = 0;
+  for (int64_t i = 0; i < layers; ++i) {
+    if (!fusedMLPLayerFits(type, widths[i + 1], widths[i]))
+      return false;
+    bytes += getFusedMLPLayerSharedBytes(widths[i + 1], widths[i], hasBias,
+                                         getElementSize(type));
+  }
+  return bytes <= fusedMLPMaxWeightKiB * 1024;
 }
 
 //===----------------------------------------------------------------------===//

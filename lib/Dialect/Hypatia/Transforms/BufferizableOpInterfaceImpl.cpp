@@ -12,11 +12,15 @@ using namespace hypatia;
 
 namespace {
 
-struct LibraryLinearOpInterface
-    : public DstBufferizableOpInterfaceExternalModel<LibraryLinearOpInterface,
-                                                     LibraryLinearOp> {
-  /// The destination is only written (the GEMM overwrites all of it), so its
-  /// old contents need not be kept or copied.
+/// A destination-passing hypatia op that overwrites its init (a library call
+/// or a generated kernel): on buffers it is the same op, with each tensor
+/// operand replaced by its buffer and no result.
+template <typename OpTy>
+struct OverwritingDestinationInterface
+    : public DstBufferizableOpInterfaceExternalModel<
+          OverwritingDestinationInterface<OpTy>, OpTy> {
+  /// The destination is only written (all of it), so its old contents need
+  /// not be kept or copied.
   bool bufferizesToMemoryRead(Operation *op, OpOperand &operand,
                               const AnalysisState &) const {
     return !cast<DestinationStyleOpInterface>(op).isDpsInit(&operand);
@@ -25,23 +29,22 @@ struct LibraryLinearOpInterface
   LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
                           const BufferizationOptions &options,
                           BufferizationState &state) const {
-    auto linear = cast<LibraryLinearOp>(op);
-    auto buffer = [&](Value value) -> FailureOr<Value> {
-      if (!value)
-        return Value();
-      return getBuffer(rewriter, value, options, state);
-    };
-    FailureOr<Value> input = buffer(linear.getInput());
-    FailureOr<Value> weight = buffer(linear.getWeight());
-    FailureOr<Value> bias = buffer(linear.getBias());
-    FailureOr<Value> init = buffer(linear.getInit());
-    if (failed(input) || failed(weight) || failed(bias) || failed(init))
-      return failure();
+    SmallVector<Value> buffers;
+    for (Value operand : op->getOperands()) {
+      FailureOr<Value> buffer = getBuffer(rewriter, operand, options, state);
+      if (failed(buffer))
+        return failure();
+      buffers.push_back(*buffer);
+    }
     rewriter.setInsertionPoint(op);
-    LibraryLinearOp::create(rewriter, op->getLoc(), TypeRange(), *input,
-                            *weight, *bias, *init, linear.getEpilogueAttr(),
-                            linear.getAllowTf32Attr());
-    replaceOpWithBufferizedValues(rewriter, op, *init);
+    OperationState bufferForm(op->getLoc(), op->getName(), buffers,
+                              /*types=*/TypeRange(), op->getAttrs());
+    rewriter.create(bufferForm);
+    // The result is the init's buffer.
+    auto destination = cast<DestinationStyleOpInterface>(op);
+    replaceOpWithBufferizedValues(
+        rewriter, op,
+        buffers[destination.getDpsInitOperand(0)->getOperandNumber()]);
     return success();
   }
 };
@@ -51,6 +54,9 @@ struct LibraryLinearOpInterface
 void hypatia::registerBufferizableOpInterfaceExternalModels(
     DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *context, HypatiaDialect *) {
-    LibraryLinearOp::attachInterface<LibraryLinearOpInterface>(*context);
+    LibraryLinearOp::attachInterface<
+        OverwritingDestinationInterface<LibraryLinearOp>>(*context);
+    MLPKernelOp::attachInterface<OverwritingDestinationInterface<MLPKernelOp>>(
+        *context);
   });
 }

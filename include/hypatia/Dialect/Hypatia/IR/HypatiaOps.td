@@ -320,4 +320,62 @@ def Hypatia_LibraryLinearOp : Hypatia_Op<"library_linear", [
   }];
 }
 
+def Hypatia_MLPKernelOp : Hypatia_Op<"mlp_kernel", [
+    AttrSizedOperandSegments, DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
+  let summary = "A fused_mlp computed by one kernel Hypatia generates";
+  let description = [{
+    `init = L_n(...L_1(input))` for a 2-D `input [M, N_0]` and destination
+    `init [M, N_n]`, with layers as in `hypatia.fused_mlp`, computed by one
+    tensor-core kernel that `--hypatia-mlp-kernel-to-gpu` generates: each
+    warp keeps 16 rows of activations in registers through every layer, the
+    weights and biases wait in shared memory, and only the input and the
+    result cross global memory. The verifier accepts only chains that the
+    enclosing `#hypatia.target`'s kernel computes (f16/bf16, every width a
+    multiple of 16 within `fused_mlp_max_width`, layers and shared memory
+    within its limits).
+
+    Like `hypatia.library_linear` the op is destination-passing on tensors
+    (its result is `init`, written) and bufferizes itself to the same op on
+    buffers (no result).
+
+    Example:
+
+    ```mlir
+    %y = hypatia.mlp_kernel %x, weights(%w1, %w2) biases(%b1, %b2) into %init
+        activations [relu, none]
+        : tensor<?x64xbf16>, weights(tensor<64x64xbf16>, tensor<16x64xbf16>)
+          biases(tensor<64xbf16>, tensor<16xbf16>) into tensor<?x16xbf16>
+          -> tensor<?x16xbf16>
+    ```
+  }];
+  let arguments = (ins Hypatia_FloatTensorOrBuffer:$input,
+                       Variadic<Hypatia_FloatTensorOrBuffer>:$weights,
+                       Variadic<Hypatia_FloatTensorOrBuffer>:$biases,
+                       Hypatia_FloatTensorOrBuffer:$init,
+                       Hypatia_ActivationArrayAttr:$activations);
+  let results = (outs Optional<Hypatia_FloatTensor>:$result);
+  let assemblyFormat = [{
+    $input `,` `weights` `(` $weights `)` (`biases` `(` $biases^ `)`)? `into`
+    $init `activations` custom<ActivationList>($activations) attr-dict `:`
+    type($input) `,` `weights` `(` type($weights) `)`
+    (`biases` `(` type($biases)^ `)`)? `into` type($init)
+    (`->` type($result)^)?
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() {
+      return getInitMutable();
+    }
+    /// The number of layers.
+    unsigned getNumLayers() { return getWeights().size(); }
+    /// The bias of layer `i`, or null when the chain has no biases.
+    ::mlir::Value getBiasOfLayer(unsigned i) {
+      return getBiases().empty() ? ::mlir::Value() : getBiases()[i];
+    }
+    /// The activation of layer `i`.
+    ::hypatia::Activation getActivationOfLayer(unsigned i);
+  }];
+}
+
 #endif // HYPATIA_DIALECT_HYPATIA_IR_HYPATIAOPS_TD

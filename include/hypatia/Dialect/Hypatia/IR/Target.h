@@ -33,8 +33,8 @@ struct TargetInfo {
   double launchUs = 0;
 
   /// What one generated fused_mlp kernel holds: layers up to this width (0:
-  /// the target has no fused_mlp kernel), this many layers, this many bytes
-  /// of weights and biases.
+  /// the target has no fused_mlp kernel), this many layers, this many KiB of
+  /// shared memory for weights and biases (getFusedMLPLayerSharedBytes).
   int64_t fusedMLPMaxWidth = 0;
   int64_t fusedMLPMaxLayers = 0;
   int64_t fusedMLPMaxWeightKiB = 0;
@@ -59,6 +59,24 @@ struct TargetInfo {
   /// SiLU. On the CPU the lowering evaluates every epilogue in the GEMM's
   /// loop nest.
   bool gemmFusesActivation(ElementType type, Activation activation) const;
+
+  /// The shared memory a generated fused_mlp kernel stages one layer's weight
+  /// [out, in] and bias in: each weight row padded by 8 elements (16 bytes),
+  /// so that the 8 rows one tensor-core fragment reads fall in distinct
+  /// banks.
+  static int64_t getFusedMLPLayerSharedBytes(int64_t outFeatures,
+                                             int64_t inFeatures, bool hasBias,
+                                             int64_t elementBytes);
+  /// Whether a generated fused_mlp kernel computes a layer of weight
+  /// [out, in] in `type`: f16 or bf16 (tensor cores; f32 would need TF32),
+  /// both sizes multiples of 16 and at most fusedMLPMaxWidth.
+  bool fusedMLPLayerFits(ElementType type, int64_t outFeatures,
+                         int64_t inFeatures) const;
+  /// Whether one generated fused_mlp kernel computes the whole chain of
+  /// `widths` (the input's features, then each layer's), within the layer,
+  /// layer count and shared memory limits.
+  bool fusedMLPKernelFits(ElementType type, llvm::ArrayRef<int64_t> widths,
+                          bool hasBias) const;
 };
 
 /// The hypatia.target attribute of the nearest enclosing op, if any.
