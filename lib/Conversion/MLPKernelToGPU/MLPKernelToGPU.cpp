@@ -41,6 +41,13 @@ static constexpr int64_t kMaxBlocks = 264;
 /// Elements of one 16-byte vector of f16/bf16 (weight staging).
 static constexpr int64_t kVectorElements = 8;
 
+/// 16-row tiles a warp carries at once: two while the widest layer is at most
+/// 64 wide (the accumulators and A fragments of both fit the 128 registers a
+/// thread has at two blocks per SM), else one.
+static int64_t getTilesPerWarp(ArrayRef<int64_t> widths) {
+  return *llvm::max_element(widths) <= 64 ? 2 : 1;
+}
+
 namespace {
 
 /// Four registers of an A fragment or accumulator, or two of a B fragment.
@@ -193,41 +200,51 @@ void MLPKernelEmitter::emit(gpu::LaunchOp launch, ArrayRef<int64_t> widths) {
       b, loc, arith::RemUIOp::create(b, loc, lane, index(4)), index(2));
   Value input = op.getInput(), output = op.getInit();
   Value rows = memref::DimOp::create(b, loc, input, 0);
-  Value numTiles = arith::CeilDivUIOp::create(b, loc, rows, index(kTileRows));
+  // A warp takes `tilesPerWarp` tiles of 16 rows at a time: each weight
+  // fragment read from shared memory then serves that many mma.sync.
+  int64_t tilesPerWarp = getTilesPerWarp(widths);
+  Value numWarpTiles =
+      arith::CeilDivUIOp::create(b, loc, rows, index(kTileRows * tilesPerWarp));
   Value firstTile = arith::AddIOp::create(
       b, loc, arith::MulIOp::create(b, loc, block, index(kWarpsPerBlock)),
       warp);
   Value tileStride =
       arith::MulIOp::create(b, loc, numBlocks, index(kWarpsPerBlock));
-  auto tiles = scf::ForOp::create(b, loc, firstTile, numTiles, tileStride);
+  auto tiles = scf::ForOp::create(b, loc, firstTile, numWarpTiles, tileStride);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(tiles.getBody());
 
-  Value tileRow =
-      arith::MulIOp::create(b, loc, tiles.getInductionVar(), index(kTileRows));
-  Value upperRow = arith::AddIOp::create(b, loc, tileRow, group);
-  Value lowerRow = add(upperRow, 8);
+  Value warpRow = arith::MulIOp::create(b, loc, tiles.getInductionVar(),
+                                        index(kTileRows * tilesPerWarp));
   // Rows past the batch are read as the last row (rows do not mix in an
   // MLP) and never stored.
   Value lastRow = arith::SubIOp::create(b, loc, rows, index(1));
-  Value upperRead = arith::MinUIOp::create(b, loc, upperRow, lastRow);
-  Value lowerRead = arith::MinUIOp::create(b, loc, lowerRow, lastRow);
-
-  // The input's A fragments, one per 16-column k-tile.
-  SmallVector<Fragment> a;
-  for (int64_t kt = 0; kt < widths[0] / kTileDepth; ++kt) {
-    Value column = add(pairColumn, kt * kTileDepth);
-    Value column8 = add(column, 8);
-    a.push_back({toRegister(loadPair(input, {upperRead, column})),
-                 toRegister(loadPair(input, {lowerRead, column})),
-                 toRegister(loadPair(input, {upperRead, column8})),
-                 toRegister(loadPair(input, {lowerRead, column8}))});
+  // Per tile: the rows this thread holds (g and g + 8) and where it reads
+  // them; then the A fragments, one per 16-column k-tile.
+  SmallVector<std::array<Value, 2>> tileRows;
+  SmallVector<SmallVector<Fragment>> a(tilesPerWarp);
+  for (int64_t tile = 0; tile < tilesPerWarp; ++tile) {
+    Value upperRow =
+        arith::AddIOp::create(b, loc, add(warpRow, tile * kTileRows), group);
+    Value lowerRow = add(upperRow, 8);
+    tileRows.push_back({upperRow, lowerRow});
+    Value upperRead = arith::MinUIOp::create(b, loc, upperRow, lastRow);
+    Value lowerRead = arith::MinUIOp::create(b, loc, lowerRow, lastRow);
+    for (int64_t kt = 0; kt < widths[0] / kTileDepth; ++kt) {
+      Value column = add(pairColumn, kt * kTileDepth);
+      Value column8 = add(column, 8);
+      a[tile].push_back({toRegister(loadPair(input, {upperRead, column})),
+                         toRegister(loadPair(input, {lowerRead, column})),
+                         toRegister(loadPair(input, {upperRead, column8})),
+                         toRegister(loadPair(input, {lowerRead, column8}))});
+    }
   }
 
   Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
   for (unsigned l = 0; l < numLayers; ++l) {
     int64_t k = widths[l], n = widths[l + 1];
-    SmallVector<Fragment> c(n / kTileCols, Fragment(4, zero));
+    SmallVector<SmallVector<Fragment>> c(
+        tilesPerWarp, SmallVector<Fragment>(n / kTileCols, Fragment(4, zero)));
     for (int64_t kt = 0; kt < k / kTileDepth; ++kt) {
       Value column = add(pairColumn, kt * kTileDepth);
       Value column8 = add(column, 8);
@@ -236,54 +253,59 @@ void MLPKernelEmitter::emit(gpu::LaunchOp launch, ArrayRef<int64_t> widths) {
         Fragment bFragment = {
             toRegister(loadPair(sharedWeights[l], {weightRow, column})),
             toRegister(loadPair(sharedWeights[l], {weightRow, column8}))};
-        c[nt] = mma(a[kt], bFragment, c[nt]);
+        for (int64_t tile = 0; tile < tilesPerWarp; ++tile)
+          c[tile][nt] = mma(a[tile][kt], bFragment, c[tile][nt]);
       }
     }
 
-    // Epilogue in f32: bias, activation; then rounded pairs.
     Activation activation = op.getActivationOfLayer(l);
-    SmallVector<std::array<Value, 2>> upperPairs, lowerPairs;
-    for (int64_t nt = 0; nt < n / kTileCols; ++nt) {
-      Value column = add(pairColumn, nt * kTileCols);
-      Fragment values = c[nt];
-      if (!sharedBiases.empty()) {
-        Value bias = loadPair(sharedBiases[l], {column});
-        for (int64_t i = 0; i < 4; ++i) {
-          Value element = vector::ExtractOp::create(b, loc, bias, i % 2);
-          values[i] = arith::AddFOp::create(b, loc, values[i],
-                                            extendTo(b, loc, element, f32));
+    for (int64_t tile = 0; tile < tilesPerWarp; ++tile) {
+      // Epilogue in f32: bias, activation; then rounded pairs.
+      SmallVector<std::array<Value, 2>> upperPairs, lowerPairs;
+      for (int64_t nt = 0; nt < n / kTileCols; ++nt) {
+        Value column = add(pairColumn, nt * kTileCols);
+        Fragment values = c[tile][nt];
+        if (!sharedBiases.empty()) {
+          Value bias = loadPair(sharedBiases[l], {column});
+          for (int64_t i = 0; i < 4; ++i) {
+            Value element = vector::ExtractOp::create(b, loc, bias, i % 2);
+            values[i] = arith::AddFOp::create(b, loc, values[i],
+                                              extendTo(b, loc, element, f32));
+          }
         }
+        for (Value &value : values)
+          value = buildActivation(b, loc, value, activation);
+        upperPairs.push_back({values[0], values[1]});
+        lowerPairs.push_back({values[2], values[3]});
       }
-      for (Value &value : values)
-        value = buildActivation(b, loc, value, activation);
-      upperPairs.push_back({values[0], values[1]});
-      lowerPairs.push_back({values[2], values[3]});
-    }
 
-    if (l + 1 < numLayers) {
-      // Two neighbouring n-tiles are the next layer's k-tile.
-      a.clear();
-      for (int64_t j = 0; j < n / kTileDepth; ++j) {
+      if (l + 1 < numLayers) {
+        // Two neighbouring n-tiles are the next layer's k-tile.
+        a[tile].clear();
         auto pack = [&](std::array<Value, 2> pair) {
           return toRegister(roundPair(pair[0], pair[1]));
         };
-        a.push_back({pack(upperPairs[2 * j]), pack(lowerPairs[2 * j]),
-                     pack(upperPairs[2 * j + 1]), pack(lowerPairs[2 * j + 1])});
+        for (int64_t j = 0; j < n / kTileDepth; ++j)
+          a[tile].push_back({pack(upperPairs[2 * j]), pack(lowerPairs[2 * j]),
+                             pack(upperPairs[2 * j + 1]),
+                             pack(lowerPairs[2 * j + 1])});
+        continue;
       }
-      continue;
-    }
-    // The last layer's pairs go to the result, rows within the batch only.
-    for (auto [row, pairs] : {std::make_pair(upperRow, &upperPairs),
-                              std::make_pair(lowerRow, &lowerPairs)}) {
-      Value inBatch =
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, row, rows);
-      auto store = scf::IfOp::create(b, loc, inBatch);
-      OpBuilder::InsertionGuard storeGuard(b);
-      b.setInsertionPointToStart(&store.getThenRegion().front());
-      for (int64_t nt = 0; nt < n / kTileCols; ++nt)
-        vector::StoreOp::create(
-            b, loc, roundPair((*pairs)[nt][0], (*pairs)[nt][1]), output,
-            ValueRange{row, add(pairColumn, nt * kTileCols)});
+      // The last layer's pairs go to the result, rows within the batch
+      // only.
+      for (auto [row, pairs] :
+           {std::make_pair(tileRows[tile][0], &upperPairs),
+            std::make_pair(tileRows[tile][1], &lowerPairs)}) {
+        Value inBatch =
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, row, rows);
+        auto store = scf::IfOp::create(b, loc, inBatch);
+        OpBuilder::InsertionGuard storeGuard(b);
+        b.setInsertionPointToStart(&store.getThenRegion().front());
+        for (int64_t nt = 0; nt < n / kTileCols; ++nt)
+          vector::StoreOp::create(
+              b, loc, roundPair((*pairs)[nt][0], (*pairs)[nt][1]), output,
+              ValueRange{row, add(pairColumn, nt * kTileCols)});
+      }
     }
   }
 }
@@ -323,7 +345,8 @@ static LogicalResult lowerToKernel(MLPKernelOp op) {
     return arith::ConstantIndexOp::create(b, loc, value);
   };
   Value rows = memref::DimOp::create(b, loc, op.getInput(), 0);
-  Value tiles = arith::CeilDivUIOp::create(b, loc, rows, index(kTileRows));
+  Value tiles = arith::CeilDivUIOp::create(
+      b, loc, rows, index(kTileRows * getTilesPerWarp(widths)));
   Value blocks = arith::MinUIOp::create(
       b, loc, arith::CeilDivUIOp::create(b, loc, tiles, index(kWarpsPerBlock)),
       index(kMaxBlocks));

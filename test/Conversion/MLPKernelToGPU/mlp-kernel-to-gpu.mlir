@@ -2,18 +2,19 @@
 
 // One launch of blocks of 8 warps (256 threads) with the weights and biases
 // in dynamic shared memory: (64 x (64 + 8) + 64 + 16 x (64 + 8) + 16) x 2
-// bytes = 11680. Staging, a barrier, then per 16-row tile 4 x 8 + 4 x 2
-// mma.sync (two layers, k-tiles x n-tiles), and the last layer's pairs
-// stored only for rows within the batch.
+// bytes = 11680. Staging, a barrier, then per warp two 16-row tiles (the
+// layers are at most 64 wide), each 4 x 8 + 4 x 2 mma.sync (two layers,
+// k-tiles x n-tiles), and the last layer's pairs stored only for rows within
+// the batch.
 // CHECK-LABEL: func.func @two_layers
 // CHECK: %[[SHARED:.*]] = arith.constant 11680 : i32
 // CHECK: gpu.launch blocks({{.*}}) in ({{.*}}) threads({{.*}}) in ({{.*}} = %c256, {{.*}}) dynamic_shared_memory_size %[[SHARED]]
 // CHECK: gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
 // CHECK: memref.view {{.*}} to memref<64x72xbf16, #gpu.address_space<workgroup>>
 // CHECK: gpu.barrier
-// CHECK-COUNT-32: nvvm.mma.sync {{.*}} multiplicandAPtxType = #nvvm.mma_type<bf16>
+// CHECK-COUNT-64: nvvm.mma.sync {{.*}} multiplicandAPtxType = #nvvm.mma_type<bf16>
 // CHECK: math.exp
-// CHECK-COUNT-8: nvvm.mma.sync
+// CHECK-COUNT-16: nvvm.mma.sync
 // CHECK-NOT: nvvm.mma.sync
 // CHECK: scf.if
 // CHECK: vector.store {{.*}} : memref<?x16xbf16>, vector<2xbf16>
