@@ -128,5 +128,10 @@ def take_string(pointer):
 
 
 def int64_array(values):
-    values = list(values)
+    """`values` as a C int64_t array; ValueError for a value outside int64
+    (ctypes would silently wrap it)."""
+    values = [int(value) for value in values]
+    for value in values:
+        if not -2**63 <= value < 2**63:
+            raise ValueError(f"{value} is outside the range of a 64-bit integer")
     return (_I64 * max(len(values), 1))(*values)

@@ -38,11 +38,31 @@ class Context:
     def __init__(self):
         self._capi = _capi.load()
         self._handle = self._capi.hypatiaContextCreate()
+        # Objects made with this context (modules, builders, pass managers)
+        # still alive. They hold the context, but when they and the context
+        # are garbage together (a reference cycle, interpreter exit) Python
+        # may finalize the context first: it is then destroyed by the last of
+        # them, never before.
+        self._children = 0
+        self._finalized = False
 
-    def __del__(self):
+    def _adopt(self):
+        self._children += 1
+
+    def _release(self):
+        self._children -= 1
+        if self._finalized and self._children == 0:
+            self._destroy()
+
+    def _destroy(self):
         handle, self._handle = getattr(self, "_handle", None), None
         if handle:
             self._capi.hypatiaContextDestroy(handle)
+
+    def __del__(self):
+        self._finalized = True
+        if getattr(self, "_children", 0) == 0:
+            self._destroy()
 
     def __enter__(self):
         stack = getattr(_current, "stack", None)
@@ -94,11 +114,14 @@ class Owned:
     def __init__(self, context, handle):
         self.context = context
         self._handle = handle
+        context._adopt()
 
     def __del__(self):
         handle, self._handle = getattr(self, "_handle", None), None
         if handle:
             getattr(self.context._capi, self._destroy)(handle)
+        if hasattr(self, "context"):
+            self.context._release()
 
 
 class Module(Owned):
@@ -109,6 +132,8 @@ class Module(Owned):
     @staticmethod
     def parse(asm, context=None, source_name="<string>"):
         """Parses and verifies textual IR (str or bytes)."""
+        if not isinstance(asm, (str, bytes, bytearray, memoryview)):
+            raise TypeError(f"Module.parse takes the IR as str or bytes, got {type(asm).__name__}")
         context = _resolve(context)
         data = asm.encode() if isinstance(asm, str) else bytes(asm)
         handle = context._capi.hypatiaModuleParse(context._handle, data, len(data),
@@ -182,11 +207,14 @@ class FunctionBuilder:
         self.context = _resolve(context)
         self._capi = self.context._capi
         self._handle = self._capi.hypatiaBuilderCreate(self.context._handle, name.encode())
+        self.context._adopt()
 
     def __del__(self):
         handle, self._handle = getattr(self, "_handle", None), None
         if handle:
             self._capi.hypatiaBuilderDestroy(handle)
+        if hasattr(self, "context"):
+            self.context._release()
 
     def set_location(self, name=None, file=None, line=0, column=0):
         """Where the ops made next come from: `file:line:column`, named `name`."""

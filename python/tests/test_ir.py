@@ -197,3 +197,55 @@ def test_builder_values_have_the_types_the_dialect_infers():
     y = builder.linear(x, w, activation="gelu")
     assert y.shape == (None, 5, 32) and y.dtype == "bf16"
     assert builder.activation("silu", y).shape == (None, 5, 32)
+
+
+# Objects alive at interpreter exit, in reference cycles that the garbage
+# collector finalizes in any order: the context must be destroyed last.
+EXIT_SCRIPTS = {
+    "module-and-function": "import hypatia\nctx = hypatia.Context()\n"
+                           "m = hypatia.Module.parse('', context=ctx)\ndef f(): pass\n",
+    "builder-and-cycle": "import hypatia\nctx = hypatia.Context()\n"
+                         "b = hypatia.FunctionBuilder('g', context=ctx)\n"
+                         "x = b.argument('f32', [None, 4])\nclass C: pass\nc = C(); c.self = c\n",
+    "pass-manager": "import hypatia\nctx = hypatia.Context()\n"
+                    "pm = hypatia.PassManager.parse('builtin.module(canonicalize)', context=ctx)\n"
+                    "m = hypatia.Module.parse('', context=ctx)\ncycle = [ctx, m, pm]\n"
+                    "cycle.append(cycle)\ndef f(): pass\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXIT_SCRIPTS))
+def test_interpreter_exit_with_live_objects(name, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "script.py"
+    script.write_text(EXIT_SCRIPTS[name])
+    environment = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    result = subprocess.run([sys.executable, str(script)], env=environment,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
+def test_context_outlives_its_objects_when_finalized_first():
+    context = Context()
+    module = Module.parse(MLP, context=context)
+    context.__del__()  # as the garbage collector may, before the module's
+    assert "hypatia.linear" in str(module)
+    del module  # the last object destroys the context
+
+
+@pytest.mark.parametrize("bad, error", [
+    (5, TypeError), (None, TypeError), (["func.func"], TypeError)])
+def test_parse_takes_text_only(bad, error):
+    with pytest.raises(error, match="str or bytes"):
+        Module.parse(bad)
+
+
+def test_sizes_outside_int64_raise():
+    builder = FunctionBuilder("f")
+    with pytest.raises(ValueError, match="64-bit"):
+        builder.argument("f32", [2**64 + 3, 4])
+    with pytest.raises(ValueError, match="64-bit"):
+        builder.reshape(builder.argument("f32", [4, 4]), [-2**63 - 1])
