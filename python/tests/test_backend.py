@@ -191,3 +191,48 @@ def test_installed_entry_point(tmp_path):
                           cwd=tmp_path, timeout=300)
     assert done.returncode == 0, done.stderr
     assert float(done.stdout.strip().splitlines()[-1]) <= 1e-5
+
+
+def _compiles(caplog):
+    return [r.message for r in caplog.records if "hypatia: compiled" in r.message]
+
+
+def test_dynamic_batch_compiles_once(torch_seed, caplog):
+    model = nn.Sequential(nn.Linear(16, 32), nn.GELU(), nn.Linear(32, 4)).eval()
+    compiled = torch.compile(model, backend="hypatia", dynamic=True)
+    with caplog.at_level(logging.INFO, logger="hypatia"), torch.no_grad():
+        for batch in range(2, 22):
+            x = torch.rand(batch, 16) * 2 - 1
+            assert relative_error(compiled(x), float64_reference(model, x)) <= 1e-5
+        compiles = _compiles(caplog)
+        assert len(compiles) == 1 and "f32[?, 16]" in compiles[0], compiles
+        # Dynamo specializes a size of 1: one more graph, one more compile.
+        x = torch.rand(1, 16)
+        assert relative_error(compiled(x), float64_reference(model, x)) <= 1e-5
+    assert len(_compiles(caplog)) == 2
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_sizes_dynamo_finds_changing_need_no_new_compiles(torch_seed, caplog):
+    # Without dynamic=True dynamo compiles the first shape statically, then
+    # the changing batch symbolically: two compiles for 20 batch sizes.
+    model = nn.Sequential(nn.Linear(16, 24), nn.SiLU(), nn.Linear(24, 8)).eval()
+    compiled = torch.compile(model, backend="hypatia")
+    with caplog.at_level(logging.INFO, logger="hypatia"), torch.no_grad():
+        for batch in range(3, 23):
+            x = torch.rand(batch, 7, 16) * 2 - 1
+            assert relative_error(compiled(x), float64_reference(model, x)) <= 1e-5
+    compiles = _compiles(caplog)
+    assert len(compiles) == 2 and "f32[?, 7, 16]" in compiles[1], compiles
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_dynamic_batch_and_sequence(torch_seed, caplog):
+    model = nn.Sequential(nn.Linear(16, 24), nn.GELU(), nn.Linear(24, 8)).eval()
+    compiled = torch.compile(model, backend="hypatia", dynamic=True)
+    with caplog.at_level(logging.INFO, logger="hypatia"), torch.no_grad():
+        for batch, sequence in ((2, 3), (5, 9), (4, 2), (7, 33), (2, 3)):
+            x = torch.rand(batch, sequence, 16) * 2 - 1
+            assert relative_error(compiled(x), float64_reference(model, x)) <= 1e-5
+    compiles = _compiles(caplog)
+    assert len(compiles) == 1 and "f32[?, ?, 16]" in compiles[0], compiles

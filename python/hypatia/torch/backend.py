@@ -7,8 +7,11 @@ it comes from and why:
 
     hypatia: running in PyTorch: sin at model.py:12 (tensor method .sin())
 
-Each piece is compiled for its inputs' device (cpu or cuda) and shapes on
-first use, one variant per input shape (at most `max_variants`, then PyTorch).
+Each piece is compiled for its inputs' device (cpu or cuda), dtypes and
+static sizes on first use (at most `max_variants` variants, then PyTorch).
+Sizes dynamo makes symbolic (torch.compile(dynamic=True), or by itself once
+a size changes) are dynamic in the compiled code: one compile serves every
+batch or sequence length.
 
 Options (torch.compile(..., options={...}), or environment variables):
   check        "strict": the first call also runs eager PyTorch (in float64
@@ -17,7 +20,7 @@ Options (torch.compile(..., options={...}), or environment variables):
                "off" (default). $HYPATIA_CHECK.
   allow_tf32   let float32 GEMMs on the GPU use TF32 (default False, as PyTorch).
   fuse         run --fuse-mlp on each piece (default True).
-  max_variants shapes compiled per piece (default 8).
+  max_variants variants compiled per piece (default 8).
 
 Inference only, for now: when autograd is needed (grad mode on and an input
 or parameter requiring grad), the whole graph runs in PyTorch, with a message
@@ -33,7 +36,7 @@ import torch.fx
 
 from .. import compiler
 from ..errors import HypatiaError
-from .importer import COMPUTE_KINDS, _Support, import_graph
+from .importer import COMPUTE_KINDS, _Support, dynamic_dims, import_graph, with_dynamic_dims
 from .ops import DTYPES, Unsupported, location
 
 log = logging.getLogger("hypatia")
@@ -74,8 +77,34 @@ def _node_name(node):
     return getattr(node.target, "__name__", str(node.target))
 
 
+class _Variant:
+    """One compiled function of a graph (per dtypes, device and static
+    sizes) and its calls prepared per concrete input shape (descriptors
+    built once; a dynamic size needs no new compile)."""
+
+    # Prepared calls kept per variant; beyond, the oldest is dropped.
+    MAX_PREPARED = 64
+
+    def __init__(self, function, signature, params, device):
+        self.function, self.signature, self.params = function, signature, params
+        self.device = device
+        self.calls = {}
+
+    def call(self, tensors):
+        shapes = tuple(tuple(t.shape) for t in tensors)
+        call = self.calls.get(shapes)
+        if call is None:
+            if len(self.calls) >= self.MAX_PREPARED:
+                del self.calls[next(iter(self.calls))]
+            call = self.calls[shapes] = self.function.prepare_torch(
+                list(shapes), [DTYPES[t.dtype] for t in tensors], self.device)
+        return call(*tensors)
+
+
 class CompiledGraph(torch.nn.Module):
-    """A graph of supported nodes, compiled per input shape and device."""
+    """A graph of supported nodes, compiled per device, dtypes and static
+    sizes: the sizes dynamo made symbolic are dynamic in the compiled
+    function, so one compile serves all of their values."""
 
     def __init__(self, graph_module, options, name):
         super().__init__()
@@ -84,6 +113,21 @@ class CompiledGraph(torch.nn.Module):
         self.name = name
         self._variants = {}
         self._support = _Support(graph_module)
+        # Per graph input: which of its sizes are dynamic (None for a
+        # non-tensor input).
+        self._dynamic = [dynamic_dims(node) for node in graph_module.graph.nodes
+                         if node.op == "placeholder"]
+
+    def _key(self, inputs):
+        key = []
+        for index, t in enumerate(inputs):
+            if not isinstance(t, torch.Tensor):
+                # A size dynamo passes: the tensors' shapes carry it.
+                key.append("size" if isinstance(t, (int, torch.SymInt)) else repr(t))
+                continue
+            dims = self._dynamic[index] if index < len(self._dynamic) else None
+            key.append((with_dynamic_dims(tuple(t.shape), dims), t.dtype, t.device))
+        return tuple(key)
 
     def _compile(self, inputs):
         devices = {t.device for t in inputs if isinstance(t, torch.Tensor)}
@@ -97,27 +141,29 @@ class CompiledGraph(torch.nn.Module):
                                          support=self._support)
         compiled = compiler.compile(module, target, fuse=self.options.fuse,
                                     allow_tf32=self.options.allow_tf32)
-        # Shapes and dtypes are fixed per variant: descriptors are built once.
         tensors = [inputs[source] if kind == "input" else source.get()
                    for kind, source in signature.arguments]
-        function = next(iter(compiled.functions.values()))
-        call = function.prepare_torch([tuple(t.shape) for t in tensors],
-                                      [DTYPES[t.dtype] for t in tensors], device)
         log.info("hypatia: compiled %s for %s, inputs %s", self.name, target,
-                 ", ".join(f"{DTYPES.get(t.dtype, t.dtype)}{list(t.shape)}" for t in inputs))
+                 ", ".join(f"{DTYPES[t.dtype]}{list(shape)}".replace("None", "?")
+                           for t, shape in zip(tensors, self._argument_shapes(signature, tensors))))
         params = {source: (t.shape, t.dtype, t.device)
                   for (kind, source), t in zip(signature.arguments, tensors) if kind == "param"}
-        # The compiled module stays referenced by `call`.
-        return call, signature, params
+        # The compiled module stays referenced by the function.
+        return _Variant(next(iter(compiled.functions.values())), signature, params, device)
+
+    def _argument_shapes(self, signature, tensors):
+        return [with_dynamic_dims(tuple(t.shape), self._dynamic[source] if kind == "input"
+                                  else None)
+                for (kind, source), t in zip(signature.arguments, tensors)]
 
     def forward(self, *inputs):
-        key = tuple((tuple(t.shape), t.dtype, t.device) if isinstance(t, torch.Tensor)
-                    else repr(t) for t in inputs)
+        key = self._key(inputs)
         variant = self._variants.get(key)
         if variant is None:
             if len(self._variants) >= self.options.max_variants:
-                log.warning("hypatia: %s: more than %d input shapes, running %s in PyTorch",
-                            self.name, self.options.max_variants, key)
+                log.warning("hypatia: %s: more than %d compiled variants (dtypes, devices "
+                            "and static sizes), running %s in PyTorch", self.name,
+                            self.options.max_variants, key)
                 variant = "eager"
             else:
                 try:
@@ -129,21 +175,20 @@ class CompiledGraph(torch.nn.Module):
             self._variants[key] = variant
         if variant == "eager":
             return self.graph_module(*inputs)
-        call, signature, params = variant
         arguments = []
-        for kind, source in signature.arguments:
+        for kind, source in variant.signature.arguments:
             if kind == "input":
                 tensor = inputs[source]
             else:
                 # Weights read from modules are not in the key: a weight
                 # replaced by one of another shape or dtype needs a new variant.
                 tensor = source.get()
-                if (tensor.shape, tensor.dtype, tensor.device) != params[source]:
+                if (tensor.shape, tensor.dtype, tensor.device) != variant.params[source]:
                     del self._variants[key]
                     return self.forward(*inputs)
             arguments.append(tensor if tensor.is_contiguous() else tensor.contiguous())
-        results = call(*arguments)
-        return results[0] if signature.single else results
+        results = variant.call(arguments)
+        return results[0] if variant.signature.single else results
 
 
 def _graph_needs_autograd(graph_module, example_inputs):

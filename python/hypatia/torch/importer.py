@@ -8,8 +8,11 @@ graph made only of supported nodes: its arguments are the graph's inputs,
 then the tensors it reads from modules (weights), so that the compiled
 function always sees the module's current parameters.
 
-Shapes are static (those of `example_inputs`): callers compile one variant
-per input shape (see backend.CompiledGraph).
+Shapes are those of `example_inputs`, except the sizes dynamo made
+symbolic (torch.compile(dynamic=True), or a size seen changing), which become
+dynamic (`?`) dimensions: one compiled function then serves every value of
+them (see backend.CompiledGraph). The sizes dynamo passes as graph inputs
+(SymInt placeholders) are not arguments of the function.
 """
 
 import torch
@@ -178,6 +181,39 @@ class Signature:
         self.single = single
 
 
+def dynamic_dims(node):
+    """Per dimension of tensor placeholder `node`, whether its size is
+    dynamic in the compiled function: where dynamo recorded a symbolic size,
+    except the last (features: a layer's weights fix them, and the dialect
+    keeps them static). None if no tensor is recorded on the node."""
+    value = node.meta.get("example_value", node.meta.get("val"))
+    if not isinstance(value, torch.Tensor):
+        return None
+    return tuple(not isinstance(size, int) and i + 1 < value.dim()
+                 for i, size in enumerate(value.shape))
+
+
+def with_dynamic_dims(shape, dims):
+    """`shape` with None for its dynamic dimensions (`dims` from
+    dynamic_dims; None: all static)."""
+    if dims is None or len(dims) != len(shape):
+        return tuple(shape)
+    return tuple(None if dynamic else size for size, dynamic in zip(shape, dims))
+
+
+def _is_size_input(node, example):
+    """Whether placeholder `node` is a size dynamo passes (a SymInt), not a
+    tensor."""
+    value = node.meta.get("example_value", node.meta.get("val"))
+    return isinstance(value, (int, torch.SymInt)) or isinstance(example, (int, torch.SymInt))
+
+
+def _static(shape, what):
+    if any(size is None for size in shape):
+        raise Unsupported(f"{what} of a tensor with a dynamic size {list(shape)}")
+    return shape
+
+
 def _resolve_shape(shape, numel):
     shape = list(shape)
     if shape.count(-1) == 1:
@@ -213,7 +249,7 @@ def import_graph(graph_module, example_inputs, name="forward", context=None, sup
         if isinstance(operand, Param):
             return param_value(operand)
         found = values.get(operand)
-        if found is None or found[0] in ("transposed", "deferred", "chunked"):
+        if found is None or found[0] in ("transposed", "deferred", "chunked", "size"):
             raise Unsupported(f"{operand} is not a tensor computed by the imported graph")
         return found
 
@@ -228,10 +264,15 @@ def import_graph(graph_module, example_inputs, name="forward", context=None, sup
             if input_index >= len(example_inputs):
                 raise Unsupported(f"input {node.name} has no example")
             tensor = example_inputs[input_index]
+            if _is_size_input(node, tensor):
+                # Sizes travel with the tensors' shapes.
+                values[node] = ("size",)
+                input_index += 1
+                continue
             if not isinstance(tensor, torch.Tensor) or tensor.dtype not in DTYPES:
                 raise Unsupported(f"input {node.name} is not a float32/float16/bfloat16 tensor")
-            values[node] = (builder.argument(DTYPES[tensor.dtype], tuple(tensor.shape)),
-                            tuple(tensor.shape))
+            shape = with_dynamic_dims(tuple(tensor.shape), dynamic_dims(node))
+            values[node] = (builder.argument(DTYPES[tensor.dtype], shape), shape)
             arguments.append(("input", input_index))
             input_index += 1
             continue
@@ -312,6 +353,7 @@ def import_graph(graph_module, example_inputs, name="forward", context=None, sup
             values[node] = (builder.dropout(x, op.attributes["p"]), shape)
         elif kind in ("flatten", "reshape"):
             x, shape = value(op.operands[0])
+            shape = _static(shape, "a reshape")
             numel = 1
             for size in shape:
                 numel *= size
