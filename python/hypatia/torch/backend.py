@@ -21,6 +21,13 @@ Options (torch.compile(..., options={...}), or environment variables):
   allow_tf32   let float32 GEMMs on the GPU use TF32 (default False, as PyTorch).
   fuse         run --fuse-mlp on each piece (default True).
   max_variants variants compiled per piece (default 8).
+  cuda_graphs  on CUDA, replay each compiled call as a captured CUDA graph
+               (default False; mode="reduce-overhead" turns it on): the
+               graph inputs that are not parameters are copied into the
+               captured buffers, parameters are used in place (an optimizer's
+               in-place updates are seen; a parameter replaced by another
+               tensor is captured anew), results are copied out, so they
+               behave as without graphs.
 
 Inference only, for now: when autograd is needed (grad mode on and an input
 or parameter requiring grad), the whole graph runs in PyTorch, with a message
@@ -60,6 +67,7 @@ class Options:
         self.allow_tf32 = bool(options.pop("allow_tf32", False))
         self.fuse = bool(options.pop("fuse", True))
         self.max_variants = int(options.pop("max_variants", 8))
+        self.cuda_graphs = bool(options.pop("cuda_graphs", False))
         if options:
             raise ValueError(f"hypatia: unknown options {', '.join(sorted(options))}")
 
@@ -77,28 +85,75 @@ def _node_name(node):
     return getattr(node.target, "__name__", str(node.target))
 
 
+class _GraphedCall:
+    """A prepared call captured in a CUDA graph, with the buffers it reads:
+    parameters where they are (by address), other inputs in buffers of the
+    graph's own, copied in at each replay."""
+
+    def __init__(self, prepared, tensors):
+        self.parameters = [isinstance(t, torch.nn.Parameter) for t in tensors]
+        self.inputs = [t if parameter else torch.empty_like(t)
+                       for t, parameter in zip(tensors, self.parameters)]
+        self.addresses = [t.data_ptr() for t in self.inputs]
+        self._copy_in(tensors)
+        # Warm-up on a side stream (the GEMM plans are made here), then the
+        # capture; the results live in the graph's memory pool.
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            prepared(*self.inputs)
+        torch.cuda.current_stream().wait_stream(side)
+        self.graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(self.graph):
+            self.results = prepared(*self.inputs)
+
+    def _copy_in(self, tensors):
+        for buffer, tensor, parameter in zip(self.inputs, tensors, self.parameters):
+            if not parameter and buffer.data_ptr() != tensor.data_ptr():
+                buffer.copy_(tensor)
+
+    def matches(self, tensors):
+        """Whether the parameters are still where the graph reads them."""
+        return all(not parameter or t.data_ptr() == address for t, parameter, address
+                   in zip(tensors, self.parameters, self.addresses))
+
+    def __call__(self, tensors):
+        self._copy_in(tensors)
+        self.graph.replay()
+        return tuple(result.clone() for result in self.results)
+
+
 class _Variant:
     """One compiled function of a graph (per dtypes, device and static
     sizes) and its calls prepared per concrete input shape (descriptors
-    built once; a dynamic size needs no new compile)."""
+    built once; a dynamic size needs no new compile), each replayed as a
+    CUDA graph when `cuda_graphs`."""
 
     # Prepared calls kept per variant; beyond, the oldest is dropped.
     MAX_PREPARED = 64
 
-    def __init__(self, function, signature, params, device):
+    def __init__(self, function, signature, params, device, cuda_graphs):
         self.function, self.signature, self.params = function, signature, params
         self.device = device
+        self.cuda_graphs = cuda_graphs and device.type == "cuda"
         self.calls = {}
 
     def call(self, tensors):
         shapes = tuple(tuple(t.shape) for t in tensors)
         call = self.calls.get(shapes)
+        if call is not None and self.cuda_graphs and not call.matches(tensors):
+            call = None  # a parameter was replaced: capture anew
         if call is None:
             if len(self.calls) >= self.MAX_PREPARED:
                 del self.calls[next(iter(self.calls))]
-            call = self.calls[shapes] = self.function.prepare_torch(
+            prepared = self.function.prepare_torch(
                 list(shapes), [DTYPES[t.dtype] for t in tensors], self.device)
-        return call(*tensors)
+            if self.cuda_graphs:
+                call = _GraphedCall(prepared, tensors)
+            else:
+                call = lambda tensors, prepared=prepared: prepared(*tensors)  # noqa: E731
+            self.calls[shapes] = call
+        return call(tensors)
 
 
 class CompiledGraph(torch.nn.Module):
@@ -149,7 +204,8 @@ class CompiledGraph(torch.nn.Module):
         params = {source: (t.shape, t.dtype, t.device)
                   for (kind, source), t in zip(signature.arguments, tensors) if kind == "param"}
         # The compiled module stays referenced by the function.
-        return _Variant(next(iter(compiled.functions.values())), signature, params, device)
+        return _Variant(next(iter(compiled.functions.values())), signature, params, device,
+                        self.options.cuda_graphs)
 
     def _argument_shapes(self, signature, tensors):
         return [with_dynamic_dims(tuple(t.shape), self._dynamic[source] if kind == "input"
@@ -313,7 +369,11 @@ def _partition(graph_module, support, options):
 
 
 def hypatia_backend(graph_module, example_inputs, options=None, **kwargs):
-    """torch.compile's entry point (dynamo backend "hypatia")."""
-    if kwargs.get("mode") not in (None, "default"):
-        log.warning("hypatia: torch.compile mode %r is ignored", kwargs["mode"])
+    """torch.compile's entry point (dynamo backend "hypatia"). mode=
+    "reduce-overhead" replays CUDA graphs (the cuda_graphs option)."""
+    mode = kwargs.get("mode")
+    if mode == "reduce-overhead":
+        options = dict(options or {}, cuda_graphs=True)
+    elif mode not in (None, "default"):
+        log.warning("hypatia: torch.compile mode %r is ignored", mode)
     return compile_graph(graph_module, example_inputs, options)
