@@ -68,20 +68,46 @@ void hypatia::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createDetachTarget());
 }
 
+/// Registers a pipeline that runs on a whole module. Nested under another op
+/// (`func.func(hypatia-cpu-pipeline)`) its module passes could not be added:
+/// upstream's PassPipelineRegistration would end in an LLVM ERROR; this
+/// reports a parse error instead.
+template <typename Options>
+static void registerModulePipeline(StringRef name, StringRef description,
+                                   void (*build)(OpPassManager &,
+                                                 const Options &)) {
+  registerPassPipeline(
+      name, description,
+      [name, build](OpPassManager &pm, StringRef text,
+                    function_ref<LogicalResult(const Twine &)> errorHandler)
+          -> LogicalResult {
+        std::optional<StringRef> anchor = pm.getOpName();
+        if (anchor && *anchor != ModuleOp::getOperationName())
+          return errorHandler(name +
+                              " runs on a whole builtin.module, not "
+                              "nested under '" +
+                              *anchor + "'");
+        Options options;
+        if (failed(options.parseFromString(text)))
+          return failure();
+        build(pm, options);
+        return success();
+      },
+      [](function_ref<void(const detail::PassOptions &)> handler) {
+        handler(Options());
+      });
+}
+
 void hypatia::registerPipelines() {
-  PassPipelineRegistration<CPUPipelineOptions>(
+  registerModulePipeline<CPUPipelineOptions>(
       "hypatia-cpu-pipeline",
       "Lower hypatia ops to the LLVM dialect for the host CPU (the reference "
       "path: hypatia-to-linalg, bufferization, loops, LLVM)",
-      [](OpPassManager &pm, const CPUPipelineOptions &options) {
-        buildCPUPipeline(pm, options);
-      });
-  PassPipelineRegistration<CUDAPipelineOptions>(
+      &buildCPUPipeline);
+  registerModulePipeline<CUDAPipelineOptions>(
       "hypatia-cuda-pipeline",
       "Lower hypatia ops to the LLVM dialect for NVIDIA GPUs (the chips of the "
       "module's #hypatia.target): linear layers as cuBLASLt calls with fused "
       "epilogues, the rest as NVVM kernels",
-      [](OpPassManager &pm, const CUDAPipelineOptions &options) {
-        buildCUDAPipeline(pm, options);
-      });
+      &buildCUDAPipeline);
 }

@@ -72,6 +72,9 @@ def test_pipeline_to_llvm():
     ("func.func(fuse-mlp)", "must be anchored on builtin.module"),
     ("builtin.module(fuse-mlp{no-such-option=1})", "no-such-option"),
     ("builtin.module(fuse-mlp", "invalid pass pipeline"),
+    # Module pipelines nested under a function: an error, not an abort.
+    ("builtin.module(func.func(hypatia-cpu-pipeline))", "runs on a whole builtin.module"),
+    ("builtin.module(func.func(hypatia-cuda-pipeline))", "runs on a whole builtin.module"),
 ])
 def test_invalid_pipelines(pipeline, expected):
     with pytest.raises(MLIRError) as error:

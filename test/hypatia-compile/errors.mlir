@@ -7,6 +7,13 @@
 // RUN: not hypatia-compile %S/model-abi.mlir -o %t.so --target=cuda --chip=sm_61 2>&1 | FileCheck %s --check-prefix=OLD-CHIP
 // RUN: not hypatia-compile %hypatia_src/examples/mlp.mlir -o %t.so --linker=/nonexistent/cc 2>&1 | FileCheck %s --check-prefix=LINKER
 // RUN: not hypatia-compile %S/../Dialect/Hypatia/invalid.mlir -o %t.so 2>&1 | FileCheck %s --check-prefix=INVALID
+// The source is never overwritten (also when named another way):
+// RUN: rm -rf %t.d && mkdir -p %t.d && cp %hypatia_src/examples/mlp.mlir %t.d/mlp.mlir
+// RUN: ln -s %t.d/mlp.mlir %t.d/link.mlir
+// RUN: not hypatia-compile %t.d/mlp.mlir -o %t.d/mlp.mlir 2>&1 | FileCheck %s --check-prefix=SELF
+// RUN: not hypatia-compile %t.d/mlp.mlir -o %t.d/link.mlir 2>&1 | FileCheck %s --check-prefix=SELF
+// RUN: diff %hypatia_src/examples/mlp.mlir %t.d/mlp.mlir
+// SELF: error: -o {{.*}} is the input file: refusing to overwrite it
 
 // TARGET: error: unknown target 'tpu': expected cpu or cuda
 // TF32: error: --allow-tf32 applies to --target=cuda only

@@ -10,6 +10,12 @@
 // RUN: %python -c "import numpy as np; np.save('%t/wrong.npy', np.ones((3, 5), np.float32))"
 // RUN: not hypatia-run %s -e fixed --inputs %t/wrong.npy 2>&1 | FileCheck %s --check-prefix=WRONG-SHAPE
 // RUN: not hypatia-run %s -e fixed --inputs %t/wrong.npy --dynamic-sizes 3 2>&1 | FileCheck %s --check-prefix=BOTH
+// --output-dir never overwrites the inputs it was given (a float64 input
+// would become its float32 copy):
+// RUN: %python -c "import numpy as np; np.save('%t/input0.npy', np.ones((2, 3)))"
+// RUN: not hypatia-run %s -e fixed --inputs %t/input0.npy --output-dir %t 2>&1 | FileCheck %s --check-prefix=OVERWRITE
+// RUN: %python -c "import numpy as np; assert np.load('%t/input0.npy').dtype == np.float64"
+// OVERWRITE: error: --output-dir {{.*}} would overwrite the input file {{.*}}input0.npy: choose another directory
 // RUN: %python -c "open('%t/bad.mlir', 'w').write('func.func @f(%%x: tensor<2x3xf32>) -> tensor<2x3xf32> {\n  %%0 = hypatia.relu %%x : tensor<2x4xf32>\n  return %%0 : tensor<2x3xf32>\n}\n')"
 // RUN: not hypatia-run %t/bad.mlir -e f 2>&1 | FileCheck %s --check-prefix=PARSE
 // RUN: hypatia-run %t/bad.mlir -e f > /dev/null 2>&1 || echo "exit code $?" | FileCheck %s --check-prefix=EXIT-CODE

@@ -19,6 +19,7 @@
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -109,6 +110,16 @@ int main(int argc, char **argv) {
   options.hostCPU = hostCPU;
   options.linker = linker;
   options.libraryDir = libraryDir;
+
+  // Never write over the source (`-o x.mlir` of x.mlir).
+  bool sameFile = false;
+  if (outputFilename != "-" && inputFilename != "-" &&
+      (outputFilename == inputFilename ||
+       (!llvm::sys::fs::equivalent(inputFilename, outputFilename, sameFile) &&
+        sameFile)))
+    return fail("-o " + outputFilename +
+                " is the input file: refusing to "
+                "overwrite it");
 
   DialectRegistry registry;
   registerDialects(registry);

@@ -248,10 +248,28 @@ int main(int argc, char **argv) {
   if (!outputDir.empty()) {
     if (std::error_code error = llvm::sys::fs::create_directories(outputDir))
       return fail("cannot create " + outputDir + ": " + error.message());
-    auto save = [&](StringRef stem, size_t index,
-                    const HostTensor &tensor) -> bool {
+    auto pathOf = [&](StringRef stem, size_t index) {
       SmallString<128> path(outputDir);
       llvm::sys::path::append(path, stem + std::to_string(index) + ".npy");
+      return path;
+    };
+    // The files written must not be the user's inputs (a float64 input
+    // would be replaced by its float32 copy).
+    for (size_t index = 0; index < std::max(inputs.size(), results->size());
+         ++index)
+      for (StringRef stem : {"input", "result"})
+        for (const std::string &input : inputFiles) {
+          bool same = false;
+          SmallString<128> path = pathOf(stem, index);
+          if (!llvm::sys::fs::equivalent(input, path, same) && same)
+            return fail("--output-dir " + outputDir +
+                        " would overwrite the "
+                        "input file " +
+                        input + ": choose another directory");
+        }
+    auto save = [&](StringRef stem, size_t index,
+                    const HostTensor &tensor) -> bool {
+      SmallString<128> path = pathOf(stem, index);
       if (llvm::Error error = writeNpyFile(path, tensor)) {
         fail(llvm::toString(std::move(error)));
         return false;
