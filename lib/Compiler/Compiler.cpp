@@ -18,7 +18,7 @@ hypatia::compileToLLVMIR(ModuleOp module, const CompileOptions &options,
                          llvm::LLVMContext &llvmContext) {
   if (failed(verify(module)))
     return failure();
-  FailureOr<SmallVector<FunctionABI>> functions = analyzeModelABI(module);
+  FailureOr<std::vector<FunctionABI>> functions = analyzeModelABI(module);
   if (failed(functions))
     return failure();
   if (functions->empty())
@@ -29,6 +29,30 @@ hypatia::compileToLLVMIR(ModuleOp module, const CompileOptions &options,
     if (!func.isPrivate() && !func.isExternal())
       func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
                     UnitAttr::get(context));
+  // The functions keep their names in the model's table, but their code
+  // (that of private functions too) gets names of Hypatia's own: a function
+  // named like a C library symbol (@expf, @malloc) or like the ABI's
+  // (@hypatia_get_model) would otherwise stand in for it in the whole object,
+  // the generated code's own calls included.
+  SymbolTable symbols(module);
+  auto rename = [&](func::FuncOp func, StringRef symbol) -> LogicalResult {
+    if (symbols.lookup(symbol) || failed(symbols.rename(func, symbol)))
+      return func.emitError()
+             << "cannot give @" << func.getName() << " the internal name "
+             << symbol << ": a function of that name exists";
+    return success();
+  };
+  for (auto [index, function] : llvm::enumerate(*functions)) {
+    function.symbol = "hypatia_impl_" + std::to_string(index);
+    if (failed(rename(symbols.lookup<func::FuncOp>(function.name),
+                      function.symbol)))
+      return failure();
+  }
+  unsigned numPrivate = 0;
+  for (auto func : llvm::make_early_inc_range(module.getOps<func::FuncOp>()))
+    if (func.isPrivate() && !func.isExternal() &&
+        failed(rename(func, "hypatia_private_" + std::to_string(numPrivate++))))
+      return failure();
 
   PassManager pm(context);
   // The target first: fusion's cost model and the lowering read it.

@@ -139,13 +139,13 @@ private:
     size_t numTensors =
         function.signature.inputs.size() + function.signature.results.size();
     llvm::FunctionCallee target = module.getOrInsertFunction(
-        "_mlir_ciface_" + function.name,
+        "_mlir_ciface_" + function.symbol,
         llvm::FunctionType::get(
             llvm::Type::getVoidTy(context),
             llvm::SmallVector<llvm::Type *>(numTensors, ptr), false));
     auto *entry = llvm::Function::Create(
         llvm::FunctionType::get(llvm::Type::getVoidTy(context), {ptr}, false),
-        llvm::GlobalValue::InternalLinkage, "hypatia_entry_" + function.name,
+        llvm::GlobalValue::InternalLinkage, "hypatia_entry_" + function.symbol,
         module);
     llvm::IRBuilder<> builder(
         llvm::BasicBlock::Create(context, "entry", entry));

@@ -70,8 +70,8 @@ static std::optional<SizeSource> traceSize(func::FuncOp func, Value value,
   }
 }
 
-FailureOr<SmallVector<FunctionABI>> hypatia::analyzeModelABI(ModuleOp module) {
-  SmallVector<FunctionABI> functions;
+FailureOr<std::vector<FunctionABI>> hypatia::analyzeModelABI(ModuleOp module) {
+  std::vector<FunctionABI> functions;
   for (auto func : module.getOps<func::FuncOp>()) {
     if (func.isPrivate() || func.isExternal())
       continue;
@@ -89,6 +89,7 @@ FailureOr<SmallVector<FunctionABI>> hypatia::analyzeModelABI(ModuleOp module) {
 
     FunctionABI function;
     function.name = func.getName().str();
+    function.symbol = function.name;
     auto returnOp =
         dyn_cast<func::ReturnOp>(func.getBody().back().getTerminator());
     for (auto [index, type] : llvm::enumerate(signature->results)) {

@@ -23,12 +23,13 @@
 
 // The call checks and packs through hypatiaModelInvoke; the packed entry
 // unpacks an array of descriptor pointers into the C interface's arguments
-// (inputs, then the caller's result buffers).
+// (inputs, then the caller's result buffers). The functions' code has
+// Hypatia's own names (hypatia_impl_N), never the user's.
 // CHECK-LABEL: define i32 @hypatia_call_mlp(ptr %0, ptr %1, ptr %2)
-// CHECK: call i32 @hypatiaModelInvoke(ptr @hypatia_functions, ptr @hypatia_entry_mlp, ptr %0, ptr %1, ptr %2)
-// CHECK-LABEL: define internal void @hypatia_entry_mlp(ptr %0)
+// CHECK: call i32 @hypatiaModelInvoke(ptr @hypatia_functions, ptr @hypatia_entry_hypatia_impl_0, ptr %0, ptr %1, ptr %2)
+// CHECK-LABEL: define internal void @hypatia_entry_hypatia_impl_0(ptr %0)
 // CHECK-COUNT-6: load ptr
-// CHECK: call void @_mlir_ciface_mlp(ptr %{{.*}}, ptr %{{.*}}, ptr %{{.*}}, ptr %{{.*}}, ptr %{{.*}}, ptr %{{.*}})
+// CHECK: call void @_mlir_ciface_hypatia_impl_0(ptr %{{.*}}, ptr %{{.*}}, ptr %{{.*}}, ptr %{{.*}}, ptr %{{.*}}, ptr %{{.*}})
 // CHECK-LABEL: define ptr @hypatia_get_model()
 // CHECK: ret ptr @hypatia_model
 

@@ -17,6 +17,8 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 
+#include <vector>
+
 #include <optional>
 
 namespace hypatia {
@@ -47,7 +49,12 @@ struct SizeSource {
 
 /// A public function as a compiled model exports it.
 struct FunctionABI {
+  /// The name callers look the function up by.
   std::string name;
+  /// The name of its code in the compiled object: one of Hypatia's own
+  /// (hypatia_impl_N) once compileToLLVMIR renamed it, so that no user
+  /// function can take a C library symbol's name (@expf, @malloc).
+  std::string symbol;
   TensorSignature signature;
   /// Per result, per dimension: the source of each dynamic size (none at
   /// static dimensions).
@@ -58,7 +65,7 @@ struct FunctionABI {
 /// function's or the result's location) and fails for a signature the C ABI
 /// cannot express: non-tensor or unsupported element types, ranks above 16,
 /// or a dynamic result size that is not an input's size.
-mlir::FailureOr<llvm::SmallVector<FunctionABI>>
+mlir::FailureOr<std::vector<FunctionABI>>
 analyzeModelABI(mlir::ModuleOp module);
 
 } // namespace hypatia
