@@ -81,12 +81,16 @@ static int32_t checkTensor(const char *functionName, const char *role,
   int64_t elements = 1;
   for (int32_t d = 0; d < type->rank; ++d) {
     int64_t size = tensor->shape[d];
+    if (size < 0)
+      return fail(HYPATIA_ERROR_INVALID_ARGUMENT,
+                  "%s: %s %d: size %lld of dimension %d is negative",
+                  functionName, role, index, (long long)size, d);
     int64_t expected = type->shape[d];
     if (expected < 0 && type->size_source_input) {
       const hypatia_tensor *source = &inputs[type->size_source_input[d]];
       expected = source->shape[type->size_source_dim[d]];
     }
-    if (size < 0 || (expected >= 0 && size != expected)) {
+    if (expected >= 0 && size != expected) {
       int64_t resolved[MAX_RANK];
       for (int32_t e = 0; e < type->rank; ++e) {
         resolved[e] = type->shape[e];
@@ -100,6 +104,10 @@ static int32_t checkTensor(const char *functionName, const char *role,
                   formatShape(wanted, sizeof(wanted), type->rank, resolved),
                   formatShape(got, sizeof(got), tensor->rank, tensor->shape));
     }
+    if (size != 0 && elements > INT64_MAX / size)
+      return fail(HYPATIA_ERROR_INVALID_ARGUMENT,
+                  "%s: %s %d: more elements than a 64-bit count holds",
+                  functionName, role, index);
     elements *= size;
   }
   if (elements > 0 && !tensor->data)
