@@ -10,6 +10,7 @@
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
@@ -86,6 +87,12 @@ static LogicalResult emitObjectFile(llvm::Module &module,
       options.hostCPU == "native"
           ? llvm::sys::getHostCPUName().str()
           : (options.hostCPU.empty() ? "x86-64" : options.hostCPU);
+  // An unknown CPU name would end in an LLVM fatal error in code generation.
+  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
+      target->createMCSubtargetInfo(triple, cpu, /*Features=*/""));
+  if (!subtarget || !subtarget->isCPUStringValid(cpu))
+    return emitError(loc) << "unknown host CPU '" << cpu << "' for "
+                          << triple.str() << " (try native or x86-64-v3)";
   std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
       triple, cpu, /*Features=*/"", llvm::TargetOptions(), llvm::Reloc::PIC_,
       std::nullopt, llvm::CodeGenOptLevel::Default));
@@ -109,6 +116,15 @@ static LogicalResult emitObjectFile(llvm::Module &module,
                                    llvm::CodeGenFileType::ObjectFile))
     return emitError(loc) << "the target cannot emit object files";
   codegen.run(module);
+  // A write that failed (a full disk) is an error here, not an LLVM fatal
+  // error when the stream closes.
+  out.close();
+  if (out.has_error()) {
+    std::error_code writeError = out.error();
+    out.clear_error();
+    return emitError(loc) << "cannot write " << path << ": "
+                          << writeError.message();
+  }
   return success();
 }
 

@@ -175,3 +175,12 @@ def test_compile_cache_directory_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("HYPATIA_CACHE_DIR", str(tmp_path / "cache"))
     compiled = hypatia.compile(hypatia.Module.parse(MLP))
     assert compiled.path.startswith(str(tmp_path / "cache"))
+
+
+def test_unknown_host_cpu_is_an_error():
+    # An LLVM fatal error used to end the interpreter here.
+    builder = hypatia.FunctionBuilder("layer")
+    x = builder.argument("f32", [None, 8])
+    module = builder.finish([builder.relu(x)])
+    with pytest.raises(hypatia.MLIRError, match="unknown host CPU 'bogus'"):
+        hypatia.compile(module, "cpu", host_cpu="bogus")

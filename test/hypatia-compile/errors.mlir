@@ -7,6 +7,16 @@
 // RUN: not hypatia-compile %S/model-abi.mlir -o %t.so --target=cuda --chip=sm_61 2>&1 | FileCheck %s --check-prefix=OLD-CHIP
 // RUN: not hypatia-compile %hypatia_src/examples/mlp.mlir -o %t.so --linker=/nonexistent/cc 2>&1 | FileCheck %s --check-prefix=LINKER
 // RUN: not hypatia-compile %S/../Dialect/Hypatia/invalid.mlir -o %t.so 2>&1 | FileCheck %s --check-prefix=INVALID
+// Host CPUs LLVM does not know and full disks are errors, not LLVM fatal
+// errors:
+// RUN: not hypatia-compile %hypatia_src/examples/mlp.mlir -o %t.so --host-cpu=bogus 2>&1 | FileCheck %s --check-prefix=HOST-CPU
+// RUN: not hypatia-compile %hypatia_src/examples/mlp.mlir -o /dev/full --emit=llvm 2>&1 | FileCheck %s --check-prefix=FULL
+// RUN: not hypatia-compile %hypatia_src/examples/mlp.mlir -o /dev/full 2>&1 | FileCheck %s --check-prefix=FULL-SO
+// HOST-CPU: error: unknown host CPU 'bogus' for {{.*}} (try native or x86-64-v3)
+// HOST-CPU-NOT: LLVM ERROR
+// FULL: error: cannot write /dev/full: No space left on device
+// FULL-SO: error: linking /dev/full failed
+// FULL-SO-NOT: LLVM ERROR
 // The source is never overwritten (also when named another way):
 // RUN: rm -rf %t.d && mkdir -p %t.d && cp %hypatia_src/examples/mlp.mlir %t.d/mlp.mlir
 // RUN: ln -s %t.d/mlp.mlir %t.d/link.mlir

@@ -151,6 +151,14 @@ int main(int argc, char **argv) {
   if (!output)
     return fail(errorMessage);
   (*llvmModule)->print(output->os(), nullptr);
+  // A failed write (a full disk) is an error, not an LLVM fatal error when
+  // the stream closes.
+  output->os().close();
+  if (output->os().has_error()) {
+    std::string message = output->os().error().message();
+    output->os().clear_error();
+    return fail("cannot write " + outputFilename + ": " + message);
+  }
   output->keep();
   return 0;
 }
