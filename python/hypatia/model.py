@@ -242,9 +242,34 @@ class Function:
                 if result.dtype not in NUMPY_DTYPES:
                     raise TypeError(f"{self.name}: {result.dtype} results need torch tensors")
             out = [np.empty(s, NUMPY_DTYPES[r.dtype]) for s, r in zip(shapes, self.results)]
+        else:
+            def check(buffer, result):
+                if not isinstance(buffer, np.ndarray):
+                    return f"is a {type(buffer).__name__}, not a NumPy array"
+                if result.dtype not in NUMPY_DTYPES or \
+                        buffer.dtype != np.dtype(NUMPY_DTYPES[result.dtype]):
+                    return f"has dtype {buffer.dtype}; the result is {result.dtype}"
+                if not buffer.flags.c_contiguous:
+                    return "is not C-contiguous"
+                if not buffer.flags.writeable:
+                    return "is read-only"
+                return None
+            self._check_out(out, "NumPy arrays", check)
         self._invoke([(a.ctypes.data, self.inputs[i].dtype, a.shape) for i, a in enumerate(arrays)],
                      [(o.ctypes.data, r.dtype, o.shape) for o, r in zip(out, self.results)], None)
         return tuple(out)
+
+    def _check_out(self, out, kind, check):
+        """`out` must be one writable, contiguous array of the result's dtype
+        per result (the model writes through raw pointers: anything else
+        would be overwritten past its end or left wrong)."""
+        if not isinstance(out, (list, tuple)) or len(out) != len(self.results):
+            raise TypeError(f"{self.name}: out must be a list of {len(self.results)} "
+                            f"{kind}, one per result")
+        for index, (buffer, result) in enumerate(zip(out, self.results)):
+            problem = check(buffer, result)
+            if problem:
+                raise ValueError(f"{self.name}: out[{index}] {problem}")
 
     def _result_shapes_for(self, input_shapes):
         # Read only where the ranks match: otherwise the model refuses the
@@ -272,6 +297,20 @@ class Function:
             shapes = self._result_shapes_for([tuple(a.shape) for a in args])
             out = [torch.empty(s, dtype=dtypes[r.dtype], device=device)
                    for s, r in zip(shapes, self.results)]
+        else:
+            def check(buffer, result):
+                if not isinstance(buffer, torch.Tensor):
+                    return f"is a {type(buffer).__name__}, not a torch tensor"
+                if buffer.dtype != dtypes[result.dtype]:
+                    return f"has dtype {buffer.dtype}; the result is {result.dtype}"
+                if buffer.device != device:
+                    return f"is on {buffer.device}; the inputs are on {device}"
+                if not buffer.is_contiguous():
+                    return "is not contiguous"
+                if buffer.requires_grad and torch.is_grad_enabled():
+                    return "requires grad"
+                return None
+            self._check_out(out, "torch tensors", check)
         stream = None
         if want == "cuda":
             with torch.cuda.device(device):

@@ -79,6 +79,35 @@ def test_results_into_caller_buffers(compiled, rng):
     assert relative_error(out, reference_mlp(x, *w)) <= 1e-5
 
 
+def _bad_outs(np):
+    base = np.zeros((3, 20), np.float32)
+    read_only = np.zeros((3, 10), np.float32)
+    read_only.flags.writeable = False
+    return [
+        ([np.zeros((3, 10), np.float64)], "has dtype float64; the result is f32"),
+        ([np.zeros((3, 10), np.float16)], "has dtype float16; the result is f32"),
+        ([base[:, ::2]], "is not C-contiguous"),
+        ([read_only], "is read-only"),
+        ([bytes(120)], "is a bytes, not a NumPy array"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(5))
+def test_bad_out_buffers_are_refused(compiled, rng, case):
+    # The model writes through raw pointers: each of these used to be
+    # written (past the end of a float16 array, into a strided view's base,
+    # into read-only memory) or left holding garbage.
+    out, message = _bad_outs(np)[case]
+    x = rng.uniform(-1, 1, (3, 64)).astype(np.float32)
+    before = [bytes(memoryview(o)) if isinstance(o, bytes) else o.copy() for o in out]
+    with pytest.raises((ValueError, TypeError), match=message.replace("(", ".")):
+        compiled.mlp(x, *weights(rng), out=out)
+    for o, b in zip(out, before):
+        assert (o == b) if isinstance(o, bytes) else np.array_equal(o, b)
+    with pytest.raises(TypeError, match="one per result"):
+        compiled.mlp(x, *weights(rng), out=np.zeros((3, 10), np.float32))
+
+
 def test_compile_leaves_module_unchanged():
     module = hypatia.Module.parse(MLP)
     before = str(module)
