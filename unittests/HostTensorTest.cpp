@@ -41,6 +41,24 @@ TEST(HostTensorTest, TypeStringNamesShapeAndElementType) {
             "tensor<2x0x3xbf16>");
 }
 
+TEST(HostTensorTest, CreateRefusesSizesBeyondTheLimit) {
+  llvm::Expected<HostTensor> small =
+      HostTensor::create(ElementType::BF16, {3, 0});
+  ASSERT_TRUE(bool(small));
+  EXPECT_EQ(small->getNumElements(), 0);
+  for (llvm::SmallVector<int64_t> shape :
+       {llvm::SmallVector<int64_t>{-1, 4},
+        llvm::SmallVector<int64_t>{int64_t(1) << 62, 784},
+        llvm::SmallVector<int64_t>{int64_t(1) << 30, int64_t(1) << 30},
+        llvm::SmallVector<int64_t>{INT64_MAX, INT64_MAX}}) {
+    llvm::Expected<HostTensor> tensor =
+        HostTensor::create(ElementType::F32, shape);
+    EXPECT_FALSE(bool(tensor));
+    if (!tensor)
+      llvm::consumeError(tensor.takeError());
+  }
+}
+
 TEST(HostTensorTest, RandomInputsAreDeterministicAndInRange) {
   HostTensor a(ElementType::F32, {64, 33}), b(ElementType::F32, {64, 33});
   HostTensor otherStream(ElementType::F32, {64, 33});

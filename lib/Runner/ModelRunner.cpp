@@ -111,7 +111,11 @@ LoadedModel::run(const hypatia_function &function,
       }
       shape.push_back(size);
     }
-    results.emplace_back(static_cast<ElementType>(type.dtype), shape);
+    auto result =
+        HostTensor::create(static_cast<ElementType>(type.dtype), shape);
+    if (!result)
+      return result.takeError();
+    results.push_back(std::move(*result));
     // NaN everywhere first, so that elements a model fails to write show.
     for (int64_t i = 0, e = results.back().getNumElements(); i < e; ++i)
       results.back().setFromDouble(i, NAN);

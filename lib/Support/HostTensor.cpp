@@ -3,6 +3,8 @@
 #include "hypatia/Support/HostTensor.h"
 
 #include "llvm/ADT/APFloat.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Error.h"
 #include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -26,6 +28,35 @@ static const llvm::fltSemantics &getSemantics(ElementType type) {
 void HostTensor::FreeDeleter::operator()(void *pointer) const {
   std::free(pointer);
 }
+
+llvm::Expected<HostTensor> HostTensor::create(ElementType elementType,
+                                              llvm::ArrayRef<int64_t> shape) {
+  uint64_t bytes = getElementSize(elementType);
+  for (int64_t size : shape) {
+    if (size < 0)
+      return llvm::createStringError("a tensor cannot have size " +
+                                     std::to_string(size));
+    if (size != 0 && bytes > kMaxBytes / uint64_t(size))
+      return llvm::createStringError(
+          "a tensor of shape [" +
+          llvm::join(llvm::map_range(
+                         shape, [](int64_t s) { return std::to_string(s); }),
+                     ", ") +
+          "] would hold more than the limit of " + std::to_string(kMaxBytes) +
+          " bytes");
+    bytes *= uint64_t(size);
+  }
+  size_t allocated = (bytes + 63) / 64 * 64;
+  void *storage = std::aligned_alloc(64, allocated == 0 ? 64 : allocated);
+  if (!storage)
+    return llvm::createStringError("cannot allocate " + std::to_string(bytes) +
+                                   " bytes for a host tensor");
+  return HostTensor(elementType, shape, storage);
+}
+
+HostTensor::HostTensor(ElementType elementType, llvm::ArrayRef<int64_t> shape,
+                       void *storage)
+    : elementType(elementType), shape(shape), storage(storage) {}
 
 HostTensor::HostTensor(ElementType elementType, llvm::ArrayRef<int64_t> shape)
     : elementType(elementType), shape(shape) {

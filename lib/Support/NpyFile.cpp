@@ -128,7 +128,11 @@ llvm::Expected<HostTensor> hypatia::readNpyFile(llvm::StringRef path,
                                "': expected little-endian float16, float32 "
                                "or float64");
 
-  HostTensor tensor(elementType, header->shape);
+  llvm::Expected<HostTensor> created =
+      HostTensor::create(elementType, header->shape);
+  if (!created)
+    return makeError(path, llvm::toString(created.takeError()));
+  HostTensor tensor = std::move(*created);
   llvm::StringRef data = bytes.drop_front(headerStart + headerLength);
   int64_t count = tensor.getNumElements();
   if (data.size() != size_t(count) * sourceSize)

@@ -10,6 +10,16 @@
 // RUN: %python -c "import numpy as np; np.save('%t/wrong.npy', np.ones((3, 5), np.float32))"
 // RUN: not hypatia-run %s -e fixed --inputs %t/wrong.npy 2>&1 | FileCheck %s --check-prefix=WRONG-SHAPE
 // RUN: not hypatia-run %s -e fixed --inputs %t/wrong.npy --dynamic-sizes 3 2>&1 | FileCheck %s --check-prefix=BOTH
+// Sizes whose byte count would wrap or exceed the host tensor limit (a .npy
+// header claiming 2^62 + 4 rows with 4 of data, --dynamic-sizes, a static
+// type) are refused, never allocated:
+// RUN: %python -c "import numpy as np, struct; h = \"{'descr': '<f4', 'fortran_order': False, 'shape': (%%d, 784), }\" %% (2**62 + 4); h += ' ' * (63 - (10 + len(h)) %% 64) + '\n'; open('%t/huge.npy', 'wb').write(b'\x93NUMPY\x01\x00' + struct.pack('<H', len(h)) + h.encode() + np.zeros((4, 784), np.float32).tobytes())"
+// RUN: not hypatia-run %S/Inputs/huge.mlir -e layer --inputs %t/huge.npy 2>&1 | FileCheck %s --check-prefix=HUGE-NPY
+// RUN: not hypatia-run %S/Inputs/huge.mlir -e layer --dynamic-sizes=4611686018427387904 2>&1 | FileCheck %s --check-prefix=HUGE-SIZE
+// RUN: not hypatia-run %S/Inputs/huge.mlir -e big 2>&1 | FileCheck %s --check-prefix=HUGE-TYPE
+// HUGE-NPY: error: {{.*}}huge.npy: a tensor of shape [4611686018427387908, 784] would hold more than the limit of 1099511627776 bytes
+// HUGE-SIZE: error: @layer: input 0: a tensor of shape [4611686018427387904, 784] would hold more than the limit
+// HUGE-TYPE: error: @big: input 0: a tensor of shape [4611686018427387904, 784] would hold more than the limit
 // --output-dir never overwrites the inputs it was given (a float64 input
 // would become its float32 copy):
 // RUN: %python -c "import numpy as np; np.save('%t/input0.npy', np.ones((2, 3)))"

@@ -232,9 +232,13 @@ int main(int argc, char **argv) {
                   " with --dynamic-sizes");
     for (auto [index, shape, type] :
          llvm::enumerate(*shapes, signature->inputs)) {
-      HostTensor tensor(*getElementType(type.getElementType()), shape);
-      fillRandom(tensor, seed, index);
-      inputs.push_back(std::move(tensor));
+      auto tensor =
+          HostTensor::create(*getElementType(type.getElementType()), shape);
+      if (!tensor)
+        return fail("@" + entryPoint + ": input " + std::to_string(index) +
+                    ": " + llvm::toString(tensor.takeError()));
+      fillRandom(*tensor, seed, index);
+      inputs.push_back(std::move(*tensor));
     }
   }
 

@@ -26,6 +26,16 @@ namespace hypatia {
 /// A dense row-major tensor owning 64-byte aligned storage.
 class HostTensor {
 public:
+  /// The most bytes one host tensor may hold: a hard limit, so that a shape
+  /// read from a file or a command line cannot ask for more than a machine
+  /// has (or wrap a size computation).
+  static constexpr uint64_t kMaxBytes = uint64_t(1) << 40;
+
+  /// A tensor of `shape`, or an error for a negative size, an element count
+  /// or byte size beyond kMaxBytes, or an allocation that fails.
+  static llvm::Expected<HostTensor> create(ElementType elementType,
+                                           llvm::ArrayRef<int64_t> shape);
+  /// As create, for shapes known to be valid and small; aborts otherwise.
   HostTensor(ElementType elementType, llvm::ArrayRef<int64_t> shape);
 
   ElementType getElementType() const { return elementType; }
@@ -47,6 +57,9 @@ public:
   std::string getTypeString() const;
 
 private:
+  /// Takes over `storage` (from aligned_alloc) for a tensor of `shape`.
+  HostTensor(ElementType elementType, llvm::ArrayRef<int64_t> shape,
+             void *storage);
   struct FreeDeleter {
     void operator()(void *pointer) const;
   };
