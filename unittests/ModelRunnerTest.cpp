@@ -14,6 +14,8 @@
 #include "mlir/Parser/Parser.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include "gtest/gtest.h"
 
@@ -203,6 +205,38 @@ TEST_F(ModelRunnerTest, UnknownFunctionIsAnError) {
   auto function = model->lookup("missing");
   ASSERT_FALSE(bool(function));
   EXPECT_NE(llvm::toString(function.takeError()).find("missing"),
+            std::string::npos);
+}
+
+TEST_F(ModelRunnerTest, TruncatedSharedObjectsAreRefusedBeforeLoading) {
+  OwningOpRef<ModuleOp> module = parse(R"mlir(
+    func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {
+      %0 = hypatia.relu %x : tensor<4xf32>
+      return %0 : tensor<4xf32>
+    })mlir");
+  ASSERT_TRUE(module);
+  SmallString<128> path, truncated;
+  ASSERT_FALSE(
+      llvm::sys::fs::createTemporaryFile("model-runner-test", "so", path));
+  ASSERT_FALSE(
+      llvm::sys::fs::createTemporaryFile("model-runner-test", "so", truncated));
+  llvm::FileRemover removePath(path), removeTruncated(truncated);
+  CompileOptions options;
+  ASSERT_TRUE(succeeded(compileToSharedObject(*module, options, path)));
+  auto whole = llvm::MemoryBuffer::getFile(path);
+  ASSERT_TRUE(bool(whole));
+  // dlopen maps the missing bytes anyway and the first touch is SIGBUS.
+  std::error_code error;
+  llvm::raw_fd_ostream(truncated, error)
+      << (*whole)->getBuffer().take_front((*whole)->getBufferSize() / 2);
+  ASSERT_FALSE(error);
+  auto model = LoadedModel::load(truncated);
+  ASSERT_FALSE(bool(model));
+  EXPECT_NE(llvm::toString(model.takeError()).find("is truncated"),
+            std::string::npos);
+  auto notELF = LoadedModel::load(__FILE__);
+  ASSERT_FALSE(bool(notELF));
+  EXPECT_NE(llvm::toString(notELF.takeError()).find("not a 64-bit ELF"),
             std::string::npos);
 }
 

@@ -3,11 +3,13 @@
 #include "hypatia/Runner/ModelRunner.h"
 
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
 
 #ifdef HYPATIA_HAS_CUDA
 #include <cuda_runtime.h>
 #endif
 #include <cmath>
+#include <cstring>
 #include <dlfcn.h>
 
 using namespace hypatia;
@@ -16,8 +18,51 @@ static llvm::Error makeError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
+/// Whether every segment the loader maps from `path` (a 64-bit ELF file)
+/// lies within the file: dlopen maps a truncated file's segments anyway, and
+/// touching them then raises SIGBUS.
+static llvm::Error checkWholeSharedObject(llvm::StringRef path) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return makeError("cannot read " + path + ": " +
+                     buffer.getError().message());
+  llvm::StringRef bytes = (*buffer)->getBuffer();
+  auto read = [&](uint64_t offset, auto &value) {
+    if (offset > bytes.size() || bytes.size() - offset < sizeof(value))
+      return false;
+    std::memcpy(&value, bytes.data() + offset, sizeof(value));
+    return true;
+  };
+  uint64_t programHeaders = 0;
+  uint16_t entrySize = 0, entries = 0;
+  if (!bytes.starts_with("\x7f"
+                         "ELF") ||
+      bytes.size() < 64 || bytes[4] != 2 /*ELFCLASS64*/ ||
+      !read(32, programHeaders) || !read(54, entrySize) || !read(56, entries))
+    return makeError(path + " is not a 64-bit ELF shared object");
+  for (uint16_t i = 0; i < entries; ++i) {
+    uint64_t entry = programHeaders + uint64_t(i) * entrySize;
+    uint32_t type = 0;
+    uint64_t offset = 0, fileSize = 0;
+    if (!read(entry, type) || !read(entry + 8, offset) ||
+        !read(entry + 32, fileSize))
+      return makeError(path + " is truncated (its program headers end past "
+                              "the file)");
+    constexpr uint32_t kLoadSegment = 1; // PT_LOAD
+    if (type == kLoadSegment &&
+        (offset > bytes.size() || bytes.size() - offset < fileSize))
+      return makeError(path + " is truncated: a segment ends at byte " +
+                       llvm::Twine(offset + fileSize) + " of " +
+                       llvm::Twine(bytes.size()));
+  }
+  return llvm::Error::success();
+}
+
 llvm::Expected<std::unique_ptr<LoadedModel>>
 LoadedModel::load(llvm::StringRef path) {
+  if (llvm::Error error = checkWholeSharedObject(path))
+    return std::move(error);
   void *handle = dlopen(path.str().c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle)
     return makeError("cannot load " + path + ": " + dlerror());

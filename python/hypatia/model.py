@@ -325,6 +325,7 @@ class Model:
 
     def __init__(self, path):
         self.path = str(path)
+        _check_whole_shared_object(self.path)
         try:
             self._library = ctypes.CDLL(self.path, mode=ctypes.RTLD_LOCAL)
         except OSError as error:
@@ -355,6 +356,34 @@ class Model:
 
     def __getitem__(self, name):
         return self.functions[name]
+
+
+def _check_whole_shared_object(path):
+    """Raises HypatiaError unless every segment the loader maps from `path`
+    (a 64-bit ELF file) lies within the file: dlopen maps a truncated file's
+    segments anyway, and touching them then raises SIGBUS."""
+    import struct
+
+    try:
+        with open(path, "rb") as file:
+            data = file.read()
+    except OSError as error:
+        raise HypatiaError(f"cannot load the model {path}: {error}") from None
+    if len(data) < 64 or data[:4] != b"\x7fELF" or data[4] != 2:
+        raise HypatiaError(f"cannot load the model {path}: not a 64-bit ELF shared object")
+    program_headers, = struct.unpack_from("<Q", data, 32)
+    entry_size, entries = struct.unpack_from("<HH", data, 54)
+    for i in range(entries):
+        entry = program_headers + i * entry_size
+        if entry + 40 > len(data):
+            raise HypatiaError(f"cannot load the model {path}: the file is truncated (its "
+                               "program headers end past it)")
+        segment_type, = struct.unpack_from("<I", data, entry)
+        offset, = struct.unpack_from("<Q", data, entry + 8)
+        file_size, = struct.unpack_from("<Q", data, entry + 32)
+        if segment_type == 1 and offset + file_size > len(data):  # PT_LOAD
+            raise HypatiaError(f"cannot load the model {path}: the file is truncated (a "
+                               f"segment ends at byte {offset + file_size} of {len(data)})")
 
 
 def load(path):

@@ -213,3 +213,20 @@ def test_unknown_host_cpu_is_an_error():
     module = builder.finish([builder.relu(x)])
     with pytest.raises(hypatia.MLIRError, match="unknown host CPU 'bogus'"):
         hypatia.compile(module, "cpu", host_cpu="bogus")
+
+
+def test_truncated_or_foreign_files_are_refused(tmp_path):
+    # dlopen maps a truncated file's missing segments and the first touch is
+    # SIGBUS: the loader checks the segments first.
+    from hypatia.compiler import compile_to_file
+
+    path = tmp_path / "model.so"
+    compile_to_file(hypatia.Module.parse(MLP), path, target="cpu")
+    data = path.read_bytes()
+    (tmp_path / "truncated.so").write_bytes(data[:len(data) // 2])
+    with pytest.raises(hypatia.HypatiaError, match="the file is truncated"):
+        hypatia.model.load(tmp_path / "truncated.so")
+    (tmp_path / "text.so").write_text("not a model")
+    with pytest.raises(hypatia.HypatiaError, match="not a 64-bit ELF"):
+        hypatia.model.load(tmp_path / "text.so")
+    assert "mlp" in hypatia.model.load(path).functions
