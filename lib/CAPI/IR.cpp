@@ -2,6 +2,7 @@
 
 #include "Internal.h"
 
+#include "hypatia/Compiler/Parse.h"
 #include "hypatia/Registration.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -128,10 +129,9 @@ HypatiaModule *hypatiaModuleParse(HypatiaContext *context, const char *source,
     emitError(UnknownLoc::get(&context->context)) << "no source text";
     return nullptr;
   }
-  ParserConfig config(&context->context);
-  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(
-      llvm::StringRef(source, length), config,
-      bufferName && *bufferName ? bufferName : "<string>");
+  OwningOpRef<ModuleOp> module = hypatia::parseModule(
+      llvm::StringRef(source, length),
+      bufferName && *bufferName ? bufferName : "<string>", &context->context);
   if (!module)
     return nullptr;
   return new HypatiaModule{context, std::move(module)};

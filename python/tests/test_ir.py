@@ -252,3 +252,13 @@ def test_sizes_outside_int64_raise():
         builder.argument("f32", [2**64 + 3, 4])
     with pytest.raises(ValueError, match="64-bit"):
         builder.reshape(builder.argument("f32", [4, 4]), [-2**63 - 1])
+
+
+def test_deep_nesting_is_an_error_not_a_stack_overflow():
+    deep = "func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {\n  %0 = hypatia.relu %x {foo = " \
+        + "[" * 7000 + "]" * 7000 + "} : tensor<4xf32>\n  return %0 : tensor<4xf32>\n}\n"
+    with pytest.raises(MLIRError, match="nesting deeper than 512 levels"):
+        Module.parse(deep)
+    # Nesting within the limit parses as before.
+    shallow = deep.replace("[" * 7000, "[" * 100).replace("]" * 7000, "]" * 100)
+    assert "hypatia.relu" in str(Module.parse(shallow))

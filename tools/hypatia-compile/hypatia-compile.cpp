@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "hypatia/Compiler/Compiler.h"
+#include "hypatia/Compiler/Parse.h"
 #include "hypatia/Registration.h"
 
 #include "mlir/IR/AsmState.h"
@@ -134,7 +135,10 @@ int main(int argc, char **argv) {
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  const llvm::MemoryBuffer *buffer =
+      sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
+  OwningOpRef<ModuleOp> module =
+      parseModule(buffer->getBuffer(), buffer->getBufferIdentifier(), &context);
   if (!module)
     return 1;
 
