@@ -44,7 +44,7 @@ void hypatia::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   // One loop nest for a chain of elementwise ops (each op still rounds its
   // result to its element type, so the values are those of the chain).
-  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createFuseElementwise());
 
   if (options.resultsAsOutParams)
     pm.addNestedPass<func::FuncOp>(createDistinctResults());

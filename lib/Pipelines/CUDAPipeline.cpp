@@ -45,7 +45,7 @@ void hypatia::buildCUDAPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   // Chains of elementwise ops (the activation and product of a gated MLP)
   // become one generic, hence one kernel and one pass over memory.
-  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createFuseElementwise());
   pm.addNestedPass<func::FuncOp>(createDistinctResults());
   pipeline::addBufferization(pm);
   // expand_shape(collapse_shape(buffer)) folds to the buffer: a layer's N-D
