@@ -152,6 +152,32 @@ TEST_F(EGraphTest, RunnerStopsAtTheNodeLimit) {
   EXPECT_LT(report.nodes, 100u);
 }
 
+TEST_F(EGraphTest, NodeLimitHoldsWithinOneIteration) {
+  // 200 matches in the first iteration, each adding two nodes: the limit is
+  // checked as they apply, not after all of them.
+  for (int i = 0; i < 200; ++i)
+    node("f", {node("x" + std::to_string(i))});
+  std::vector<Rewrite> rules = {rule("grow", "(f ?x) => (f (g ?x))")};
+  RunnerLimits limits;
+  limits.maxNodes = 450;
+  RunReport report = runEqualitySaturation(egraph, rules, limits);
+  EXPECT_EQ(report.stopReason, StopReason::NodeLimit);
+  EXPECT_EQ(report.iterations, 1u);
+  EXPECT_LE(report.nodes, 452u);
+}
+
+TEST_F(EGraphTest, TimeLimitHoldsWithinOneIteration) {
+  for (int i = 0; i < 5000; ++i)
+    node("f", {node("x" + std::to_string(i))});
+  std::vector<Rewrite> rules = {rule("grow", "(f ?x) => (f (g ?x))")};
+  RunnerLimits limits;
+  limits.maxSeconds = 1e-9;
+  RunReport report = runEqualitySaturation(egraph, rules, limits);
+  EXPECT_EQ(report.stopReason, StopReason::TimeLimit);
+  // Stopped before the search or within 64 applications of it.
+  EXPECT_LE(report.nodes, 10000u + 2 * 64);
+}
+
 TEST_F(EGraphTest, RunnerStopsAtTheIterationLimit) {
   node("f", {node("x")});
   std::vector<Rewrite> rules = {rule("grow", "(f ?x) => (f (g ?x))")};

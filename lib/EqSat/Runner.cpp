@@ -67,9 +67,18 @@ RunReport hypatia::eqsat::runEqualitySaturation(EGraph &egraph,
     egraph.advanceEpoch();
 
     // Search every rule first, then apply: matches see one e-graph state.
+    // The limits are hard, as egg's: checked between searches and as
+    // matches apply, so the e-graph ends at most one application past
+    // max-nodes and an iteration stops within a few applications of
+    // max-seconds (checked once per iteration, a large one ran far past it).
+    std::optional<StopReason> stop;
     std::vector<std::vector<Match>> matchesPerRule(rules.size());
     bool anyBanned = false;
     for (auto [index, rule] : llvm::enumerate(rules)) {
+      if (elapsed() > limits.maxSeconds) {
+        stop = StopReason::TimeLimit;
+        break;
+      }
       if (iteration < bannedUntil[index]) {
         anyBanned = true;
         continue;
@@ -88,7 +97,10 @@ RunReport hypatia::eqsat::runEqualitySaturation(EGraph &egraph,
 
     size_t nodesBefore = egraph.getNumNodes();
     size_t classesBefore = egraph.getNumClasses();
+    size_t applications = 0;
     for (auto [index, rule] : llvm::enumerate(rules)) {
+      if (stop)
+        break;
       for (const Match &match : matchesPerRule[index]) {
         std::vector<ClassId> key = {egraph.find(match.root)};
         for (ClassId id : match.substitution)
@@ -108,15 +120,24 @@ RunReport hypatia::eqsat::runEqualitySaturation(EGraph &egraph,
         for (ClassId result : rule.applier(egraph, match))
           egraph.merge(match.root, result);
         ++report.applied[index];
+        if (egraph.getNumNodes() > limits.maxNodes) {
+          stop = StopReason::NodeLimit;
+          break;
+        }
+        // The clock is read every 64 applications: cheap, and often enough.
+        if (++applications % 64 == 0 && elapsed() > limits.maxSeconds) {
+          stop = StopReason::TimeLimit;
+          break;
+        }
       }
-      if (egraph.getNumNodes() > limits.maxNodes)
-        break;
     }
     egraph.rebuild();
     report.iterations = iteration + 1;
 
     if (egraph.hasAnalysisConflict())
       return finish(StopReason::AnalysisConflict);
+    if (stop)
+      return finish(*stop);
     if (egraph.getNumNodes() > limits.maxNodes)
       return finish(StopReason::NodeLimit);
     if (elapsed() > limits.maxSeconds)
