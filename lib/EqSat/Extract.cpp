@@ -135,13 +135,15 @@ public:
       addReference(egraph.find(root), /*log=*/false);
   }
 
-  void run(unsigned maxPasses) {
+  void run(unsigned maxPasses, std::optional<Deadline> deadline) {
     for (unsigned pass = 0; pass < maxPasses; ++pass) {
       bool improved = false;
       computeTopologicalOrder();
       // A snapshot: an accepted move recomputes the order.
       std::vector<ClassId> classes = order;
       for (ClassId id : classes) {
+        if (deadline && std::chrono::steady_clock::now() > *deadline)
+          return;
         if (references[id] == 0)
           continue;
         const EClass &eclass = egraph.getClass(id);
@@ -304,7 +306,8 @@ private:
 Selection hypatia::eqsat::extractGreedy(const EGraph &egraph,
                                         llvm::ArrayRef<ClassId> roots,
                                         const CostModel &model,
-                                        const Selection *baseline) {
+                                        const Selection *baseline,
+                                        std::optional<Deadline> deadline) {
   std::vector<ClassId> ids = egraph.getClassIds();
   size_t size = ids.empty() ? 0 : ids.back() + 1;
 
@@ -351,7 +354,7 @@ Selection hypatia::eqsat::extractGreedy(const EGraph &egraph,
 
   // 2. Local moves under the DAG cost.
   LocalSearch search(egraph, nodeCosts, roots, std::move(tree), treeCost);
-  search.run(/*maxPasses=*/4);
+  search.run(/*maxPasses=*/4, deadline);
   Selection result = search.takeSelection();
 
   if (baseline) {

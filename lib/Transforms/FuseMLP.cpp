@@ -204,6 +204,11 @@ BlockRewriter::Outcome BlockRewriter::run(const RunnerLimits &runnerLimits,
                                           const BackoffOptions &backoff,
                                           bool exact) {
   Outcome outcome;
+  // max-seconds bounds saturation and extraction together.
+  Deadline deadline =
+      std::chrono::steady_clock::now() +
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+          std::chrono::duration<double>(runnerLimits.maxSeconds));
   std::vector<Rewrite> rules =
       buildMLPRules(egraph.getSymbols(), language, target);
   outcome.report = runEqualitySaturation(egraph, rules, runnerLimits, backoff);
@@ -220,7 +225,7 @@ BlockRewriter::Outcome BlockRewriter::run(const RunnerLimits &runnerLimits,
   if (exact)
     selection = extractExact(egraph, roots, model);
   if (!selection)
-    selection = extractGreedy(egraph, roots, model, &input);
+    selection = extractGreedy(egraph, roots, model, &input, deadline);
   std::optional<Cost> after = getDagCost(egraph, roots, *selection, model);
   outcome.after = after ? *after : Cost::infinity();
   if (!(outcome.after < outcome.before)) {

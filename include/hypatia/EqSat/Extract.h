@@ -17,6 +17,7 @@
 
 #include "hypatia/EqSat/EGraph.h"
 
+#include <chrono>
 #include <optional>
 
 namespace hypatia::eqsat {
@@ -66,11 +67,16 @@ std::optional<Cost> getDagCost(const EGraph &egraph,
                                const Selection &selection,
                                const CostModel &model);
 
+/// When extraction must end (the local search stops improving then; what it
+/// has is a valid selection).
+using Deadline = std::chrono::steady_clock::time_point;
+
 /// Greedy DAG extraction. With `baseline` (typically the input program), the
 /// result is never costlier than it.
 Selection extractGreedy(const EGraph &egraph, llvm::ArrayRef<ClassId> roots,
                         const CostModel &model,
-                        const Selection *baseline = nullptr);
+                        const Selection *baseline = nullptr,
+                        std::optional<Deadline> deadline = std::nullopt);
 
 /// The optimal selection by branch and bound, or nullopt when more than
 /// `maxClasses` classes are reachable from the roots.
