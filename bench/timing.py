@@ -16,23 +16,23 @@ def floor_ms(flops, bytes_moved, dtype):
     return max(flops / (PEAK_TFLOPS[dtype] * 1e12), bytes_moved / (BANDWIDTH_TBPS * 1e12)) * 1e3
 
 
+def _loop_ms(fn, inner):
+    """ms per call of one loop of `inner` calls of `fn`, timed with CUDA
+    events."""
+    start = torch.cuda.Event(enable_timing=True)
+    end = torch.cuda.Event(enable_timing=True)
+    start.record()
+    for _ in range(inner):
+        fn()
+    end.record()
+    torch.cuda.synchronize()
+    return start.elapsed_time(end) / inner
+
+
 def time_ms(fn, repeats=7, inner=20):
     """Median ms per call of `fn`: 7 loops of 20 calls timed with CUDA events,
     after warm-up."""
-    for _ in range(3):
-        fn()
-    torch.cuda.synchronize()
-    samples = []
-    for _ in range(repeats):
-        start = torch.cuda.Event(enable_timing=True)
-        end = torch.cuda.Event(enable_timing=True)
-        start.record()
-        for _ in range(inner):
-            fn()
-        end.record()
-        torch.cuda.synchronize()
-        samples.append(start.elapsed_time(end) / inner)
-    return statistics.median(samples)
+    return time_interleaved({"fn": fn}, repeats, inner)["fn"]
 
 
 def time_interleaved(contenders, rounds=7, inner=20):
@@ -48,14 +48,7 @@ def time_interleaved(contenders, rounds=7, inner=20):
     samples = {name: [] for name in contenders}
     for _ in range(rounds):
         for name, fn in contenders.items():
-            start = torch.cuda.Event(enable_timing=True)
-            end = torch.cuda.Event(enable_timing=True)
-            start.record()
-            for _ in range(inner):
-                fn()
-            end.record()
-            torch.cuda.synchronize()
-            samples[name].append(start.elapsed_time(end) / inner)
+            samples[name].append(_loop_ms(fn, inner))
     return {name: statistics.median(values) for name, values in samples.items()}
 
 

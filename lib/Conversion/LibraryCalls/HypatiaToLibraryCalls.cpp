@@ -26,6 +26,23 @@ namespace hypatia {
 using namespace mlir;
 using namespace hypatia;
 
+/// A destination for an op computing `outFeatures` features per row of
+/// `input` ([batch..., K]): a tensor of the result's own shape, seen as
+/// [M, N] through the same collapse as the input. After bufferization the
+/// expanded result is that buffer itself, which can then become the caller's
+/// output buffer without a copy.
+static Value createCollapsedDestination(OpBuilder &b, Location loc, Value input,
+                                        const CollapsedInput &collapsed,
+                                        int64_t outFeatures, Type elementType) {
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, input);
+  sizes.back() = b.getIndexAttr(outFeatures);
+  Value init = tensor::EmptyOp::create(b, loc, sizes, elementType);
+  if (!collapsed.reassociation.empty())
+    init =
+        tensor::CollapseShapeOp::create(b, loc, init, collapsed.reassociation);
+  return init;
+}
+
 namespace {
 
 struct LinearLayerToLibraryCall
@@ -47,16 +64,9 @@ struct LinearLayerToLibraryCall
 
     CollapsedInput collapsed =
         collapseBatchDims(rewriter, loc, layer.getInput());
-    // The destination has the result's own shape and is seen as [M, N]: after
-    // bufferization the expanded result is that buffer itself, which can
-    // then become the caller's output buffer without a copy.
-    SmallVector<OpFoldResult> sizes =
-        tensor::getMixedSizes(rewriter, loc, layer.getInput());
-    sizes.back() = rewriter.getIndexAttr(resultType.getShape().back());
-    Value init = tensor::EmptyOp::create(rewriter, loc, sizes, elementType);
-    if (!collapsed.reassociation.empty())
-      init = tensor::CollapseShapeOp::create(rewriter, loc, init,
-                                             collapsed.reassociation);
+    Value init =
+        createCollapsedDestination(rewriter, loc, layer.getInput(), collapsed,
+                                   resultType.getShape().back(), elementType);
     Value result =
         LibraryLinearOp::create(rewriter, loc, init.getType(), collapsed.matrix,
                                 layer.getWeight(), layer.getBias(), init,
@@ -92,13 +102,8 @@ struct FusedMLPLowering : public OpRewritePattern<FusedMLPOp> {
       Location loc = op.getLoc();
       CollapsedInput collapsed =
           collapseBatchDims(rewriter, loc, op.getInput());
-      SmallVector<OpFoldResult> sizes =
-          tensor::getMixedSizes(rewriter, loc, op.getInput());
-      sizes.back() = rewriter.getIndexAttr(widths.back());
-      Value init = tensor::EmptyOp::create(rewriter, loc, sizes, elementType);
-      if (!collapsed.reassociation.empty())
-        init = tensor::CollapseShapeOp::create(rewriter, loc, init,
-                                               collapsed.reassociation);
+      Value init = createCollapsedDestination(
+          rewriter, loc, op.getInput(), collapsed, widths.back(), elementType);
       Value result =
           MLPKernelOp::create(rewriter, loc, init.getType(), collapsed.matrix,
                               op.getWeights(), op.getBiases(), init,
