@@ -198,23 +198,18 @@ class Value:
         return f"<hypatia value %{self.index}>"
 
 
-class FunctionBuilder:
+class FunctionBuilder(Owned):
     """Builds one function of hypatia ops into a new module, op by op. Each op
     is verified as it is made: a shape mismatch raises MLIRError at once,
     located where `set_location` last said (a frontend's source line)."""
 
-    def __init__(self, name="forward", context=None):
-        self.context = _resolve(context)
-        self._capi = self.context._capi
-        self._handle = self._capi.hypatiaBuilderCreate(self.context._handle, name.encode())
-        self.context._adopt()
+    _destroy = "hypatiaBuilderDestroy"
 
-    def __del__(self):
-        handle, self._handle = getattr(self, "_handle", None), None
-        if handle:
-            self._capi.hypatiaBuilderDestroy(handle)
-        if hasattr(self, "context"):
-            self.context._release()
+    def __init__(self, name="forward", context=None):
+        context = _resolve(context)
+        self._capi = context._capi
+        super().__init__(context, self._capi.hypatiaBuilderCreate(context._handle,
+                                                                  name.encode()))
 
     def set_location(self, name=None, file=None, line=0, column=0):
         """Where the ops made next come from: `file:line:column`, named `name`."""
