@@ -3,7 +3,8 @@
 
     python3 bench/build_cuda_models.py --out DIR [--bin build/bin] [--lib build/lib]
 
-For every config of ../shared/bench/suite.json and dtype (f32, bf16): writes
+For every config of ../shared/bench/suite.json (or --suite, e.g.
+bench/fused-mlp-suite.json) and dtype (--dtypes, default f32,bf16): writes
 the MLP as a frontend would import it from PyTorch (linear and relu ops, a
 dynamic batch), and compiles it with `hypatia-compile --target=cuda` (which
 fuses it with --fuse-mlp first) into DIR/<config>_<dtype>.so with the model
@@ -58,13 +59,18 @@ def main():
     parser.add_argument("--bin", type=Path, default=ROOT / "build" / "bin")
     parser.add_argument("--lib", type=Path, default=ROOT / "build" / "lib")
     parser.add_argument("--suite", type=Path, default=ROOT.parent / "shared" / "bench" / "suite.json")
+    parser.add_argument("--dtypes", default="f32,bf16", help="comma-separated: f32, bf16, f16")
+    parser.add_argument("--only", default="", help="comma-separated config names (default: all)")
     args = parser.parse_args()
+    only = set(filter(None, args.only.split(",")))
     args.out.mkdir(parents=True, exist_ok=True)
     shutil.copy(args.lib / "libHypatiaRuntime.so", args.out)
     suite = json.loads(args.suite.read_text())
     manifest = []
     for config in suite["configs"]:
-        for dtype in ("f32", "bf16"):
+        if only and config["name"] not in only:
+            continue
+        for dtype in args.dtypes.split(","):
             name = f"{config['name']}_{dtype}"
             stem = args.out / name
             stem.with_suffix(".mlir").write_text(model_source(config, dtype))

@@ -16,6 +16,9 @@ and the peers
   compile, compile_ro              torch.compile default / mode="reduce-overhead"
   addmm, addmm_graph               torch._addmm_activation chain (cuBLASLt
                                    RELU_BIAS), plain and graphed
+  compile_ma                       torch.compile mode="max-autotune" (--max-autotune)
+and, with --triton, a whole-MLP Triton kernel written by hand (triton_mlp.py;
+`vs triton` is Hypatia's time over it; it is not a PyTorch peer),
 and the roofline floor: max(FLOPs / GEMM peak, bytes that must move / copy
 bandwidth) with the ceilings measured in ../shared/bench/ANCHORS.md.
 TF32 is off everywhere. Hypatia takes cuBLASLt's first heuristic choice
@@ -33,7 +36,7 @@ import torch.nn.functional as F  # noqa: E402
 
 import hypatia.model  # noqa: E402
 import timing  # noqa: E402
-from timing import graphed, time_ms  # noqa: E402
+from timing import graphed, time_interleaved  # noqa: E402
 
 PEERS = ["eager", "eager_graph", "compile", "compile_ro", "addmm", "addmm_graph"]
 
@@ -52,20 +55,26 @@ def main():
     parser.add_argument("--models", type=Path, required=True)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--only", default="")
+    parser.add_argument("--triton", action="store_true",
+                        help="time the hand-written fused Triton kernel too")
+    parser.add_argument("--max-autotune", action="store_true",
+                        help="time torch.compile(mode='max-autotune') too (slow to compile)")
     args = parser.parse_args()
+    peers = PEERS + (["compile_ma"] if args.max_autotune else [])
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
     manifest = json.loads((args.models / "manifest.json").read_text())
     only = set(filter(None, args.only.split(",")))
     rows = []
     print(f"{torch.cuda.get_device_name()}, torch {torch.__version__}")
+    others = ["triton"] if args.triton else []
     print(f"{'model':15} {'rel.err':>8} {'floor':>8} {'hyp':>8} {'hyp+g':>8} "
-          + " ".join(f"{p:>8}" for p in PEERS) + f" {'vs best':>7} {'vs floor':>8}")
+          + " ".join(f"{p:>8}" for p in peers + others) + f" {'vs best':>7} {'vs floor':>8}")
     for entry in manifest:
         if only and entry["name"] not in only and entry["config"]["name"] not in only:
             continue
         config, layers = entry["config"], entry["layers"]
-        dtype = {"f32": torch.float32, "bf16": torch.bfloat16}[entry["dtype"]]
+        dtype = {"f32": torch.float32, "bf16": torch.bfloat16, "f16": torch.float16}[entry["dtype"]]
         function = hypatia.model.load(args.models / (entry["name"] + ".so")).mlp
         batch = config["batch"]
         x = (torch.rand(batch, config["in"], device="cuda") * 2 - 1).to(dtype)
@@ -86,7 +95,10 @@ def main():
             reference = reference @ params[2 * i].double().T + params[2 * i + 1].double()
             if activation == "relu":
                 reference = torch.relu(reference)
-        error = ((out.double() - reference).norm() / reference.norm()).item()
+        def relative_error(result):
+            return ((result.double() - reference).norm() / reference.norm()).item()
+
+        error = relative_error(out)
 
         def eager():
             h = x
@@ -108,22 +120,32 @@ def main():
         torch._dynamo.reset()
         compiled = torch.compile(eager)
         compiled_ro = torch.compile(eager, mode="reduce-overhead")
-        timings = dict(hypatia=time_ms(hypatia_call),
-                       hypatia_graph=time_ms(graphed(hypatia_call)),
-                       eager=time_ms(eager), eager_graph=time_ms(graphed(eager)),
-                       compile=time_ms(compiled), compile_ro=time_ms(compiled_ro),
-                       addmm=time_ms(addmm), addmm_graph=time_ms(graphed(addmm)))
-        best_peer = min(PEERS, key=lambda p: timings[p])
+        contenders = dict(hypatia=hypatia_call, hypatia_graph=graphed(hypatia_call),
+                          eager=eager, eager_graph=graphed(eager), compile=compiled,
+                          compile_ro=compiled_ro, addmm=addmm, addmm_graph=graphed(addmm))
+        if args.max_autotune:
+            contenders["compile_ma"] = torch.compile(eager, mode="max-autotune")
+        extra = {}
+        if args.triton:
+            import triton_mlp
+            triton_out = torch.full_like(out, float("nan"))
+            contenders["triton"] = triton_mlp.fused_mlp(x, params, triton_out)
+            contenders["triton"]()
+            extra["triton_error"] = relative_error(triton_out)
+        timings = time_interleaved(contenders)
+        best_peer = min(peers, key=lambda p: timings[p])
         ours = min(timings["hypatia"], timings["hypatia_graph"])
         floor = floor_ms(config, layers, entry["dtype"])
         row = dict(model=entry["name"], config=config["name"], dtype=entry["dtype"],
                    relative_error=error, floor=floor, **timings, best_peer=best_peer,
                    ratio_to_best=ours / timings[best_peer], ratio_to_floor=ours / floor,
-                   speedup_over_eager=timings["eager"] / ours)
+                   speedup_over_eager=timings["eager"] / ours, **extra)
+        if args.triton:
+            row["ratio_to_triton"] = ours / timings["triton"]
         rows.append(row)
         print(f"{entry['name']:15} {error:8.1e} {floor:8.4f} {timings['hypatia']:8.4f} "
               f"{timings['hypatia_graph']:8.4f} "
-              + " ".join(f"{timings[p]:8.4f}" for p in PEERS)
+              + " ".join(f"{timings[p]:8.4f}" for p in peers + others)
               + f" {row['ratio_to_best']:7.3f} {row['ratio_to_floor']:8.3f}", flush=True)
         if args.json:
             args.json.write_text(json.dumps(dict(

@@ -62,6 +62,8 @@ void hypatia::buildCUDAPipeline(OpPassManager &pm,
   // Each fused MLP the target's kernel computes: one generated tensor-core
   // kernel.
   pm.addNestedPass<func::FuncOp>(createMLPKernelToGPU());
+  // Its shared-memory matrix loads (nvgpu.ldmatrix) to NVVM.
+  pm.addPass(createConvertNVGPUToNVVMPass());
 
   // Elementwise ops to bandwidth-bound kernels (16-byte vectors per thread);
   // anything else left: rows to blocks, up to 256 columns per block to

@@ -140,6 +140,7 @@ def MLPKernelToGPU : Pass<"hypatia-mlp-kernel-to-gpu", "mlir::func::FuncOp"> {
     "mlir::LLVM::LLVMDialect",
     "mlir::math::MathDialect",
     "mlir::memref::MemRefDialect",
+    "mlir::nvgpu::NVGPUDialect",
     "mlir::NVVM::NVVMDialect",
     "mlir::scf::SCFDialect",
     "mlir::vector::VectorDialect",

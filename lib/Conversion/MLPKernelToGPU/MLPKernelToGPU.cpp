@@ -20,6 +20,7 @@
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 
 #include <array>
 
@@ -31,7 +32,7 @@ namespace hypatia {
 using namespace mlir;
 using namespace hypatia;
 
-static constexpr int64_t kWarpSize = 32;
+// kWarpSize (32) comes with the NVGPU dialect.
 static constexpr int64_t kWarpsPerBlock = 8;
 /// Rows per warp tile and the shape of one mma.sync.
 static constexpr int64_t kTileRows = 16, kTileCols = 8, kTileDepth = 16;
@@ -91,12 +92,19 @@ private:
         b, loc, pairType, buffer, indices, /*nontemporal=*/false,
         llvm::Align(shared ? 2 * elementBytes : elementBytes));
   }
-  /// Two f32 values rounded to the element type, as a pair.
-  Value roundPair(Value first, Value second) {
-    return vector::FromElementsOp::create(
-        b, loc, pairType,
-        ValueRange{truncateTo(b, loc, first, elementType),
-                   truncateTo(b, loc, second, elementType)});
+  /// Two f32 values rounded to the element type, as a pair, by one
+  /// cvt.rn(.relu).{bf16x2,f16x2}.f32; with `relu`, negative values become 0
+  /// (rounding keeps the sign, so this is ReLU before rounding).
+  Value roundPair(Value first, Value second, bool relu) {
+    if (elementType.isF16())
+      return NVVM::ConvertF32x2ToF16x2Op::create(
+          b, loc, pairType, /*src_hi=*/second, /*src_lo=*/first,
+          /*random_bits=*/Value(), NVVM::FPRoundingMode::RN,
+          NVVM::SaturationMode::NONE, relu);
+    return NVVM::ConvertF32x2ToBF16x2Op::create(
+        b, loc, pairType, /*src_hi=*/second, /*src_lo=*/first,
+        /*random_bits=*/Value(), NVVM::FPRoundingMode::RN,
+        NVVM::SaturationMode::NONE, relu);
   }
 
   Fragment mma(const Fragment &a, const Fragment &bFragment,
@@ -135,8 +143,9 @@ void MLPKernelEmitter::emit(gpu::LaunchOp launch, ArrayRef<int64_t> widths) {
   Value numBlocks = launch.getGridSize().x;
   Value threads = index(kWarpSize * kWarpsPerBlock);
 
-  // Every layer's weight [N, K + 8] and bias [N] in shared memory, one after
-  // the other; staged by all threads of the block with 16-byte vectors.
+  // Every layer's weight [N, K + 8] and bias [N] (in f32: it initialises the
+  // accumulators) in shared memory, one after the other; staged by all
+  // threads of the block, weights with 16-byte vectors.
   auto workgroup =
       gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
   Value shared = gpu::DynamicSharedMemoryOp::create(
@@ -153,11 +162,11 @@ void MLPKernelEmitter::emit(gpu::LaunchOp launch, ArrayRef<int64_t> widths) {
         b, loc, weightType, shared, index(offset), ValueRange{}));
     offset += n * (k + kVectorElements) * elementBytes;
     if (Value bias = op.getBiasOfLayer(l)) {
-      auto biasType = MemRefType::get({n}, elementType,
-                                      MemRefLayoutAttrInterface(), workgroup);
+      auto biasType =
+          MemRefType::get({n}, f32, MemRefLayoutAttrInterface(), workgroup);
       sharedBiases.push_back(memref::ViewOp::create(
           b, loc, biasType, shared, index(offset), ValueRange{}));
-      offset += n * elementBytes;
+      offset += n * 4;
     }
 
     auto vectorType = VectorType::get({kVectorElements}, elementType);
@@ -185,8 +194,10 @@ void MLPKernelEmitter::emit(gpu::LaunchOp launch, ArrayRef<int64_t> widths) {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(biasCopy.getBody());
       Value i = biasCopy.getInductionVar();
-      memref::StoreOp::create(b, loc, memref::LoadOp::create(b, loc, bias, i),
-                              sharedBiases.back(), i);
+      memref::StoreOp::create(
+          b, loc,
+          extendTo(b, loc, memref::LoadOp::create(b, loc, bias, i), f32),
+          sharedBiases.back(), i);
     }
   }
   gpu::BarrierOp::create(b, loc);
@@ -198,104 +209,152 @@ void MLPKernelEmitter::emit(gpu::LaunchOp launch, ArrayRef<int64_t> widths) {
   Value group = arith::DivUIOp::create(b, loc, lane, index(4));
   Value pairColumn = arith::MulIOp::create(
       b, loc, arith::RemUIOp::create(b, loc, lane, index(4)), index(2));
+  // ldmatrix.x4 of weights reads two n-tiles of one k-tile: 8x8 matrices
+  // (n-tile 0, k 0..7), (n-tile 0, k 8..15), (n-tile 1, k 0..7),
+  // (n-tile 1, k 8..15); lane 8m + r gives the address of row r of matrix m.
+  // Each matrix lands in the registers of a B fragment.
+  Value matrix = arith::DivUIOp::create(b, loc, lane, index(8));
+  Value matrixRowOffset = arith::AddIOp::create(
+      b, loc,
+      arith::MulIOp::create(
+          b, loc, arith::DivUIOp::create(b, loc, matrix, index(2)), index(8)),
+      arith::RemUIOp::create(b, loc, lane, index(8)));
+  Value matrixColumnOffset = arith::MulIOp::create(
+      b, loc, arith::RemUIOp::create(b, loc, matrix, index(2)), index(8));
+
   Value input = op.getInput(), output = op.getInit();
   Value rows = memref::DimOp::create(b, loc, input, 0);
   // A warp takes `tilesPerWarp` tiles of 16 rows at a time: each weight
   // fragment read from shared memory then serves that many mma.sync.
   int64_t tilesPerWarp = getTilesPerWarp(widths);
+  int64_t warpTileRows = kTileRows * tilesPerWarp;
   Value numWarpTiles =
-      arith::CeilDivUIOp::create(b, loc, rows, index(kTileRows * tilesPerWarp));
+      arith::CeilDivUIOp::create(b, loc, rows, index(warpTileRows));
   Value firstTile = arith::AddIOp::create(
       b, loc, arith::MulIOp::create(b, loc, block, index(kWarpsPerBlock)),
       warp);
   Value tileStride =
       arith::MulIOp::create(b, loc, numBlocks, index(kWarpsPerBlock));
-  auto tiles = scf::ForOp::create(b, loc, firstTile, numWarpTiles, tileStride);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(tiles.getBody());
-
-  Value warpRow = arith::MulIOp::create(b, loc, tiles.getInductionVar(),
-                                        index(kTileRows * tilesPerWarp));
   // Rows past the batch are read as the last row (rows do not mix in an
   // MLP) and never stored.
   Value lastRow = arith::SubIOp::create(b, loc, rows, index(1));
-  // Per tile: the rows this thread holds (g and g + 8) and where it reads
-  // them; then the A fragments, one per 16-column k-tile.
-  SmallVector<std::array<Value, 2>> tileRows;
-  SmallVector<SmallVector<Fragment>> a(tilesPerWarp);
-  for (int64_t tile = 0; tile < tilesPerWarp; ++tile) {
-    Value upperRow =
-        arith::AddIOp::create(b, loc, add(warpRow, tile * kTileRows), group);
-    Value lowerRow = add(upperRow, 8);
-    tileRows.push_back({upperRow, lowerRow});
-    Value upperRead = arith::MinUIOp::create(b, loc, upperRow, lastRow);
-    Value lowerRead = arith::MinUIOp::create(b, loc, lowerRow, lastRow);
-    for (int64_t kt = 0; kt < widths[0] / kTileDepth; ++kt) {
-      Value column = add(pairColumn, kt * kTileDepth);
-      Value column8 = add(column, 8);
-      a[tile].push_back({toRegister(loadPair(input, {upperRead, column})),
-                         toRegister(loadPair(input, {lowerRead, column})),
-                         toRegister(loadPair(input, {upperRead, column8})),
-                         toRegister(loadPair(input, {lowerRead, column8}))});
+  auto threadRows = [&](Value warpTile, int64_t tile) -> std::array<Value, 2> {
+    Value upper = arith::AddIOp::create(
+        b, loc,
+        add(arith::MulIOp::create(b, loc, warpTile, index(warpTileRows)),
+            tile * kTileRows),
+        group);
+    return {upper, add(upper, 8)};
+  };
+  // The first layer's A fragments of a warp tile, read from global memory
+  // (per tile, per 16-column k-tile, four registers).
+  auto loadInput = [&](Value warpTile) {
+    SmallVector<Value> fragments;
+    for (int64_t tile = 0; tile < tilesPerWarp; ++tile) {
+      auto [upperRow, lowerRow] = threadRows(warpTile, tile);
+      Value upperRead = arith::MinUIOp::create(b, loc, upperRow, lastRow);
+      Value lowerRead = arith::MinUIOp::create(b, loc, lowerRow, lastRow);
+      for (int64_t kt = 0; kt < widths[0] / kTileDepth; ++kt) {
+        Value column = add(pairColumn, kt * kTileDepth);
+        Value column8 = add(column, 8);
+        for (auto [row, col] :
+             {std::pair(upperRead, column), std::pair(lowerRead, column),
+              std::pair(upperRead, column8), std::pair(lowerRead, column8)})
+          fragments.push_back(toRegister(loadPair(input, {row, col})));
+      }
     }
-  }
+    return fragments;
+  };
+
+  // A grid-stride loop over warp tiles that loads the next tile's input
+  // while it computes this one: the loads are in flight during the layers.
+  SmallVector<Value> firstInput = loadInput(firstTile);
+  auto tiles = scf::ForOp::create(b, loc, firstTile, numWarpTiles, tileStride,
+                                  firstInput);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(tiles.getBody());
+  Value warpTile = tiles.getInductionVar();
+  SmallVector<Value> nextInput =
+      loadInput(arith::AddIOp::create(b, loc, warpTile, tileStride));
+
+  int64_t inputTiles = widths[0] / kTileDepth;
+  SmallVector<SmallVector<Fragment>> a(tilesPerWarp);
+  for (int64_t tile = 0; tile < tilesPerWarp; ++tile)
+    for (int64_t kt = 0; kt < inputTiles; ++kt) {
+      auto registers =
+          tiles.getRegionIterArgs().slice((tile * inputTiles + kt) * 4, 4);
+      a[tile].push_back(Fragment(registers.begin(), registers.end()));
+    }
 
   Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
   for (unsigned l = 0; l < numLayers; ++l) {
     int64_t k = widths[l], n = widths[l + 1];
-    SmallVector<SmallVector<Fragment>> c(
-        tilesPerWarp, SmallVector<Fragment>(n / kTileCols, Fragment(4, zero)));
+    // Accumulators start at the bias (f32 pairs of the thread's columns).
+    SmallVector<Fragment> initial;
+    for (int64_t nt = 0; nt < n / kTileCols; ++nt) {
+      if (sharedBiases.empty()) {
+        initial.push_back(Fragment(4, zero));
+        continue;
+      }
+      Value bias = vector::LoadOp::create(
+          b, loc, VectorType::get({2}, f32), sharedBiases[l],
+          ValueRange{add(pairColumn, nt * kTileCols)}, /*nontemporal=*/false,
+          llvm::Align(8));
+      Value first = vector::ExtractOp::create(b, loc, bias, 0);
+      Value second = vector::ExtractOp::create(b, loc, bias, 1);
+      initial.push_back({first, second, first, second});
+    }
+    SmallVector<SmallVector<Fragment>> c(tilesPerWarp, initial);
     for (int64_t kt = 0; kt < k / kTileDepth; ++kt) {
-      Value column = add(pairColumn, kt * kTileDepth);
-      Value column8 = add(column, 8);
-      for (int64_t nt = 0; nt < n / kTileCols; ++nt) {
-        Value weightRow = add(group, nt * kTileCols);
-        Fragment bFragment = {
-            toRegister(loadPair(sharedWeights[l], {weightRow, column})),
-            toRegister(loadPair(sharedWeights[l], {weightRow, column8}))};
-        for (int64_t tile = 0; tile < tilesPerWarp; ++tile)
-          c[tile][nt] = mma(a[tile][kt], bFragment, c[tile][nt]);
+      for (int64_t nt = 0; nt < n / kTileCols; nt += 2) {
+        Value matrices = nvgpu::LdMatrixOp::create(
+            b, loc, VectorType::get({4, 2}, elementType), sharedWeights[l],
+            ValueRange{add(matrixRowOffset, nt * kTileCols),
+                       add(matrixColumnOffset, kt * kTileDepth)},
+            /*transpose=*/false, /*numTiles=*/4);
+        auto row = [&](int64_t i) {
+          return toRegister(vector::ExtractOp::create(b, loc, matrices, i));
+        };
+        std::array<Fragment, 2> bFragments = {Fragment{row(0), row(1)},
+                                              Fragment{row(2), row(3)}};
+        for (int64_t half = 0; half < 2; ++half)
+          for (int64_t tile = 0; tile < tilesPerWarp; ++tile)
+            c[tile][nt + half] =
+                mma(a[tile][kt], bFragments[half], c[tile][nt + half]);
       }
     }
 
     Activation activation = op.getActivationOfLayer(l);
+    // ReLU is part of the rounding instruction (cvt.rn.relu); other
+    // activations are evaluated in f32 first.
+    bool reluInRounding = activation == Activation::relu;
     for (int64_t tile = 0; tile < tilesPerWarp; ++tile) {
-      // Epilogue in f32: bias, activation; then rounded pairs.
-      SmallVector<std::array<Value, 2>> upperPairs, lowerPairs;
+      // Rounded pairs of the thread's upper and lower row per n-tile.
+      SmallVector<Value> upperPairs, lowerPairs;
       for (int64_t nt = 0; nt < n / kTileCols; ++nt) {
-        Value column = add(pairColumn, nt * kTileCols);
         Fragment values = c[tile][nt];
-        if (!sharedBiases.empty()) {
-          Value bias = loadPair(sharedBiases[l], {column});
-          for (int64_t i = 0; i < 4; ++i) {
-            Value element = vector::ExtractOp::create(b, loc, bias, i % 2);
-            values[i] = arith::AddFOp::create(b, loc, values[i],
-                                              extendTo(b, loc, element, f32));
-          }
-        }
-        for (Value &value : values)
-          value = buildActivation(b, loc, value, activation);
-        upperPairs.push_back({values[0], values[1]});
-        lowerPairs.push_back({values[2], values[3]});
+        if (!reluInRounding)
+          for (Value &value : values)
+            value = buildActivation(b, loc, value, activation);
+        upperPairs.push_back(roundPair(values[0], values[1], reluInRounding));
+        lowerPairs.push_back(roundPair(values[2], values[3], reluInRounding));
       }
 
       if (l + 1 < numLayers) {
         // Two neighbouring n-tiles are the next layer's k-tile.
         a[tile].clear();
-        auto pack = [&](std::array<Value, 2> pair) {
-          return toRegister(roundPair(pair[0], pair[1]));
-        };
         for (int64_t j = 0; j < n / kTileDepth; ++j)
-          a[tile].push_back({pack(upperPairs[2 * j]), pack(lowerPairs[2 * j]),
-                             pack(upperPairs[2 * j + 1]),
-                             pack(lowerPairs[2 * j + 1])});
+          a[tile].push_back({toRegister(upperPairs[2 * j]),
+                             toRegister(lowerPairs[2 * j]),
+                             toRegister(upperPairs[2 * j + 1]),
+                             toRegister(lowerPairs[2 * j + 1])});
         continue;
       }
       // The last layer's pairs go to the result, rows within the batch
       // only.
-      for (auto [row, pairs] :
-           {std::make_pair(tileRows[tile][0], &upperPairs),
-            std::make_pair(tileRows[tile][1], &lowerPairs)}) {
+      auto [upperRow, lowerRow] = threadRows(warpTile, tile);
+      for (auto [row, pairs] : {std::make_pair(upperRow, &upperPairs),
+                                std::make_pair(lowerRow, &lowerPairs)}) {
         Value inBatch =
             arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, row, rows);
         auto store = scf::IfOp::create(b, loc, inBatch);
@@ -303,11 +362,12 @@ void MLPKernelEmitter::emit(gpu::LaunchOp launch, ArrayRef<int64_t> widths) {
         b.setInsertionPointToStart(&store.getThenRegion().front());
         for (int64_t nt = 0; nt < n / kTileCols; ++nt)
           vector::StoreOp::create(
-              b, loc, roundPair((*pairs)[nt][0], (*pairs)[nt][1]), output,
+              b, loc, (*pairs)[nt], output,
               ValueRange{row, add(pairColumn, nt * kTileCols)});
       }
     }
   }
+  scf::YieldOp::create(b, loc, nextInput);
 }
 
 /// The widths of `op`'s chain: the input's features, then each layer's.

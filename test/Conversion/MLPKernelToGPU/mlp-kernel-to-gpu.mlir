@@ -1,23 +1,32 @@
 // RUN: hypatia-opt %s --hypatia-mlp-kernel-to-gpu --split-input-file --verify-diagnostics | FileCheck %s
 
-// One launch of blocks of 8 warps (256 threads) with the weights and biases
-// in dynamic shared memory: (64 x (64 + 8) + 64 + 16 x (64 + 8) + 16) x 2
-// bytes = 11680. Staging, a barrier, then per warp two 16-row tiles (the
-// layers are at most 64 wide), each 4 x 8 + 4 x 2 mma.sync (two layers,
-// k-tiles x n-tiles), and the last layer's pairs stored only for rows within
+// One launch of blocks of 8 warps (256 threads) with the weights and f32
+// biases in dynamic shared memory: (64 x (64 + 8) + 16 x (64 + 8)) x 2 +
+// (64 + 16) x 4 bytes = 11840. Staging, a barrier, the first tile's input,
+// then a grid-stride loop over warp tiles that loads the next tile's input
+// first (carried as iter_args); per warp two 16-row tiles (the layers are at
+// most 64 wide): weights read by ldmatrix.x4 (two n-tiles of a k-tile), each
+// 4 x 8 + 4 x 2 mma.sync (two layers, k-tiles x n-tiles), SiLU in f32 and
+// rounding of pairs, and the last layer's pairs stored only for rows within
 // the batch.
 // CHECK-LABEL: func.func @two_layers
-// CHECK: %[[SHARED:.*]] = arith.constant 11680 : i32
+// CHECK: %[[SHARED:.*]] = arith.constant 11840 : i32
 // CHECK: gpu.launch blocks({{.*}}) in ({{.*}}) threads({{.*}}) in ({{.*}} = %c256, {{.*}}) dynamic_shared_memory_size %[[SHARED]]
 // CHECK: gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
 // CHECK: memref.view {{.*}} to memref<64x72xbf16, #gpu.address_space<workgroup>>
+// CHECK: memref.view {{.*}} to memref<64xf32, #gpu.address_space<workgroup>>
 // CHECK: gpu.barrier
+// CHECK: scf.for {{.*}} iter_args
+// CHECK: vector.load %arg0
+// CHECK: nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = false} : memref<64x72xbf16, #gpu.address_space<workgroup>> -> vector<4x2xbf16>
 // CHECK-COUNT-64: nvvm.mma.sync {{.*}} multiplicandAPtxType = #nvvm.mma_type<bf16>
 // CHECK: math.exp
+// CHECK: nvvm.convert.f32x2.to.bf16x2 {{.*}} {rnd = #nvvm.fp_rnd_mode<rn>} : vector<2xbf16>
 // CHECK-COUNT-16: nvvm.mma.sync
 // CHECK-NOT: nvvm.mma.sync
 // CHECK: scf.if
 // CHECK: vector.store {{.*}} : memref<?x16xbf16>, vector<2xbf16>
+// CHECK: scf.yield
 func.func @two_layers(%x: memref<?x64xbf16>, %w1: memref<64x64xbf16>, %w2: memref<16x64xbf16>,
                       %b1: memref<64xbf16>, %b2: memref<16xbf16>, %y: memref<?x16xbf16>) {
   hypatia.mlp_kernel %x, weights(%w1, %w2) biases(%b1, %b2) into %y activations [silu, none]
@@ -27,9 +36,13 @@ func.func @two_layers(%x: memref<?x64xbf16>, %w1: memref<64x64xbf16>, %w2: memre
 
 // -----
 
-// f16 operands go to mma.sync as vector<2xf16> pairs.
+// f16 operands go to mma.sync as vector<2xf16> pairs; ReLU is part of the
+// rounding (cvt.rn.relu.f16x2.f32); no bias: accumulators start at zero.
 // CHECK-LABEL: func.func @f16
+// CHECK-NOT: memref<32xf32
 // CHECK: nvvm.mma.sync {{.*}} : (vector<2xf16>, vector<2xf16>, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+// CHECK-NOT: math.exp
+// CHECK: nvvm.convert.f32x2.to.f16x2 {{.*}} {relu = true, rnd = #nvvm.fp_rnd_mode<rn>} : vector<2xf16>
 func.func @f16(%x: memref<?x32xf16>, %w1: memref<32x32xf16>, %w2: memref<16x32xf16>, %y: memref<?x16xf16>) {
   hypatia.mlp_kernel %x, weights(%w1, %w2) into %y activations [relu, relu]
       : memref<?x32xf16>, weights(memref<32x32xf16>, memref<16x32xf16>) into memref<?x16xf16>

@@ -60,8 +60,8 @@ int64_t TargetInfo::getFusedMLPLayerSharedBytes(int64_t outFeatures,
                                                 int64_t inFeatures,
                                                 bool hasBias,
                                                 int64_t elementBytes) {
-  return (outFeatures * (inFeatures + 8) + (hasBias ? outFeatures : 0)) *
-         elementBytes;
+  return outFeatures * (inFeatures + 8) * elementBytes +
+         (hasBias ? outFeatures * 4 : 0);
 }
 
 bool TargetInfo::fusedMLPLayerFits(ElementType type, int64_t outFeatures,

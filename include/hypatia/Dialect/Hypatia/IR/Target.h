@@ -62,8 +62,8 @@ struct TargetInfo {
 
   /// The shared memory a generated fused_mlp kernel stages one layer's weight
   /// [out, in] and bias in: each weight row padded by 8 elements (16 bytes),
-  /// so that the 8 rows one tensor-core fragment reads fall in distinct
-  /// banks.
+  /// so that the 8 rows one ldmatrix reads fall in distinct banks; the bias
+  /// in f32 (it initialises the accumulators).
   static int64_t getFusedMLPLayerSharedBytes(int64_t outFeatures,
                                              int64_t inFeatures, bool hasBias,
                                              int64_t elementBytes);
