@@ -2,9 +2,11 @@
 
 #include "hypatia/Compiler/Compiler.h"
 #include "ModelABIEmitter.h"
+#include "hypatia/Conversion/DeviceCode.h"
 #include "hypatia/Pipelines/Pipelines.h"
 #include "hypatia/Transforms/Passes.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
@@ -12,6 +14,54 @@
 
 using namespace mlir;
 using namespace hypatia;
+
+/// Attaches the target, fuses (unless disabled) and lowers through the
+/// target's pipeline; for CUDA with `deviceCodeOnly`, only up to the kernels
+/// in the NVVM dialect.
+static void addCompilePipeline(PassManager &pm, const CompileOptions &options,
+                               bool deviceCodeOnly) {
+  // The target first: fusion's cost model and the lowering read it.
+  AttachTargetOptions targetOptions;
+  targetOptions.kind = stringifyTargetKind(options.target).str();
+  targetOptions.chips.assign(options.chips.begin(), options.chips.end());
+  pm.addPass(createAttachTarget(targetOptions));
+  if (options.fuse)
+    pm.addNestedPass<func::FuncOp>(createFuseMLP());
+  if (options.target == TargetKind::cpu) {
+    // One calling convention for both targets: the caller passes the results.
+    CPUPipelineOptions cpuOptions;
+    cpuOptions.resultsAsOutParams = true;
+    buildCPUPipeline(pm, cpuOptions);
+  } else {
+    CUDAPipelineOptions cudaOptions;
+    cudaOptions.allowTF32 = options.allowTF32;
+    cudaOptions.deviceCodeOnly = deviceCodeOnly;
+    buildCUDAPipeline(pm, cudaOptions);
+  }
+}
+
+LogicalResult hypatia::compileToPTX(ModuleOp module,
+                                    const CompileOptions &options,
+                                    llvm::raw_ostream &os) {
+  if (options.target != TargetKind::cuda)
+    return module.emitError("PTX is device code: it needs the cuda target");
+  if (failed(verify(module)))
+    return failure();
+  PassManager pm(module.getContext());
+  addCompilePipeline(pm, options, /*deviceCodeOnly=*/true);
+  if (failed(pm.run(module)))
+    return failure();
+  std::string chip = TargetInfo::getFor(module).chips.back();
+  for (auto gpuModule : module.getOps<gpu::GPUModuleOp>()) {
+    FailureOr<SmallVector<char, 0>> ptx =
+        compileDeviceCode(gpuModule, chip, gpu::CompilationTarget::Assembly);
+    if (failed(ptx))
+      return failure();
+    os << "// gpu.module @" << gpuModule.getName() << " for " << chip << "\n"
+       << StringRef(ptx->data(), ptx->size()) << "\n";
+  }
+  return success();
+}
 
 FailureOr<std::unique_ptr<llvm::Module>>
 hypatia::compileToLLVMIR(ModuleOp module, const CompileOptions &options,
@@ -55,23 +105,7 @@ hypatia::compileToLLVMIR(ModuleOp module, const CompileOptions &options,
       return failure();
 
   PassManager pm(context);
-  // The target first: fusion's cost model and the lowering read it.
-  AttachTargetOptions targetOptions;
-  targetOptions.kind = stringifyTargetKind(options.target).str();
-  targetOptions.chips.assign(options.chips.begin(), options.chips.end());
-  pm.addPass(createAttachTarget(targetOptions));
-  if (options.fuse)
-    pm.addNestedPass<func::FuncOp>(createFuseMLP());
-  if (options.target == TargetKind::cpu) {
-    // One calling convention for both targets: the caller passes the results.
-    CPUPipelineOptions cpuOptions;
-    cpuOptions.resultsAsOutParams = true;
-    buildCPUPipeline(pm, cpuOptions);
-  } else {
-    CUDAPipelineOptions cudaOptions;
-    cudaOptions.allowTF32 = options.allowTF32;
-    buildCUDAPipeline(pm, cudaOptions);
-  }
+  addCompilePipeline(pm, options, /*deviceCodeOnly=*/false);
   if (failed(pm.run(module)))
     return failure();
 

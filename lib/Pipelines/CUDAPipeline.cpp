@@ -81,6 +81,8 @@ void hypatia::buildCUDAPipeline(OpPassManager &pm,
   pm.addPass(createSCFToControlFlowPass());
   pm.addNestedPass<gpu::GPUModuleOp>(createConvertGpuOpsToNVVMOps());
   pm.addPass(createReconcileUnrealizedCastsPass());
+  if (options.deviceCodeOnly)
+    return;
   // One fatbin per gpu.module: a cubin per chip of the target, PTX of the
   // newest.
   pm.addPass(createGpuModuleToFatbin());

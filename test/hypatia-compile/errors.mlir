@@ -4,6 +4,8 @@
 // RUN: not hypatia-compile %s -o %t.so --target=tpu 2>&1 | FileCheck %s --check-prefix=TARGET
 // RUN: not hypatia-compile %s -o %t.so --allow-tf32 2>&1 | FileCheck %s --check-prefix=TF32
 // RUN: not hypatia-compile %s -o %t.so --chip=sm_90 2>&1 | FileCheck %s --check-prefix=CHIP-CPU
+// RUN: not hypatia-compile %s -o %t.ptx --emit=ptx 2>&1 | FileCheck %s --check-prefix=PTX-CPU
+// RUN: not hypatia-compile %s -o %t.so --emit=obj 2>&1 | FileCheck %s --check-prefix=EMIT
 // RUN: not hypatia-compile %S/model-abi.mlir -o %t.so --target=cuda --chip=sm_61 2>&1 | FileCheck %s --check-prefix=OLD-CHIP
 // RUN: not hypatia-compile %hypatia_src/examples/mlp.mlir -o %t.so --linker=/nonexistent/cc 2>&1 | FileCheck %s --check-prefix=LINKER
 // RUN: not hypatia-compile %S/../Dialect/Hypatia/invalid.mlir -o %t.so 2>&1 | FileCheck %s --check-prefix=INVALID
@@ -28,6 +30,8 @@
 // TARGET: error: unknown target 'tpu': expected cpu or cuda
 // TF32: error: --allow-tf32 applies to --target=cuda only
 // CHIP-CPU: error: --chip applies to --target=cuda only
+// PTX-CPU: error: --emit=ptx applies to --target=cuda only
+// EMIT: error: unknown --emit=obj: expected so, llvm or ptx
 // OLD-CHIP: error: hypatia-attach-target: chip "sm_61" is not a CUDA chip CUDA 13 builds for ("sm_75" or newer)
 // LINKER: error: cannot find the linker driver '/nonexistent/cc'
 // INVALID: invalid.mlir:{{[0-9]+}}:{{[0-9]+}}: error:

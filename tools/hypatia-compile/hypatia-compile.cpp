@@ -2,7 +2,7 @@
 //
 // hypatia-compile FILE -o model.so [--target=cpu|cuda] [--chip=sm_NN,...]
 //                 [--allow-tf32]
-//                 [--no-fuse] [--emit=so|llvm] [-O N] [--host-cpu=CPU]
+//                 [--no-fuse] [--emit=so|llvm|ptx] [-O N] [--host-cpu=CPU]
 //
 // Builds a shared object exporting the module's public functions with the C
 // ABI of hypatia/Runtime/Model.h (results in caller-allocated buffers,
@@ -50,7 +50,8 @@ static cl::list<std::string>
 static cl::opt<std::string>
     emit("emit",
          cl::desc("so: a shared object (default); llvm: the LLVM IR with the "
-                  "model ABI, before host optimization"),
+                  "model ABI, before host optimization; ptx: the kernels' PTX "
+                  "for the newest chip (cuda only)"),
          cl::init("so"), cl::cat(category));
 static cl::opt<bool> allowTF32("allow-tf32",
                                cl::desc("CUDA: let f32 GEMMs use TF32 tensor "
@@ -95,8 +96,10 @@ int main(int argc, char **argv) {
   std::optional<TargetKind> target = symbolizeTargetKind(targetName);
   if (!target)
     return fail("unknown target '" + targetName + "': expected cpu or cuda");
-  if (emit != "so" && emit != "llvm")
-    return fail("unknown --emit=" + emit + ": expected so or llvm");
+  if (emit != "so" && emit != "llvm" && emit != "ptx")
+    return fail("unknown --emit=" + emit + ": expected so, llvm or ptx");
+  if (emit == "ptx" && *target != TargetKind::cuda)
+    return fail("--emit=ptx applies to --target=cuda only");
   if (optLevel > 3)
     return fail("-O" + llvm::Twine(optLevel.getValue()) + ": expected 0-3");
   if (allowTF32 && *target != TargetKind::cuda)
@@ -145,16 +148,24 @@ int main(int argc, char **argv) {
   if (emit == "so")
     return failed(compileToSharedObject(*module, options, outputFilename));
 
+  std::string text;
+  llvm::raw_string_ostream textStream(text);
   llvm::LLVMContext llvmContext;
-  FailureOr<std::unique_ptr<llvm::Module>> llvmModule =
-      compileToLLVMIR(*module, options, llvmContext);
-  if (failed(llvmModule))
-    return 1;
+  if (emit == "ptx") {
+    if (failed(compileToPTX(*module, options, textStream)))
+      return 1;
+  } else {
+    FailureOr<std::unique_ptr<llvm::Module>> llvmModule =
+        compileToLLVMIR(*module, options, llvmContext);
+    if (failed(llvmModule))
+      return 1;
+    (*llvmModule)->print(textStream, nullptr);
+  }
   std::unique_ptr<llvm::ToolOutputFile> output =
       openOutputFile(outputFilename, &errorMessage);
   if (!output)
     return fail(errorMessage);
-  (*llvmModule)->print(output->os(), nullptr);
+  output->os() << text;
   // A failed write (a full disk) is an error, not an LLVM fatal error when
   // the stream closes.
   output->os().close();

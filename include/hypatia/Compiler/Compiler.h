@@ -48,6 +48,14 @@ mlir::FailureOr<std::unique_ptr<llvm::Module>>
 compileToLLVMIR(mlir::ModuleOp module, const CompileOptions &options,
                 llvm::LLVMContext &llvmContext);
 
+/// Lowers `module` (in place) through the CUDA pipeline up to its kernels and
+/// writes each gpu.module's PTX for the newest chip of the target to `os`
+/// (what the fatbin carries for chips newer than its cubins), each after a
+/// comment naming it.
+mlir::LogicalResult compileToPTX(mlir::ModuleOp module,
+                                 const CompileOptions &options,
+                                 llvm::raw_ostream &os);
+
 /// compileToLLVMIR, then an object file, then a shared object at
 /// `outputPath` linked against the model ABI archive and, for CUDA,
 /// libHypatiaRuntime.so (found through an rpath to its directory).

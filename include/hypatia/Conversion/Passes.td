@@ -120,19 +120,25 @@ def MLPKernelToGPU : Pass<"hypatia-mlp-kernel-to-gpu", "mlir::func::FuncOp"> {
   let summary = "hypatia.mlp_kernel on device buffers as one tensor-core "
                 "kernel for the whole MLP";
   let description = [{
-    Each `hypatia.mlp_kernel` on buffers becomes one `gpu.launch`: blocks of
-    8 warps stage every layer's weights and biases in dynamic shared memory
-    once, then each warp takes 16 rows at a time (a grid-stride loop over
-    row tiles) and carries them through all layers in registers: per layer,
-    `nvvm.mma.sync` m16n8k16 (f16/bf16 inputs, f32 accumulation) over the
-    weight tiles, then bias, activation (in f32, as the other lowerings
-    evaluate it) and rounding to the element type; the accumulators of one
-    layer are the next layer's A fragments without leaving registers. Only
-    the input and the result touch global memory. Rows past the batch are
-    read clamped to the last row and never stored.
+    Each `hypatia.mlp_kernel` on buffers becomes one `gpu.launch`, a
+    persistent grid of at most one block of 8 warps per multiprocessor (the
+    target's `multiprocessors`). A block stages every layer's weights (rows
+    padded by 16 bytes) and its biases (in f32) in dynamic shared memory
+    once, with all of its loads in flight together; then each warp strides
+    over warp tiles of 16, 32 or 64 rows (1, 2 or 4 m-tiles, as many as keep
+    the widest layer's accumulators within 64 registers) and carries them
+    through all layers in registers: per layer, weight fragments by
+    `nvgpu.ldmatrix` (x4: two n-tiles of a k-tile), `nvvm.mma.sync` m16n8k16
+    (f16/bf16 inputs, f32 accumulators that start at the bias), the
+    activation in f32 and rounding of pairs by one `cvt.rn` (ReLU is the
+    `.relu` of that instruction); one layer's accumulators are the next
+    layer's A fragments without leaving registers. The input of the tile one
+    or two strides ahead (about 32 registers' worth) is loaded while a tile
+    computes. Only the input and the result touch global memory. Rows past
+    the batch are read clamped to the last row and never stored.
 
-    Example: the narrow MLP `64 -> 64 x 8 -> 16` in bf16 stages 76 KiB of
-    weights per block and runs 264 `mma.sync` per 16 rows.
+    Example: the narrow MLP `64 -> 64 x 8 -> 16` in bf16 stages 78 KiB per
+    block and runs 528 `mma.sync` and 132 `ldmatrix` per 32 rows.
   }];
   let dependentDialects = [
     "mlir::arith::ArithDialect",

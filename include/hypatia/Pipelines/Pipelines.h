@@ -25,6 +25,12 @@ struct CUDAPipelineOptions
       llvm::cl::desc("Let f32 GEMMs round their inputs to TF32 on tensor "
                      "cores (about 1e-3 relative error; off as in PyTorch)"),
       llvm::cl::init(false)};
+  Option<bool> deviceCodeOnly{
+      *this, "device-code-only",
+      llvm::cl::desc("Stop once the kernels are gpu.modules in the NVVM "
+                     "dialect, before they are compiled into a fatbin and "
+                     "the host code is lowered (hypatia-compile --emit=ptx)"),
+      llvm::cl::init(false)};
 };
 
 /// hypatia (tensors) -> linalg -> buffers -> loops -> LLVM dialect, for the

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "hypatia/Conversion/DeviceCode.h"
 #include "hypatia/Conversion/Passes.h"
 #include "hypatia/Dialect/Hypatia/IR/Target.h"
 
@@ -54,6 +55,26 @@ static FailureOr<std::string> writeTemporary(StringRef prefix, StringRef suffix,
   return std::string(path);
 }
 
+FailureOr<SmallVector<char, 0>>
+hypatia::compileDeviceCode(gpu::GPUModuleOp module, StringRef chip,
+                           gpu::CompilationTarget format) {
+  StringRef toolkit = getToolkitPath();
+  if (toolkit.empty())
+    return module.emitError(
+        "Hypatia was built without the CUDA toolkit: no device code");
+  auto nvvmTarget =
+      NVVM::NVVMTargetAttr::get(module.getContext(), /*optLevel=*/3,
+                                "nvptx64-nvidia-cuda", chip, "+ptx80");
+  gpu::TargetOptions options(toolkit, {}, "", "", format);
+  std::optional<SmallVector<char, 0>> object =
+      cast<gpu::TargetAttrInterface>(nvvmTarget)
+          .serializeToObject(module, options);
+  if (!object)
+    return module.emitError()
+           << "compiling device code for " << chip << " failed";
+  return std::move(*object);
+}
+
 namespace {
 
 struct GpuModuleToFatbinPass
@@ -74,10 +95,6 @@ struct GpuModuleToFatbinPass
     if (target.kind != TargetKind::cuda || target.chips.empty())
       return module.emitError("device code needs a cuda target with chips");
     StringRef toolkit = getToolkitPath();
-    if (toolkit.empty())
-      return module.emitError(
-          "Hypatia was built without the CUDA toolkit: no device code");
-
     // The temporary files of the images and the fatbin, removed on return.
     SmallVector<std::string> temporaries;
     llvm::scope_exit removeTemporaries([&] {
@@ -87,16 +104,10 @@ struct GpuModuleToFatbinPass
     SmallVector<std::string> images;
     auto serialize = [&](StringRef chip, gpu::CompilationTarget format,
                          StringRef kind) -> LogicalResult {
-      auto nvvmTarget =
-          NVVM::NVVMTargetAttr::get(module.getContext(), /*optLevel=*/3,
-                                    "nvptx64-nvidia-cuda", chip, "+ptx80");
-      gpu::TargetOptions options(toolkit, {}, "", "", format);
-      std::optional<SmallVector<char, 0>> object =
-          cast<gpu::TargetAttrInterface>(nvvmTarget)
-              .serializeToObject(module, options);
-      if (!object)
-        return module.emitError()
-               << "compiling device code for " << chip << " failed";
+      FailureOr<SmallVector<char, 0>> object =
+          compileDeviceCode(module, chip, format);
+      if (failed(object))
+        return failure();
       FailureOr<std::string> path =
           writeTemporary("hypatia-" + chip.str(),
                          kind == "ptx" ? "ptx" : "cubin", *object, loc);

@@ -1,4 +1,10 @@
 // RUN: hypatia-opt %s --hypatia-mlp-kernel-to-gpu --split-input-file --verify-diagnostics | FileCheck %s
+// The grid is persistent: at most one block per multiprocessor of the
+// target (132 by default, the H200's).
+// RUN: hypatia-opt %s --hypatia-attach-target="overrides=multiprocessors=108" --hypatia-mlp-kernel-to-gpu --split-input-file --verify-diagnostics | FileCheck %s --check-prefix=A100
+// A100-LABEL: func.func @two_layers
+// A100: %[[SMS:.*]] = arith.constant 108 : index
+// A100: arith.minui {{.*}}, %[[SMS]] : index
 
 // One launch of blocks of 8 warps (256 threads) with the weights and f32
 // biases in dynamic shared memory: (64 x (64 + 8) + 16 x (64 + 8)) x 2 +
@@ -10,6 +16,8 @@
 // rounding of pairs, and the last layer's pairs stored only for rows within
 // the batch.
 // CHECK-LABEL: func.func @two_layers
+// CHECK: %[[SMS:.*]] = arith.constant 132 : index
+// CHECK: arith.minui {{.*}}, %[[SMS]] : index
 // CHECK: %[[SHARED:.*]] = arith.constant 11840 : i32
 // CHECK: gpu.launch blocks({{.*}}) in ({{.*}}) threads({{.*}}) in ({{.*}} = %c256, {{.*}}) dynamic_shared_memory_size %[[SHARED]]
 // CHECK: gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>

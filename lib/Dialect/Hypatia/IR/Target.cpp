@@ -30,6 +30,7 @@ TargetInfo TargetInfo::getDefault(TargetKind kind) {
     target.peakBF16Tflops = 688.0;
     target.bandwidthTBps = 4.24;
     target.launchUs = 9.0;
+    target.multiprocessors = 132;
     // The generated fused_mlp kernel (--hypatia-mlp-kernel-to-gpu) keeps a
     // warp's 16 rows of activations in registers: up to 128 features. Its
     // weights must fit the shared memory of the smallest default chip
@@ -117,6 +118,8 @@ static const Figure kFigures[] = {
     {"bandwidth_tbps", &TargetInfo::bandwidthTBps, nullptr, 0, kUnbounded,
      true},
     {"launch_us", &TargetInfo::launchUs, nullptr, 0, kUnbounded, false},
+    {"multiprocessors", nullptr, &TargetInfo::multiprocessors, 1, kUnbounded,
+     false},
     {"fused_mlp_max_width", nullptr, &TargetInfo::fusedMLPMaxWidth, 0,
      kUnbounded, false},
     {"fused_mlp_max_layers", nullptr, &TargetInfo::fusedMLPMaxLayers, 2, 16,

@@ -40,6 +40,7 @@ def Hypatia_TargetAttr : AttrDef<Hypatia_Dialect, "Target"> {
     | `peak_f32_tflops`, `peak_f16_tflops`, `peak_bf16_tflops` | GEMM throughput per element type, TFLOP/s |
     | `bandwidth_tbps` | memory bandwidth (bytes read plus written), TB/s |
     | `launch_us` | cost of one kernel launch, microseconds |
+    | `multiprocessors` | streaming multiprocessors (a persistent kernel's grid: 132 on the H200) |
     | `fused_mlp_max_width` | widest layer one fused_mlp kernel keeps on chip; 0: no fused_mlp kernel |
     | `fused_mlp_max_layers` | most layers in one fused_mlp (2 to 16) |
     | `fused_mlp_max_weight_kib` | most weight and bias bytes of one fused_mlp kernel |

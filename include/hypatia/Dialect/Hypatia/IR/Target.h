@@ -31,6 +31,9 @@ struct TargetInfo {
   double peakF32Tflops = 0, peakF16Tflops = 0, peakBF16Tflops = 0;
   double bandwidthTBps = 0;
   double launchUs = 0;
+  /// Streaming multiprocessors: a persistent kernel (one block per
+  /// multiprocessor that strides over the work) launches this many blocks.
+  int64_t multiprocessors = 0;
 
   /// What one generated fused_mlp kernel holds: layers up to this width (0:
   /// the target has no fused_mlp kernel), this many layers, this many KiB of
