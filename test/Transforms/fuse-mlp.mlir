@@ -12,6 +12,9 @@
 // per fused_mlp, free launches, and the CPU (whose lowering evaluates every
 // activation in the GEMM's loop nest):
 // RUN: hypatia-opt %s --hypatia-attach-target=overrides=fused_mlp_max_width=0 --fuse-mlp --split-input-file | FileCheck %s --check-prefix=NO-MLP
+// A fused_mlp kernel far slower than its GEMMs (the cost model charges its
+// FLOPs at fused_mlp_tflops) is never chosen either:
+// RUN: hypatia-opt %s --hypatia-attach-target=overrides=fused_mlp_max_width=256,fused_mlp_tflops=0.001 --fuse-mlp --split-input-file | FileCheck %s --check-prefix=NO-MLP
 // RUN: hypatia-opt %s --hypatia-attach-target=overrides=fused_mlp_max_width=256,fused_mlp_max_layers=2 --fuse-mlp --split-input-file | FileCheck %s --check-prefix=TWO-LAYERS
 // RUN: hypatia-opt %s --hypatia-attach-target=overrides=fused_mlp_max_width=256,launch_us=0 --fuse-mlp --split-input-file | FileCheck %s --check-prefix=NO-LAUNCH
 // RUN: hypatia-opt %s --hypatia-attach-target=kind=cpu --fuse-mlp --split-input-file | FileCheck %s --check-prefix=CPU

@@ -38,6 +38,9 @@ TargetInfo TargetInfo::getDefault(TargetKind kind) {
     target.fusedMLPMaxWidth = 128;
     target.fusedMLPMaxLayers = 16;
     target.fusedMLPMaxWeightKiB = 96;
+    // Measured: narrow bf16 (64 -> 64 x 8 -> 16, 2^18 rows, 17.7 GFLOP) in
+    // 0.0556 ms (docs/benchmarks/mlp-kernel.md, 2026-11-30).
+    target.fusedMLPTflops = 318.0;
     return target;
   }
   // The CPU reference path (scalar loops, f32 accumulating in f64), measured
@@ -126,6 +129,8 @@ static const Figure kFigures[] = {
      false},
     {"fused_mlp_max_weight_kib", nullptr, &TargetInfo::fusedMLPMaxWeightKiB, 0,
      kUnbounded, false},
+    {"fused_mlp_tflops", &TargetInfo::fusedMLPTflops, nullptr, 0, kUnbounded,
+     true},
 };
 
 /// The value of a real figure: written as a float, or as an integer (by

@@ -44,6 +44,7 @@ def Hypatia_TargetAttr : AttrDef<Hypatia_Dialect, "Target"> {
     | `fused_mlp_max_width` | widest layer one fused_mlp kernel keeps on chip; 0: no fused_mlp kernel |
     | `fused_mlp_max_layers` | most layers in one fused_mlp (2 to 16) |
     | `fused_mlp_max_weight_kib` | most weight and bias bytes of one fused_mlp kernel |
+    | `fused_mlp_tflops` | tensor-core throughput of the generated fused_mlp kernel, TFLOP/s |
 
     Example:
 

@@ -41,6 +41,11 @@ struct TargetInfo {
   int64_t fusedMLPMaxWidth = 0;
   int64_t fusedMLPMaxLayers = 0;
   int64_t fusedMLPMaxWeightKiB = 0;
+  /// The tensor-core throughput the generated fused_mlp kernel reaches
+  /// (mma.sync, f16/bf16), in TFLOP/s: what the cost model charges for its
+  /// FLOPs instead of the GEMM library's peak (0: a fused_mlp runs as its
+  /// chain of GEMMs, at their peak).
+  double fusedMLPTflops = 0;
 
   /// The defaults of a kind (CUDA: the H200 measured in ANCHORS.md).
   static TargetInfo getDefault(TargetKind kind);
