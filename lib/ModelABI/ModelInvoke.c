@@ -14,8 +14,10 @@
 #endif
 
 #include <alloca.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define EXPORT __attribute__((visibility("default")))
@@ -122,6 +124,29 @@ static int32_t checkTensor(const char *functionName, const char *role,
   return HYPATIA_SUCCESS;
 }
 
+/* Host allocations of the generated code (finalize-memref-to-llvm with
+ * use-generic-functions calls these instead of malloc and free). A failed one
+ * ends the call in progress: it jumps back to hypatiaModelInvoke, which
+ * returns HYPATIA_ERROR_OUT_OF_MEMORY. What the call allocated before is not
+ * freed (the generated code keeps no list of it); the process stays sound. */
+static _Thread_local jmp_buf *activeCall;
+static _Thread_local size_t failedBytes;
+
+__attribute__((visibility("hidden"))) void *
+_mlir_memref_to_llvm_alloc(size_t bytes) {
+  void *pointer = malloc(bytes ? bytes : 1);
+  if (!pointer && activeCall) {
+    failedBytes = bytes;
+    longjmp(*activeCall, 1);
+  }
+  return pointer;
+}
+
+__attribute__((visibility("hidden"))) void
+_mlir_memref_to_llvm_free(void *pointer) {
+  free(pointer);
+}
+
 /* An MLIR memref descriptor of rank r is 3 + 2r words: allocated, aligned,
  * offset, sizes[r], strides[r] (row-major dense). */
 static void fillDescriptor(int64_t *words, const hypatia_tensor *tensor) {
@@ -172,18 +197,33 @@ int32_t hypatiaModelInvoke(const hypatia_function *function,
     descriptors[i] = words;
   }
 
+  jmp_buf call;
+  jmp_buf *enclosingCall = activeCall;
 #ifdef HYPATIA_MODEL_CUDA
   void *previousStream = hypatiaGetStream();
   hypatiaSetStream(stream);
+#else
+  (void)stream;
+#endif
+  if (setjmp(call)) {
+    activeCall = enclosingCall;
+#ifdef HYPATIA_MODEL_CUDA
+    hypatiaSetStream(previousStream);
+    (void)hypatiaTakeDeviceError();
+#endif
+    return fail(HYPATIA_ERROR_OUT_OF_MEMORY,
+                "%s: cannot allocate %zu bytes of host memory",
+                function->name, failedBytes);
+  }
+  activeCall = &call;
   entry(descriptors);
+  activeCall = enclosingCall;
+#ifdef HYPATIA_MODEL_CUDA
   hypatiaSetStream(previousStream);
   hypatia_status status = hypatiaTakeDeviceError();
   if (status != HYPATIA_SUCCESS)
     return fail((int32_t)status, "%s: %s", function->name,
                 hypatiaGetLastError());
-#else
-  (void)stream;
-  entry(descriptors);
 #endif
   lastError[0] = '\0';
   return HYPATIA_SUCCESS;

@@ -37,7 +37,12 @@ void hypatia::pipeline::addLoweringToControlFlow(OpPassManager &pm) {
 }
 
 void hypatia::pipeline::addLoweringToLLVM(OpPassManager &pm) {
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // Allocations call _mlir_memref_to_llvm_alloc/free, which the model ABI
+  // defines: a failed allocation ends the call with an out-of-memory status
+  // instead of a write through a null pointer.
+  FinalizeMemRefToLLVMConversionPassOptions memrefOptions;
+  memrefOptions.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefOptions));
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());

@@ -230,3 +230,46 @@ def test_truncated_or_foreign_files_are_refused(tmp_path):
     with pytest.raises(hypatia.HypatiaError, match="not a 64-bit ELF"):
         hypatia.model.load(tmp_path / "text.so")
     assert "mlp" in hypatia.model.load(path).functions
+
+
+def test_out_of_memory_is_an_error_and_the_model_stays_usable():
+    # Generated code used to write through the null pointer of a failed
+    # malloc. In a child process under a 3 GB address-space limit: a batch
+    # whose hidden layer cannot be allocated raises HypatiaError with the
+    # out_of_memory status; the next, small call is right.
+    import subprocess
+    import sys
+
+    script = """
+import resource, sys
+import numpy as np
+import hypatia
+resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+model = hypatia.compile(hypatia.Module.parse(sys.argv[1]), target="cpu")
+rng = np.random.default_rng(0)
+w1 = rng.uniform(-1, 1, (262144, 16)).astype(np.float32)
+w2 = rng.uniform(-1, 1, (4, 262144)).astype(np.float32)
+try:
+    model.mlp(np.ones((8192, 16), np.float32), w1, w2)
+    print("no error")
+except hypatia.HypatiaError as error:
+    print("error:", error)
+x = rng.uniform(-1, 1, (3, 16)).astype(np.float32)
+y, = model.mlp(x, w1, w2)
+reference = np.maximum(x.astype(np.float64) @ w1.T.astype(np.float64), 0) @ w2.T.astype(np.float64)
+print("error after:", float(np.linalg.norm(y - reference) / np.linalg.norm(reference)))
+"""
+    module = """
+func.func @mlp(%x: tensor<?x16xf32>, %w1: tensor<262144x16xf32>, %w2: tensor<4x262144xf32>) -> tensor<?x4xf32> {
+  %h = hypatia.linear %x, %w1 : (tensor<?x16xf32>, tensor<262144x16xf32>) -> tensor<?x262144xf32>
+  %a = hypatia.relu %h : tensor<?x262144xf32>
+  %y = hypatia.linear %a, %w2 : (tensor<?x262144xf32>, tensor<4x262144xf32>) -> tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}
+"""
+    done = subprocess.run([sys.executable, "-c", script, module], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "cannot allocate" in lines[0] and "host memory" in lines[0], done.stdout
+    assert float(lines[1].split(":")[1]) <= 1e-5, done.stdout

@@ -1,13 +1,15 @@
 // The CPU pipeline lowers every hypatia op down to the LLVM dialect; erf and
-// tanh become libm calls, and no other dialect remains.
+// tanh become libm calls, allocations calls of the model ABI's checked
+// allocator (_mlir_memref_to_llvm_alloc), and no other dialect remains.
 // RUN: hypatia-opt %s --hypatia-cpu-pipeline | FileCheck %s
 // RUN: hypatia-opt %s --hypatia-cpu-pipeline | FileCheck %s --check-prefix=ONLY-LLVM
 
 // CHECK-DAG: llvm.func @erff(f32) -> f32
 // CHECK-DAG: llvm.func @tanhf(f32) -> f32
-// CHECK-DAG: llvm.func @malloc
+// CHECK-DAG: llvm.func @_mlir_memref_to_llvm_alloc
 // CHECK-LABEL: llvm.func @mlp
-// CHECK: llvm.call @malloc
+// CHECK: llvm.call @_mlir_memref_to_llvm_alloc
+// CHECK-NOT: @malloc
 // CHECK: llvm.fmul
 // CHECK: llvm.return
 // ONLY-LLVM-NOT: {{hypatia|linalg|tensor|memref|bufferization|arith|math|scf|cf|affine|func}}.

@@ -37,7 +37,8 @@
   X(ERROR_INVALID_ARGUMENT, invalid_argument, 1)                               \
   X(ERROR_CUDA, cuda, 2)                                                       \
   X(ERROR_CUBLAS, cublas, 3)                                                   \
-  X(ERROR_NOT_SUPPORTED, not_supported, 4)
+  X(ERROR_NOT_SUPPORTED, not_supported, 4)                                     \
+  X(ERROR_OUT_OF_MEMORY, out_of_memory, 5)
 
 /* Where a compiled model runs. */
 #define HYPATIA_FOR_EACH_TARGET(X)                                             \
