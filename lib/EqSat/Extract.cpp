@@ -117,6 +117,10 @@ using NodeCosts = std::vector<std::vector<Cost>>;
 /// visit when checking for a cycle): keeps a move's evaluation O(1), so the
 /// search stays linear in the e-graph. Larger moves are not tried.
 constexpr size_t kMaxClassesPerMove = 64;
+/// Where tree costs saturate (see extractGreedy).
+constexpr double kSaturatedSeconds = std::numeric_limits<double>::max();
+/// Most classes one group move switches together (users of one class).
+constexpr size_t kMaxGroupMove = 32;
 
 /// The local search of the greedy extractor: a selection with reference
 /// counts, where switching a class to another node is evaluated exactly
@@ -130,9 +134,18 @@ public:
               const std::vector<Cost> &treeCost)
       : egraph(egraph), nodeCosts(nodeCosts), roots(roots),
         selection(std::move(selection)), treeCost(treeCost),
-        references(this->selection.choice.size(), 0) {
+        references(this->selection.choice.size(), 0),
+        parents(this->selection.choice.size()) {
     for (ClassId root : roots)
       addReference(egraph.find(root), /*log=*/false);
+    for (ClassId id : egraph.getClassIds())
+      for (auto [index, node] : llvm::enumerate(egraph.getClass(id).nodes))
+        for (ClassId child : node.children) {
+          auto &users = parents[egraph.find(child)];
+          if (users.empty() ||
+              users.back() != std::make_pair(id, int32_t(index)))
+            users.push_back({id, int32_t(index)});
+        }
   }
 
   void run(unsigned maxPasses, std::optional<Deadline> deadline) {
@@ -154,8 +167,23 @@ public:
             continue;
           if (trySwitch(id, candidate)) {
             improved = true;
-            computeTopologicalOrder();
+            // The order stays a topological one when the new node's
+            // children were all placed before `id`; else it is recomputed.
+            if (!keptOrder)
+              computeTopologicalOrder();
           }
+        }
+      }
+      // Moves of all users of a class at once: what no single move pays
+      // for (materialising a shared value for several users, or dropping it
+      // once none needs it).
+      for (ClassId id : classes) {
+        if (deadline && std::chrono::steady_clock::now() > *deadline)
+          return;
+        if (tryGroupMoves(id)) {
+          improved = true;
+          if (!keptOrder)
+            computeTopologicalOrder();
         }
       }
       if (!improved)
@@ -279,13 +307,139 @@ private:
     for (ClassId child : oldNode.children)
       removeReference(egraph.find(child));
     selection.choice[id] = candidate;
-    if (touched <= kMaxClassesPerMove && delta < Cost())
+    if (touched <= kMaxClassesPerMove && delta < Cost()) {
+      keptOrder = llvm::all_of(newNode.children, [&](ClassId child) {
+        int64_t placed = position[egraph.find(child)];
+        return placed >= 0 && placed < position[id];
+      });
       return true;
+    }
     // Not better: undo the reference changes and the choice.
     for (auto it = undo.rbegin(); it != undo.rend(); ++it)
       references[it->first] -= it->second;
     selection.choice[id] = old;
     return false;
+  }
+
+  /// The two group moves around `shared`: every program class that could
+  /// use it switches to its cheapest node that does (when at least two
+  /// can), or every class that uses it switches to its cheapest node that
+  /// does not. Returns whether one was kept.
+  bool tryGroupMoves(ClassId shared) {
+    auto cheapest = [&](ClassId id, bool usesShared) -> int32_t {
+      int32_t best = -1;
+      const EClass &eclass = egraph.getClass(id);
+      for (int32_t index = 0, e = eclass.nodes.size(); index < e; ++index) {
+        const ENode &node = eclass.nodes[index];
+        bool uses = llvm::any_of(node.children, [&](ClassId child) {
+          return egraph.find(child) == shared;
+        });
+        if (uses != usesShared || !isBuildable(node))
+          continue;
+        if (best < 0 || nodeCosts[id][index] < nodeCosts[id][best])
+          best = index;
+      }
+      return best;
+    };
+    llvm::SmallVector<ClassId> users;
+    for (auto [user, index] : parents[shared])
+      if (references[user] > 0 && (users.empty() || users.back() != user))
+        users.push_back(user);
+    if (users.size() < 2 || users.size() > kMaxGroupMove)
+      return false;
+    for (bool materialise : {true, false}) {
+      llvm::SmallVector<std::pair<ClassId, int32_t>> moves;
+      for (ClassId user : users) {
+        bool usesNow =
+            llvm::any_of(selectedNode(user).children, [&](ClassId child) {
+              return egraph.find(child) == shared;
+            });
+        if (usesNow == materialise)
+          continue;
+        int32_t candidate = cheapest(user, materialise);
+        if (candidate < 0)
+          break;
+        moves.push_back({user, candidate});
+      }
+      if (moves.size() >= 2 && trySwitchGroup(moves))
+        return true;
+    }
+    return false;
+  }
+
+  /// Switches every class of `moves` (still in the program when its turn
+  /// comes) to its node together; kept if the program gets cheaper and stays
+  /// acyclic.
+  bool trySwitchGroup(llvm::ArrayRef<std::pair<ClassId, int32_t>> moves) {
+    // When every new node's children are placed before its class, the order
+    // stays topological: no cycle can form and none needs looking for.
+    keptOrder = llvm::all_of(moves, [&](std::pair<ClassId, int32_t> move) {
+      return llvm::all_of(
+          egraph.getClass(move.first).nodes[move.second].children,
+          [&](ClassId child) {
+            int64_t placed = position[egraph.find(child)];
+            return placed >= 0 && placed < position[move.first];
+          });
+    });
+    undo.clear();
+    touched = 0;
+    delta = Cost();
+    llvm::SmallVector<std::pair<ClassId, int32_t>> applied;
+    for (auto [id, candidate] : moves) {
+      if (references[id] == 0)
+        continue;
+      int32_t old = selection.choice[id];
+      applied.push_back({id, old});
+      delta += nodeCosts[id][candidate] - nodeCosts[id][old];
+      const ENode &newNode = egraph.getClass(id).nodes[candidate];
+      const ENode &oldNode = selectedNode(id);
+      selection.choice[id] = candidate;
+      for (ClassId child : newNode.children)
+        addReference(egraph.find(child), /*log=*/true);
+      selection.choice[id] = old;
+      for (ClassId child : oldNode.children)
+        removeReference(egraph.find(child));
+      selection.choice[id] = candidate;
+    }
+    if (touched <= kMaxClassesPerMove * kMaxGroupMove && delta < Cost() &&
+        (keptOrder || isAcyclic()))
+      return true;
+    for (auto it = undo.rbegin(); it != undo.rend(); ++it)
+      references[it->first] -= it->second;
+    for (auto it = applied.rbegin(); it != applied.rend(); ++it)
+      selection.choice[it->first] = it->second;
+    return false;
+  }
+
+  /// Whether the selected program has no cycle (a walk over all of it: only
+  /// for moves that already pay).
+  bool isAcyclic() const {
+    std::vector<uint8_t> state(selection.choice.size(), 0);
+    std::vector<std::pair<ClassId, size_t>> stack;
+    for (ClassId root : roots) {
+      ClassId start = egraph.find(root);
+      if (state[start])
+        continue;
+      state[start] = 1;
+      stack.push_back({start, 0});
+      while (!stack.empty()) {
+        auto &[id, next] = stack.back();
+        const ENode &node = selectedNode(id);
+        if (next == node.children.size()) {
+          state[id] = 2;
+          stack.pop_back();
+          continue;
+        }
+        ClassId child = egraph.find(node.children[next++]);
+        if (state[child] == 1)
+          return false;
+        if (state[child] == 0) {
+          state[child] = 1;
+          stack.push_back({child, 0});
+        }
+      }
+    }
+    return true;
   }
 
   const EGraph &egraph;
@@ -297,8 +451,12 @@ private:
   std::vector<std::pair<ClassId, int>> undo;
   std::vector<ClassId> order;
   std::vector<int64_t> position;
+  /// For each class, the (class, node index) pairs whose node uses it.
+  std::vector<llvm::SmallVector<std::pair<ClassId, int32_t>, 2>> parents;
   Cost delta;
   size_t touched = 0;
+  /// Whether the last accepted move left the order topological.
+  bool keptOrder = false;
 };
 
 } // namespace
@@ -338,9 +496,19 @@ Selection hypatia::eqsat::extractGreedy(const EGraph &egraph,
       const EClass &eclass = egraph.getClass(id);
       for (auto [index, node] : llvm::enumerate(eclass.nodes)) {
         Cost cost = nodeCosts[id][index];
-        for (ClassId child : node.children)
+        bool childrenBuilt = true;
+        for (ClassId child : node.children) {
+          childrenBuilt &= tree.choice[egraph.find(child)] >= 0;
           cost += treeCost[egraph.find(child)];
-        if (cost.isInfinite() || !(cost < treeCost[id]))
+        }
+        if (!childrenBuilt)
+          continue;
+        // A tree counts shared work once per use: on deep DAGs (diamonds)
+        // its cost doubles per level and overflows. It saturates, so that
+        // every buildable class still gets a choice for the local search.
+        cost.seconds = std::min(cost.seconds, kSaturatedSeconds);
+        cost.ops = std::min(cost.ops, kSaturatedSeconds);
+        if (tree.choice[id] >= 0 && !(cost < treeCost[id]))
           continue;
         treeCost[id] = cost;
         tree.choice[id] = index;

@@ -52,6 +52,8 @@ public:
     RunReport report;
     Cost before, after;
     bool rewritten = false;
+    /// Which extractor chose the program, and why that one.
+    std::string extractor;
   };
   /// Saturates, extracts and, if the extraction is cheaper, rebuilds.
   Outcome run(const RunnerLimits &runnerLimits, const BackoffOptions &backoff,
@@ -222,8 +224,16 @@ BlockRewriter::Outcome BlockRewriter::run(const RunnerLimits &runnerLimits,
   outcome.before = *getDagCost(egraph, roots, input, model);
 
   std::optional<Selection> selection;
-  if (exact)
-    selection = extractExact(egraph, roots, model);
+  constexpr size_t kMaxExactClasses = 24;
+  if (exact) {
+    selection = extractExact(egraph, roots, model, kMaxExactClasses);
+    outcome.extractor = selection ? "exact"
+                                  : "greedy (exact: more than " +
+                                        std::to_string(kMaxExactClasses) +
+                                        " e-classes reachable)";
+  } else {
+    outcome.extractor = "greedy";
+  }
   if (!selection)
     selection = extractGreedy(egraph, roots, model, &input, deadline);
   std::optional<Cost> after = getDagCost(egraph, roots, *selection, model);
@@ -245,6 +255,23 @@ void BlockRewriter::rebuild(const Selection &selection) {
     locations.try_emplace(egraph.find(id), location);
 
   llvm::DenseMap<ClassId, Value> emitted;
+  // Where new ops go, without Operation::isBeforeInBlock (which renumbers
+  // the block after a few insertions at one spot: quadratic on long
+  // programs). A new op goes after the latest definition among its operands,
+  // at the end of the new ops already placed after the same original op;
+  // (original op, insertion number) then orders them as the block does.
+  struct Position {
+    int64_t original; // index of the original op it follows; -1: the start
+    int64_t inserted; // 0 for the original op itself
+  };
+  SmallVector<Operation *> originals;
+  llvm::DenseMap<Operation *, Position> positions;
+  for (Operation &op : block) {
+    positions[&op] = {static_cast<int64_t>(originals.size()), 0};
+    originals.push_back(&op);
+  }
+  llvm::DenseMap<int64_t, Operation *> lastPlaced;
+  int64_t insertions = 0;
   // Emits class `root` and what it needs, children first (iteratively: a
   // 10000-layer chain must not exhaust the stack).
   auto emit = [&](ClassId root) {
@@ -273,19 +300,23 @@ void BlockRewriter::rebuild(const Selection &selection) {
       for (ClassId child : node.children)
         operands.push_back(emitted.lookup(egraph.find(child)));
 
-      // Right after the last definition among the operands in this block.
-      Operation *after = nullptr;
+      // After the last definition among the operands in this block.
+      Position latest = {-1, 0};
       for (Value operand : operands) {
-        if (!operand)
-          continue;
-        Operation *definition = operand.getDefiningOp();
+        Operation *definition = operand ? operand.getDefiningOp() : nullptr;
         if (!definition || definition->getBlock() != &block)
           continue;
-        if (!after || after->isBeforeInBlock(definition))
-          after = definition;
+        Position position = positions.lookup(definition);
+        if (position.original > latest.original ||
+            (position.original == latest.original &&
+             position.inserted > latest.inserted))
+          latest = position;
       }
-      if (after)
-        builder.setInsertionPointAfter(after);
+      Operation *anchor = lastPlaced.lookup(latest.original);
+      if (!anchor && latest.original >= 0)
+        anchor = originals[latest.original];
+      if (anchor)
+        builder.setInsertionPointAfter(anchor);
       else
         builder.setInsertionPointToStart(&block);
 
@@ -322,6 +353,8 @@ void BlockRewriter::rebuild(const Selection &selection) {
                      ->getResult(0);
       }
       emitted[id] = result;
+      lastPlaced[latest.original] = &*std::prev(builder.getInsertionPoint());
+      positions[result.getDefiningOp()] = {latest.original, ++insertions};
     }
     return emitted.lookup(egraph.find(root));
   };
@@ -412,7 +445,8 @@ struct FuseMLPPass : public hypatia::impl::FuseMLPBase<FuseMLPPass> {
            << llvm::format("%.3f us (%.0f kernels) -> %.3f us (%.0f kernels)",
                            outcome.before.seconds * 1e6, outcome.before.ops,
                            outcome.after.seconds * 1e6, outcome.after.ops)
-           << (outcome.rewritten ? "" : ", unchanged");
+           << (outcome.rewritten ? "" : ", unchanged") << "; extraction "
+           << outcome.extractor;
         emitRemark(block->getParentOp()->getLoc()) << text;
       }
       costBeforeNs += uint64_t(outcome.before.seconds * 1e9 + 0.5);
