@@ -42,6 +42,7 @@ getCompileOptions(const HypatiaCompileOptions *options, Location loc) {
   }
   result.fuse = options->fuse != 0;
   result.allowTF32 = options->allow_tf32 != 0;
+  result.reference = options->reference != 0;
   result.optLevel = options->opt_level;
   result.hostCPU = options->host_cpu ? options->host_cpu : "";
   result.linker = options->linker ? options->linker : "";

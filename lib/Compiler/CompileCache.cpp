@@ -67,9 +67,9 @@ std::string hypatia::getCompileKey(ModuleOp module,
      << "\ncompiler " << getCompilerIdentity() << "\ntarget "
      << stringifyTargetKind(options.target) << "\nchips "
      << llvm::join(options.chips, ",") << "\nfuse " << options.fuse << "\ntf32 "
-     << options.allowTF32 << "\nO " << options.optLevel << "\nhost-cpu "
-     << options.hostCPU << "\nlinker " << options.linker << "\nlibrary-dir "
-     << options.libraryDir << "\n";
+     << options.allowTF32 << "\nreference " << options.reference << "\nO "
+     << options.optLevel << "\nhost-cpu " << options.hostCPU << "\nlinker "
+     << options.linker << "\nlibrary-dir " << options.libraryDir << "\n";
   // Locations do not change the compiled code; the generic form does not
   // depend on how custom printers happen to spell an op.
   module->print(os, OpPrintingFlags().printGenericOpForm());

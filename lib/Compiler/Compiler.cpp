@@ -31,6 +31,7 @@ static void addCompilePipeline(PassManager &pm, const CompileOptions &options,
     // One calling convention for both targets: the caller passes the results.
     CPUPipelineOptions cpuOptions;
     cpuOptions.resultsAsOutParams = true;
+    cpuOptions.reference = options.reference;
     buildCPUPipeline(pm, cpuOptions);
   } else {
     CUDAPipelineOptions cudaOptions;

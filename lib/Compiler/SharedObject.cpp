@@ -149,7 +149,8 @@ static LogicalResult link(llvm::StringRef objectPath,
                       // Beside the model first, then where it was built.
                       "-Wl,-rpath,$ORIGIN", "-Wl,-rpath," + libraryDir});
   else
-    arguments.push_back("-lm");
+    // Linear layers of CPU models are OpenBLAS GEMMs (CPULinear.c).
+    arguments.append({"-lopenblas", "-lm"});
 
   llvm::SmallString<128> logPath;
   if (llvm::sys::fs::createTemporaryFile("hypatia-link", "log", logPath))

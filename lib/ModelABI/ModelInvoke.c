@@ -7,6 +7,7 @@
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/
 
+#include "Internal.h"
 #include "hypatia/Runtime/Model.h"
 
 #ifdef HYPATIA_MODEL_CUDA
@@ -124,21 +125,31 @@ static int32_t checkTensor(const char *functionName, const char *role,
   return HYPATIA_SUCCESS;
 }
 
-/* Host allocations of the generated code (finalize-memref-to-llvm with
- * use-generic-functions calls these instead of malloc and free). A failed one
- * ends the call in progress: it jumps back to hypatiaModelInvoke, which
- * returns HYPATIA_ERROR_OUT_OF_MEMORY. What the call allocated before is not
- * freed (the generated code keeps no list of it); the process stays sound. */
+/* A failure inside generated code (a failed allocation, a bad call of a
+ * library function) ends the call in progress: it jumps back to
+ * hypatiaModelInvoke, which returns the status. What the call allocated
+ * before is not freed (the generated code keeps no list of it); the process
+ * stays sound. */
 static _Thread_local jmp_buf *activeCall;
-static _Thread_local size_t failedBytes;
+static _Thread_local int32_t failedStatus;
 
+void hypatiaModelFailCall(int32_t status, const char *format, ...) {
+  va_list arguments;
+  va_start(arguments, format);
+  vsnprintf(lastError, sizeof(lastError), format, arguments);
+  va_end(arguments);
+  failedStatus = status;
+  longjmp(*activeCall, 1);
+}
+
+/* Host allocations of the generated code (finalize-memref-to-llvm with
+ * use-generic-functions calls these instead of malloc and free). */
 __attribute__((visibility("hidden"))) void *
 _mlir_memref_to_llvm_alloc(size_t bytes) {
   void *pointer = malloc(bytes ? bytes : 1);
-  if (!pointer && activeCall) {
-    failedBytes = bytes;
-    longjmp(*activeCall, 1);
-  }
+  if (!pointer)
+    hypatiaModelFailCall(HYPATIA_ERROR_OUT_OF_MEMORY,
+                         "cannot allocate %zu bytes of host memory", bytes);
   return pointer;
 }
 
@@ -211,9 +222,9 @@ int32_t hypatiaModelInvoke(const hypatia_function *function,
     hypatiaSetStream(previousStream);
     (void)hypatiaTakeDeviceError();
 #endif
-    return fail(HYPATIA_ERROR_OUT_OF_MEMORY,
-                "%s: cannot allocate %zu bytes of host memory",
-                function->name, failedBytes);
+    char message[sizeof(lastError)];
+    memcpy(message, lastError, sizeof(message));
+    return fail(failedStatus, "%s: %s", function->name, message);
   }
   activeCall = &call;
   entry(descriptors);

@@ -1,7 +1,9 @@
 //===- CPUPipeline.cpp - hypatia to LLVM for the host CPU -------*- C++ -*-===//
 //
-// The CPU path is Hypatia's reference: simple loops, f32 accumulation and
-// libm's erf/tanh, so that it can serve as a numerical check of faster paths.
+// f32 linear layers are OpenBLAS GEMMs with their bias and activation (the
+// model ABI's CPULinear.c); everything else is loop nests, f32 layers
+// accumulating in f64, with libm's erf/tanh. With `reference`, everything is
+// loop nests: a float64-accurate check of faster paths.
 //
 //===----------------------------------------------------------------------===//
 
@@ -37,7 +39,11 @@ void hypatia::buildCPUPipeline(OpPassManager &pm,
   AttachTargetOptions target;
   target.kind = "cpu";
   pm.addPass(createAttachTarget(target));
-  // The CPU path is the reference: f32 layers accumulate in f64.
+  // f32 linear layers are OpenBLAS GEMMs (with their epilogue) unless this is
+  // the reference; what is left becomes loop nests, f32 layers accumulating
+  // in f64.
+  if (!options.reference)
+    pm.addNestedPass<func::FuncOp>(createHypatiaToLibraryCalls());
   HypatiaToLinalgOptions loweringOptions;
   loweringOptions.computeF32InF64 = true;
   pm.addPass(createHypatiaToLinalg(loweringOptions));
@@ -52,6 +58,8 @@ void hypatia::buildCPUPipeline(OpPassManager &pm,
   if (options.resultsAsOutParams)
     pipeline::addResultsToOutParams(pm);
   pipeline::addDeallocation(pm);
+  if (!options.reference)
+    pm.addPass(createLowerLibraryCalls());
 
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pipeline::addLoweringToControlFlow(pm);

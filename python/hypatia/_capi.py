@@ -79,7 +79,7 @@ class CompileOptions(ctypes.Structure):
     """HypatiaCompileOptions of hypatia/CAPI/Hypatia.h."""
     _fields_ = [("target", _I32), ("chips", _STR), ("fuse", _I32),
                 ("allow_tf32", _I32), ("opt_level", _I32), ("host_cpu", _STR),
-                ("linker", _STR), ("library_dir", _STR)]
+                ("linker", _STR), ("library_dir", _STR), ("reference", _I32)]
 
 
 def load():

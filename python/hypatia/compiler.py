@@ -51,7 +51,7 @@ class CompiledModule:
 
 
 def _options(target, fuse=True, allow_tf32=False, opt_level=2, chips=None,
-             host_cpu=None, linker=None, library_dir=None):
+             host_cpu=None, linker=None, library_dir=None, reference=False):
     """The C API's HypatiaCompileOptions for these arguments."""
     targets = vocabulary.codes("target")
     if target not in targets:
@@ -63,6 +63,9 @@ def _options(target, fuse=True, allow_tf32=False, opt_level=2, chips=None,
     options.target = targets[target]
     options.fuse = int(bool(fuse))
     options.allow_tf32 = int(bool(allow_tf32))
+    if reference and target != "cpu":
+        raise ValueError("reference applies to the cpu target only")
+    options.reference = int(bool(reference))
     options.opt_level = int(opt_level)
     options.chips = (chips or "").encode()
     options.host_cpu = (host_cpu or "").encode()
@@ -84,7 +87,8 @@ def compile_to_file(module, path, target="cpu", **options):
 def compile(module, target="cpu", *, cache_dir=None, **options):
     """Compiles `module` for "cpu" or "cuda" through the compile cache and
     loads it. Options: fuse (run --fuse-mlp first, default True), allow_tf32
-    (CUDA f32 GEMMs on TF32 tensor cores, default False), opt_level (0-3),
+    (CUDA f32 GEMMs on TF32 tensor cores, default False), reference (CPU:
+    float64-accurate loop nests instead of BLAS, default False), opt_level (0-3),
     chips (CUDA chips, e.g. ["sm_90"]), host_cpu ("native"), linker,
     library_dir (see hypatia-compile --help)."""
     context = module.context

@@ -1,7 +1,7 @@
 //===- hypatia-compile.cpp - hypatia modules to shared objects --*- C++ -*-===//
 //
 // hypatia-compile FILE -o model.so [--target=cpu|cuda] [--chip=sm_NN,...]
-//                 [--allow-tf32]
+//                 [--allow-tf32] [--reference]
 //                 [--no-fuse] [--emit=so|llvm|ptx] [-O N] [--host-cpu=CPU]
 //
 // Builds a shared object exporting the module's public functions with the C
@@ -53,6 +53,11 @@ static cl::opt<std::string>
                   "model ABI, before host optimization; ptx: the kernels' PTX "
                   "for the newest chip (cuda only)"),
          cl::init("so"), cl::cat(category));
+static cl::opt<bool>
+    reference("reference",
+              cl::desc("CPU: the float64-accurate reference (loop nests whose "
+                       "f32 products accumulate in f64) instead of OpenBLAS"),
+              cl::cat(category));
 static cl::opt<bool> allowTF32("allow-tf32",
                                cl::desc("CUDA: let f32 GEMMs use TF32 tensor "
                                         "cores (about 1e-3 relative error)"),
@@ -104,12 +109,15 @@ int main(int argc, char **argv) {
     return fail("-O" + llvm::Twine(optLevel.getValue()) + ": expected 0-3");
   if (allowTF32 && *target != TargetKind::cuda)
     return fail("--allow-tf32 applies to --target=cuda only");
+  if (reference && *target != TargetKind::cpu)
+    return fail("--reference applies to --target=cpu only");
   if (!chips.empty() && *target != TargetKind::cuda)
     return fail("--chip applies to --target=cuda only");
   options.target = *target;
   options.chips.assign(chips.begin(), chips.end());
   options.fuse = !noFuse;
   options.allowTF32 = allowTF32;
+  options.reference = reference;
   options.optLevel = optLevel;
   options.hostCPU = hostCPU;
   options.linker = linker;

@@ -51,9 +51,15 @@ static cl::opt<std::string> entryPoint("e", cl::desc("The function to run"),
                                        cl::Required, cl::cat(category));
 static cl::opt<std::string>
     targetName("target",
-               cl::desc("cpu (default: the reference path) or cuda, compiled "
+               cl::desc("cpu (default; --reference for the float64-accurate "
+                        "path) or cuda, compiled "
                         "as by hypatia-compile"),
                cl::init("cpu"), cl::cat(category));
+static cl::opt<bool>
+    reference("reference",
+              cl::desc("CPU: the float64-accurate reference (loop nests whose "
+                       "f32 products accumulate in f64) instead of OpenBLAS"),
+              cl::cat(category));
 static cl::opt<bool> allowTF32("allow-tf32",
                                cl::desc("CUDA: let f32 GEMMs use TF32"),
                                cl::cat(category));
@@ -149,6 +155,7 @@ runCompiled(ModuleOp module, TargetKind target,
   options.target = target;
   options.fuse = false; // run the function as written
   options.allowTF32 = allowTF32;
+  options.reference = reference;
   if (failed(compileToSharedObject(*entryOnly, options, path)))
     return llvm::createStringError("compiling @" + entryPoint + " for " +
                                    stringifyTargetKind(target) + " failed");
@@ -176,6 +183,8 @@ int main(int argc, char **argv) {
     return fail("unknown target '" + targetName + "': expected cpu or cuda");
   if (allowTF32 && *target != TargetKind::cuda)
     return fail("--allow-tf32 applies to --target=cuda only");
+  if (reference && *target != TargetKind::cpu)
+    return fail("--reference applies to --target=cpu only");
 
   DialectRegistry registry;
   registerDialects(registry);

@@ -181,6 +181,7 @@ typedef struct {
   const char *host_cpu;    /* null or "": generic x86-64; "native" */
   const char *linker;      /* null or "": $HYPATIA_LINKER, else built-in */
   const char *library_dir; /* null or "": found beside the library */
+  int32_t reference;       /* CPU: the float64-accurate loop nests, no BLAS */
 } HypatiaCompileOptions;
 
 HYPATIA_CAPI_EXPORT void

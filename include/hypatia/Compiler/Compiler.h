@@ -28,6 +28,8 @@ struct CompileOptions {
   bool fuse = true;
   /// CUDA: let f32 GEMMs use TF32 tensor cores.
   bool allowTF32 = false;
+  /// CPU: the float64-accurate reference (loop nests, no BLAS).
+  bool reference = false;
   /// LLVM optimization level of the host code (0-3).
   unsigned optLevel = 2;
   /// The host CPU the code may assume ("" for generic x86-64, "native" for

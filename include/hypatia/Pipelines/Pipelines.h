@@ -16,6 +16,12 @@ struct CPUPipelineOptions
                      "after the inputs (as the CUDA pipeline does), instead "
                      "of returning buffers the callee allocates"),
       llvm::cl::init(false)};
+  Option<bool> reference{
+      *this, "reference",
+      llvm::cl::desc("The float64-accurate reference: every layer a loop nest "
+                     "whose f32 products accumulate in f64, no BLAS (for "
+                     "checking faster paths)"),
+      llvm::cl::init(false)};
 };
 
 struct CUDAPipelineOptions

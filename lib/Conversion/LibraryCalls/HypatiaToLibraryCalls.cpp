@@ -58,6 +58,8 @@ struct LinearLayerToLibraryCall
     Location loc = op->getLoc();
     auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
     Type elementType = resultType.getElementType();
+    if (!target.hasGemmLibrary(*getElementType(elementType)))
+      return rewriter.notifyMatchFailure(op, "no GEMM library for its type");
     Activation activation = layer.getActivationKind();
     bool fused =
         target.gemmFusesActivation(*getElementType(elementType), activation);

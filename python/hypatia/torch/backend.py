@@ -19,6 +19,8 @@ Options (torch.compile(..., options={...}), or environment variables):
                CheckError if the results differ beyond the dtype's tolerance;
                "off" (default). $HYPATIA_CHECK.
   allow_tf32   let float32 GEMMs on the GPU use TF32 (default False, as PyTorch).
+  reference    on the CPU, Hypatia's float64-accurate loop nests instead of
+               OpenBLAS (default False; slow, for checking).
   fuse         run --fuse-mlp on each piece (default True).
   max_variants variants compiled per piece (default 8).
   cuda_graphs  on CUDA, replay each compiled call as a captured CUDA graph
@@ -65,6 +67,7 @@ class Options:
         if self.check not in ("off", "strict"):
             raise ValueError(f"hypatia: check must be 'off' or 'strict', got {self.check!r}")
         self.allow_tf32 = bool(options.pop("allow_tf32", False))
+        self.reference = bool(options.pop("reference", False))
         self.fuse = bool(options.pop("fuse", True))
         self.max_variants = int(options.pop("max_variants", 8))
         self.cuda_graphs = bool(options.pop("cuda_graphs", False))
@@ -195,7 +198,8 @@ class CompiledGraph(torch.nn.Module):
         module, signature = import_graph(self.graph_module, inputs, self.name,
                                          support=self._support)
         compiled = compiler.compile(module, target, fuse=self.options.fuse,
-                                    allow_tf32=self.options.allow_tf32)
+                                    allow_tf32=self.options.allow_tf32,
+                                    reference=self.options.reference and target == "cpu")
         tensors = [inputs[source] if kind == "input" else source.get()
                    for kind, source in signature.arguments]
         log.info("hypatia: compiled %s for %s, inputs %s", self.name, target,

@@ -67,6 +67,10 @@ struct TargetInfo {
   /// SiLU. On the CPU the lowering evaluates every epilogue in the GEMM's
   /// loop nest.
   bool gemmFusesActivation(ElementType type, Activation activation) const;
+  /// Whether linear layers of `type` are calls of the target's GEMM library:
+  /// on CUDA cuBLASLt, always; on the CPU OpenBLAS's sgemm, for f32 (f16 and
+  /// bf16 layers are loop nests).
+  bool hasGemmLibrary(ElementType type) const;
 
   /// The shared memory a generated fused_mlp kernel stages one layer's weight
   /// [out, in] and bias in: each weight row padded by 8 elements (16 bytes),

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""MLPs through torch.compile(backend="hypatia") on the CPU, against eager
+PyTorch and torch.compile (Inductor, default mode) in the same process.
+
+    python3 bench/cpu_bench.py [--json OUT] [--reference]
+
+Runs on the CPU machine (PYTHONPATH=python, a built tree). For each model, f32,
+fresh random inputs and nn.Linear's own initialisation: each contender's
+result against the model in float64 (norm-wise relative error), then seconds
+per forward, the median of 7 rounds that time each contender in turn (after
+warm-up). `--reference` compiles Hypatia's models in its float64-accurate
+reference mode instead (loop nests, no BLAS): the CPU path before BLAS.
+"""
+
+import argparse
+import json
+import statistics
+import time
+
+import torch
+import torch.nn as nn
+
+import hypatia.torch  # noqa: F401  (registers the backend)
+
+MODELS = {
+    # The MLP of issue 13 (1.72 s through the backend vs 0.134 s eager).
+    "mlp_512_1024_256": (lambda: nn.Sequential(
+        nn.Linear(512, 1024), nn.ReLU(), nn.Linear(1024, 1024), nn.ReLU(),
+        nn.Linear(1024, 256)), (1024, 512)),
+    # timm's ViT-B MLP block (erf-GELU), 8 images of 197 tokens.
+    "vit_b_mlp": (lambda: nn.Sequential(
+        nn.Linear(768, 3072), nn.GELU(), nn.Linear(3072, 768)), (8, 197, 768)),
+    # A SiLU MLP on 256 rows.
+    "silu_mlp": (lambda: nn.Sequential(
+        nn.Linear(1024, 4096), nn.SiLU(), nn.Linear(4096, 1024)), (256, 1024)),
+}
+
+
+def time_interleaved(contenders, rounds=7):
+    """Median seconds per call of each contender, timed in turns."""
+    for fn in contenders.values():
+        fn()
+    samples = {name: [] for name in contenders}
+    for _ in range(rounds):
+        for name, fn in contenders.items():
+            start = time.perf_counter()
+            fn()
+            samples[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--json")
+    parser.add_argument("--reference", action="store_true")
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    options = {"reference": True} if args.reference else {}
+    rows = []
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    print(f"{'model':18} {'err hyp':>8} {'err ind':>8} {'hypatia':>9} {'eager':>9} "
+          f"{'inductor':>9} {'vs eager':>8} {'vs best':>8}")
+    for name, (make, shape) in MODELS.items():
+        model = make().eval()
+        x = torch.rand(shape) * 2 - 1
+        with torch.no_grad():
+            reference = model.double()(x.double())
+            model.float()
+            torch._dynamo.reset()
+            ours = torch.compile(model, backend="hypatia", options=options)
+            inductor = torch.compile(model)
+            errors = {}
+            for label, fn in (("hypatia", ours), ("inductor", inductor)):
+                result = fn(x).double()
+                errors[label] = ((result - reference).norm() / reference.norm()).item()
+            seconds = time_interleaved({"hypatia": lambda: ours(x), "eager": lambda: model(x),
+                                        "inductor": lambda: inductor(x)})
+        best = min(seconds["eager"], seconds["inductor"])
+        row = dict(model=name, input=list(shape), error_hypatia=errors["hypatia"],
+                   error_inductor=errors["inductor"], **seconds,
+                   ratio_to_eager=seconds["hypatia"] / seconds["eager"],
+                   ratio_to_best=seconds["hypatia"] / best)
+        rows.append(row)
+        print(f"{name:18} {errors['hypatia']:8.1e} {errors['inductor']:8.1e} "
+              f"{seconds['hypatia']:9.4f} {seconds['eager']:9.4f} {seconds['inductor']:9.4f} "
+              f"{row['ratio_to_eager']:8.3f} {row['ratio_to_best']:8.3f}", flush=True)
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump(dict(torch=torch.__version__, threads=torch.get_num_threads(),
+                           reference=args.reference, rows=rows), out, indent=1)
+
+
+if __name__ == "__main__":
+    main()
