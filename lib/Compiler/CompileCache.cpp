@@ -42,21 +42,25 @@ std::string hypatia::getDefaultCacheDir() {
   return std::string(path);
 }
 
-/// What identifies this build of the compiler: the file its code is in, with
-/// its size and modification time. A rebuilt Hypatia gets new entries.
+/// A file as it is now: its path, size and modification time.
+static std::string getFileIdentity(llvm::StringRef path) {
+  llvm::sys::fs::file_status status;
+  if (llvm::sys::fs::status(path, status))
+    return path.str();
+  return (path + ":" + llvm::Twine(status.getSize()) + ":" +
+          llvm::Twine(
+              status.getLastModificationTime().time_since_epoch().count()))
+      .str();
+}
+
+/// What identifies this build of the compiler: the file its code is in. A
+/// rebuilt Hypatia gets new entries.
 static std::string getCompilerIdentity() {
   Dl_info info;
   if (!dladdr(reinterpret_cast<void *>(&getCompilerIdentity), &info) ||
       !info.dli_fname)
     return "unknown";
-  llvm::sys::fs::file_status status;
-  if (llvm::sys::fs::status(info.dli_fname, status))
-    return info.dli_fname;
-  return (llvm::Twine(info.dli_fname) + ":" + llvm::Twine(status.getSize()) +
-          ":" +
-          llvm::Twine(
-              status.getLastModificationTime().time_since_epoch().count()))
-      .str();
+  return getFileIdentity(info.dli_fname);
 }
 
 std::string hypatia::getCompileKey(ModuleOp module,
@@ -64,8 +68,11 @@ std::string hypatia::getCompileKey(ModuleOp module,
   std::string text;
   llvm::raw_string_ostream os(text);
   os << "hypatia-compile-cache 1\nabi " << HYPATIA_MODEL_ABI_VERSION
-     << "\ncompiler " << getCompilerIdentity() << "\ntarget "
-     << stringifyTargetKind(options.target) << "\nchips "
+     << "\ncompiler "
+     << getCompilerIdentity()
+     // The archive linked into the model (CPU models' BLAS calls are in it).
+     << "\nabi-archive " << getFileIdentity(getModelABIArchivePath(options))
+     << "\ntarget " << stringifyTargetKind(options.target) << "\nchips "
      << llvm::join(options.chips, ",") << "\nfuse " << options.fuse << "\ntf32 "
      << options.allowTF32 << "\nreference " << options.reference << "\nO "
      << options.optLevel << "\nhost-cpu " << options.hostCPU << "\nlinker "

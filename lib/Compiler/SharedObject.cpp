@@ -54,6 +54,13 @@ static std::string findLibraryDir(const CompileOptions &options) {
   return "";
 }
 
+std::string hypatia::getModelABIArchivePath(const CompileOptions &options) {
+  std::string libraryDir = findLibraryDir(options);
+  return libraryDir.empty()
+             ? ""
+             : libraryDir + "/" + getABIArchiveName(options.target);
+}
+
 static std::string findLinker(const CompileOptions &options) {
   if (!options.linker.empty())
     return options.linker;

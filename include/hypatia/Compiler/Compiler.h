@@ -65,6 +65,10 @@ mlir::LogicalResult compileToSharedObject(mlir::ModuleOp module,
                                           const CompileOptions &options,
                                           llvm::StringRef outputPath);
 
+/// The model ABI archive a model for `options` is linked with ("" if it
+/// cannot be found).
+std::string getModelABIArchivePath(const CompileOptions &options);
+
 /// The compile cache's directory: $HYPATIA_CACHE_DIR, else
 /// $XDG_CACHE_HOME/hypatia, else ~/.cache/hypatia ("" if there is no home).
 std::string getDefaultCacheDir();
