@@ -12,6 +12,7 @@ here=$(pwd)
 mkdir -p /work
 [[ -e /work/main ]] || ln -s "$here" /work/main
 tar -C / -xJf .device/llvm.tar.xz
+tar -C / -xJf .device/blas.tar.xz
 tar -C "$here" -xJf .device/build.tar.xz
 python3 -c "import numpy" 2>/dev/null ||
   { echo "device-test: the GPU machine has no NumPy" >&2; exit 1; }
@@ -26,6 +27,7 @@ if [[ ! -x "$python" ]]; then
   chmod +x "$python"
 fi
 export LD_LIBRARY_PATH=/opt/hypatia-deps/lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
+export LIBRARY_PATH=/opt/hypatia-deps/lib${LIBRARY_PATH:+:$LIBRARY_PATH}
 status=0
 /usr/lib/llvm-22/bin/lit -sv build/test build/test/Unit "$@" || status=1
 

@@ -278,3 +278,22 @@ func.func @mlp(%x: tensor<?x16xf32>, %w1: tensor<262144x16xf32>, %w2: tensor<4x2
     lines = done.stdout.splitlines()
     assert "cannot allocate" in lines[0] and "host memory" in lines[0], done.stdout
     assert float(lines[1].split(":")[1]) <= 1e-5, done.stdout
+
+
+def test_reference_mode_is_float64_accurate(rng):
+    # f32 layers through OpenBLAS accumulate in f32; the reference mode's loop
+    # nests accumulate in f64 and round once (a 4096-deep dot product here).
+    module = hypatia.Module.parse("""
+func.func @layer(%x: tensor<?x4096xf32>, %w: tensor<16x4096xf32>) -> tensor<?x16xf32> {
+  %0 = hypatia.linear %x, %w : (tensor<?x4096xf32>, tensor<16x4096xf32>) -> tensor<?x16xf32>
+  return %0 : tensor<?x16xf32>
+}""")
+    x = rng.uniform(-1, 1, (9, 4096)).astype(np.float32)
+    w = rng.uniform(-1, 1, (16, 4096)).astype(np.float32)
+    expected = x.astype(np.float64) @ w.T.astype(np.float64)
+    fast, = hypatia.compile(module, "cpu").layer(x, w)
+    exact, = hypatia.compile(module, "cpu", reference=True).layer(x, w)
+    assert relative_error(fast, expected) <= 1e-5
+    assert relative_error(exact, expected) <= 1e-7
+    with pytest.raises(ValueError, match="cpu target only"):
+        hypatia.compile(module, "cuda", reference=True)
