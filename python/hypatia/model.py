@@ -386,6 +386,19 @@ def _check_whole_shared_object(path):
                                f"segment ends at byte {offset + file_size} of {len(data)})")
 
 
+def set_cpu_threads(count):
+    """Sets how many threads the GEMMs of CPU models use: OpenBLAS's pool,
+    one per process, shared by every CPU model (its default: OMP_NUM_THREADS
+    or OPENBLAS_NUM_THREADS, else one per core)."""
+    if int(count) < 1:
+        raise ValueError(f"thread count must be at least 1, got {count}")
+    try:
+        blas = ctypes.CDLL("libopenblas.so.0")
+    except OSError as error:
+        raise HypatiaError(f"cannot load OpenBLAS: {error}") from None
+    blas.openblas_set_num_threads(ctypes.c_int(int(count)))
+
+
 def load(path):
     """Loads a model built by hypatia-compile."""
     return Model(path)

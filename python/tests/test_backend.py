@@ -236,3 +236,26 @@ def test_dynamic_batch_and_sequence(torch_seed, caplog):
             assert relative_error(compiled(x), float64_reference(model, x)) <= 1e-5
     compiles = _compiles(caplog)
     assert len(compiles) == 1 and "f32[?, ?, 16]" in compiles[0], compiles
+
+
+def test_cpu_gemms_follow_torch_threads():
+    # The backend gives OpenBLAS PyTorch's thread count before a CPU call.
+    import ctypes
+
+    from hypatia.torch import backend
+
+    model = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU())
+    compiled = torch.compile(model, backend="hypatia")
+    x = torch.rand(16, 64)
+    previous = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        with torch.no_grad():
+            compiled(x)
+        blas = ctypes.CDLL("libopenblas.so.0")
+        assert blas.openblas_get_num_threads() == 1
+        assert backend._blas_threads == 1
+    finally:
+        torch.set_num_threads(previous)
+    with pytest.raises(ValueError):
+        hypatia.model.set_cpu_threads(0)

@@ -45,6 +45,7 @@ import torch.fx
 
 from .. import compiler
 from ..errors import HypatiaError
+from ..model import set_cpu_threads
 from .importer import COMPUTE_KINDS, _Support, dynamic_dims, import_graph, with_dynamic_dims
 from .ops import DTYPES, Unsupported, location
 
@@ -126,6 +127,19 @@ class _GraphedCall:
         return tuple(result.clone() for result in self.results)
 
 
+# The thread count OpenBLAS was last given (None: not yet).
+_blas_threads = None
+
+
+def _follow_torch_threads():
+    """CPU GEMMs use as many threads as PyTorch (torch.set_num_threads)."""
+    global _blas_threads
+    wanted = torch.get_num_threads()
+    if wanted != _blas_threads:
+        set_cpu_threads(wanted)
+        _blas_threads = wanted
+
+
 class _Variant:
     """One compiled function of a graph (per dtypes, device and static
     sizes) and its calls prepared per concrete input shape (descriptors
@@ -142,6 +156,8 @@ class _Variant:
         self.calls = {}
 
     def call(self, tensors):
+        if self.device.type == "cpu":
+            _follow_torch_threads()
         shapes = tuple(tuple(t.shape) for t in tensors)
         call = self.calls.get(shapes)
         if call is not None and self.cuda_graphs and not call.matches(tensors):
