@@ -28,12 +28,13 @@ if ((${#missing[@]})); then
 fi
 
 python=$(command -v python3)
-# NumPy for the reference checks; torch (CPU use; the version the H100 has)
-# and pytest for the Python package's tests; scikit-build-core is fetched by
-# `pip install .` itself.
+# NumPy for the reference checks; torch (CPU use; the version the H100 has),
+# pytest and mypy (the type hints' test) for the Python package's tests;
+# scikit-build-core is fetched by `pip install .` itself.
 python_packages=()
 "$python" -c "import numpy" 2>/dev/null || python_packages+=(numpy)
 "$python" -c "import pytest" 2>/dev/null || python_packages+=(pytest)
+"$python" -c "import mypy" 2>/dev/null || python_packages+=(mypy)
 "$python" -c "import torch" 2>/dev/null || python_packages+=("torch==2.11.0")
 if ((${#python_packages[@]})); then
   echo "setup: installing ${python_packages[*]} for $python"

@@ -12,12 +12,17 @@ once, also across processes. The cache is $HYPATIA_CACHE_DIR, else
 current CUDA stream.
 """
 
+from __future__ import annotations
+
 import ctypes
 import os
+from typing import Any
 
 from . import _capi
 from . import model as _model
 from . import vocabulary
+from .ir import Module
+from .model import Function
 from .errors import HypatiaError
 
 
@@ -37,10 +42,10 @@ class CompiledModule:
     def __getattr__(self, name):
         return getattr(self.__dict__["_model"], name)
 
-    def __getitem__(self, name):
+    def __getitem__(self, name: str) -> Function:
         return self.functions[name]
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if len(self.functions) != 1:
             raise TypeError(f"the module has {len(self.functions)} functions "
                             f"({', '.join(self.functions)}): call one by name")
@@ -74,7 +79,8 @@ def _options(target, fuse=True, allow_tf32=False, opt_level=2, chips=None,
     return options
 
 
-def compile_to_file(module, path, target="cpu", **options):
+def compile_to_file(module: Module, path: str | os.PathLike[str], target: str = "cpu",
+                    **options: Any) -> None:
     """Compiles `module` (unchanged) into the shared object `path`. Options
     as for compile()."""
     context = module.context
@@ -84,7 +90,8 @@ def compile_to_file(module, path, target="cpu", **options):
         raise context.error(f"Cannot compile the module for {target}")
 
 
-def compile(module, target="cpu", *, cache_dir=None, **options):
+def compile(module: Module, target: str = "cpu", *,
+            cache_dir: str | os.PathLike[str] | None = None, **options: Any) -> CompiledModule:
     """Compiles `module` for "cpu" or "cuda" through the compile cache and
     loads it. Options: fuse (run --fuse-mlp first, default True), allow_tf32
     (CUDA f32 GEMMs on TF32 tensor cores, default False), reference (CPU:

@@ -11,8 +11,11 @@ Every failure raises `MLIRError` carrying MLIR's diagnostics with their
 locations; nothing here aborts the interpreter on bad input.
 """
 
+from __future__ import annotations
+
 import ctypes
 import threading
+from collections.abc import Sequence
 
 from . import _capi, vocabulary
 from .errors import MLIRError
@@ -35,7 +38,7 @@ class Context:
     to make it the current context of calls that take `context=None`. Not
     thread-safe: use one per thread."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._capi = _capi.load()
         self._handle = self._capi.hypatiaContextCreate()
         # Objects made with this context (modules, builders, pass managers)
@@ -64,28 +67,28 @@ class Context:
         if getattr(self, "_children", 0) == 0:
             self._destroy()
 
-    def __enter__(self):
+    def __enter__(self) -> Context:
         stack = getattr(_current, "stack", None)
         if stack is None:
             stack = _current.stack = []
         stack.append(self)
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         _current.stack.pop()
         return False
 
     @staticmethod
-    def current():
+    def current() -> Context | None:
         """The innermost context entered with `with` on this thread, or None."""
         stack = getattr(_current, "stack", None)
         return stack[-1] if stack else None
 
-    def take_diagnostics(self):
+    def take_diagnostics(self) -> str:
         text = _capi.take_string(self._capi.hypatiaContextTakeDiagnostics(self._handle))
         return [line for line in text.split("\n") if line]
 
-    def error(self, message):
+    def error(self, message: str) -> MLIRError:
         """An MLIRError with the diagnostics reported since the last one."""
         return MLIRError(message, self.take_diagnostics())
 
@@ -130,7 +133,8 @@ class Module(Owned):
     _destroy = "hypatiaModuleDestroy"
 
     @staticmethod
-    def parse(asm, context=None, source_name="<string>"):
+    def parse(asm: str | bytes, context: Context | None = None,
+              source_name: str = "<string>") -> Module:
         """Parses and verifies textual IR (str or bytes)."""
         if not isinstance(asm, (str, bytes, bytearray, memoryview)):
             raise TypeError(f"Module.parse takes the IR as str or bytes, got {type(asm).__name__}")
@@ -143,24 +147,24 @@ class Module(Owned):
         return Module(context, handle)
 
     @property
-    def operation(self):
+    def operation(self) -> Module:
         """The module as an operation (upstream spelling: module.operation)."""
         return self
 
-    def verify(self):
+    def verify(self) -> bool:
         """True if the module verifies; else raises MLIRError."""
         if not self.context._capi.hypatiaModuleVerify(self._handle):
             raise self.context.error("Verification failed")
         return True
 
-    def clone(self):
+    def clone(self) -> Module:
         return Module(self.context, self.context._capi.hypatiaModuleClone(self._handle))
 
-    def get_asm(self, enable_debug_info=False):
+    def get_asm(self, enable_debug_info: bool = False) -> str:
         return _capi.take_string(
             self.context._capi.hypatiaModulePrint(self._handle, int(enable_debug_info)))
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.get_asm()
 
 
@@ -185,12 +189,12 @@ class Value:
         return vocabulary.names("dtype")[dtype.value], shape
 
     @property
-    def shape(self):
+    def shape(self) -> tuple[int | None, ...]:
         """The sizes the dialect inferred (None where dynamic)."""
         return self._type()[1]
 
     @property
-    def dtype(self):
+    def dtype(self) -> str:
         """"f32", "f16" or "bf16"."""
         return self._type()[0]
 
@@ -205,13 +209,14 @@ class FunctionBuilder(Owned):
 
     _destroy = "hypatiaBuilderDestroy"
 
-    def __init__(self, name="forward", context=None):
+    def __init__(self, name: str = "forward", context: Context | None = None) -> None:
         context = _resolve(context)
         self._capi = context._capi
         super().__init__(context, self._capi.hypatiaBuilderCreate(context._handle,
                                                                   name.encode()))
 
-    def set_location(self, name=None, file=None, line=0, column=0):
+    def set_location(self, name: str | None = None, file: str | None = None, line: int = 0,
+                     column: int = 0) -> None:
         """Where the ops made next come from: `file:line:column`, named `name`."""
         self._capi.hypatiaBuilderSetLocation(
             self._handle, (name or "").encode(), (file or "").encode(), int(line),
@@ -227,7 +232,7 @@ class FunctionBuilder(Owned):
             raise TypeError(f"expected a value of this builder, got {value!r}")
         return value.index
 
-    def argument(self, dtype, shape):
+    def argument(self, dtype: str, shape: Sequence[int | None]) -> Value:
         """A function argument: a tensor of `dtype` ("f32", "f16", "bf16") and
         `shape` (None or -1 for a dynamic size)."""
         dtype_codes = vocabulary.codes("dtype")
@@ -239,7 +244,8 @@ class FunctionBuilder(Owned):
             self._handle, dtype_codes[dtype], len(sizes), _capi.int64_array(sizes)),
             "an argument")
 
-    def linear(self, x, weight, bias=None, activation=None):
+    def linear(self, x: Value, weight: Value, bias: Value | None = None,
+               activation: str | None = None) -> Value:
         """`activation(x @ weight^T + bias)`: hypatia.linear, or its fused form
         for activation "relu", "gelu", "gelu_tanh" or "silu"."""
         code = _activation_code(activation)
@@ -249,7 +255,7 @@ class FunctionBuilder(Owned):
             self._handle, code, self._id(x), self._id(weight),
             -1 if bias is None else self._id(bias)), "a linear layer")
 
-    def activation(self, kind, x):
+    def activation(self, kind: str, x: Value) -> Value:
         """hypatia.relu, hypatia.gelu (kind "gelu" or "gelu_tanh") or
         hypatia.silu."""
         code = _activation_code(kind)
@@ -258,36 +264,36 @@ class FunctionBuilder(Owned):
         return self._value(self._capi.hypatiaBuilderActivation(
             self._handle, code, self._id(x)), kind)
 
-    def relu(self, x):
+    def relu(self, x: Value) -> Value:
         return self.activation("relu", x)
 
-    def gelu(self, x, approximate="none"):
+    def gelu(self, x: Value, approximate: str = "none") -> Value:
         return self.activation("gelu_tanh" if approximate == "tanh" else "gelu", x)
 
-    def silu(self, x):
+    def silu(self, x: Value) -> Value:
         return self.activation("silu", x)
 
-    def dropout(self, x, probability):
+    def dropout(self, x: Value, probability: float) -> Value:
         return self._value(self._capi.hypatiaBuilderDropout(
             self._handle, self._id(x), float(probability)), "dropout")
 
-    def mul(self, lhs, rhs):
+    def mul(self, lhs: Value, rhs: Value) -> Value:
         """hypatia.mul: the elementwise product of two values of one type."""
         return self._value(self._capi.hypatiaBuilderMul(
             self._handle, self._id(lhs), self._id(rhs)), "a product")
 
-    def slice_rows(self, x, start, count):
+    def slice_rows(self, x: Value, start: int, count: int) -> Value:
         """Rows [start, start + count) of `x` (a view once bufferized)."""
         return self._value(self._capi.hypatiaBuilderSliceRows(
             self._handle, self._id(x), int(start), int(count)), "a slice")
 
-    def reshape(self, x, shape):
+    def reshape(self, x: Value, shape: Sequence[int]) -> Value:
         """The same elements in a new static shape."""
         sizes = [int(size) for size in shape]
         return self._value(self._capi.hypatiaBuilderReshape(
             self._handle, self._id(x), len(sizes), _capi.int64_array(sizes)), "a reshape")
 
-    def finish(self, results):
+    def finish(self, results: Sequence[Value]) -> Module:
         """Returns `results` from the function; the verified Module."""
         ids = [self._id(value) for value in results]
         handle = self._capi.hypatiaBuilderFinish(self._handle, len(ids),

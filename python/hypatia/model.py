@@ -11,7 +11,12 @@ the inputs' kind (NumPy arrays or torch tensors on the inputs' device). CUDA
 models run on torch's current CUDA stream, without synchronizing it.
 """
 
+from __future__ import annotations
+
 import ctypes
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from . import vocabulary
 from .errors import HypatiaError
@@ -119,7 +124,7 @@ class Function:
             raise ValueError(f"{self.name}: input {index} must be contiguous "
                              "(call .contiguous() / np.ascontiguousarray first)")
 
-    def bind(self, inputs, results):
+    def bind(self, inputs: Sequence[Any], results: Sequence[Any]) -> Callable[[], None]:
         """A call prepared once for these tensors (torch, contiguous, results
         allocated by the caller): calling it costs one ctypes call, on the
         current CUDA stream of that moment (so it can be captured in a CUDA
@@ -142,7 +147,7 @@ class Function:
         bound.keep_alive = (keep, inputs, results)
         return bound
 
-    def graph(self, inputs, results):
+    def graph(self, inputs: Sequence[Any], results: Sequence[Any]) -> Callable[[], None]:
         """The call on these CUDA tensors captured once in a CUDA graph (after
         a warm-up call that builds the GEMM plans); returns the replay, which
         reads the inputs' current contents and writes the results in place."""
@@ -386,7 +391,7 @@ def _check_whole_shared_object(path):
                                f"segment ends at byte {offset + file_size} of {len(data)})")
 
 
-def set_cpu_threads(count):
+def set_cpu_threads(count: int) -> None:
     """Sets how many threads the GEMMs of CPU models use: OpenBLAS's pool,
     one per process, shared by every CPU model (its default: OMP_NUM_THREADS
     or OPENBLAS_NUM_THREADS, else one per core)."""
@@ -399,6 +404,6 @@ def set_cpu_threads(count):
     blas.openblas_set_num_threads(ctypes.c_int(int(count)))
 
 
-def load(path):
+def load(path: str | os.PathLike[str]) -> Model:
     """Loads a model built by hypatia-compile."""
     return Model(path)

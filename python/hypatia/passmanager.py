@@ -7,15 +7,17 @@ Every pass and pipeline of hypatia-opt is available (`hypatia-opt --help`
 lists them).
 """
 
+from __future__ import annotations
+
 from .errors import MLIRError
-from .ir import Owned, _resolve
+from .ir import Context, Module, Owned, _resolve
 
 
 class PassManager(Owned):
     _destroy = "hypatiaPassManagerDestroy"
 
     @staticmethod
-    def parse(pipeline, context=None):
+    def parse(pipeline: str, context: Context | None = None) -> PassManager:
         """A pass manager for a textual pipeline anchored on builtin.module."""
         context = _resolve(context)
         handle = context._capi.hypatiaPassManagerParse(context._handle, pipeline.encode())
@@ -23,7 +25,7 @@ class PassManager(Owned):
             raise context.error("Invalid pass pipeline")
         return PassManager(context, handle)
 
-    def run(self, module):
+    def run(self, module: Module) -> None:
         """Runs the pipeline on `module` (or `module.operation`) in place.
         Remarks the passes report (fuse-mlp{report=true}) are returned."""
         if module.context is not self.context:
