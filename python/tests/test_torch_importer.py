@@ -261,3 +261,22 @@ def test_shape_mismatch_is_an_mlir_error():
     ShapeProp(graph_module).propagate(torch.rand(3, 20))
     with pytest.raises(hypatia.MLIRError, match=r"_0: error: .*expected weight \[4, 19\]"):
         import_graph(graph_module, (torch.rand(3, 19),))
+
+
+def test_exported_program_compiles(torch_seed):
+    # torch.export: the ExportedProgram itself or its module(), whose
+    # `_guards_fn` input checks are left out (the compiled model checks its
+    # inputs); the caller's module keeps them.
+    model = nn.Sequential(nn.Linear(20, 32), nn.GELU(), nn.Linear(32, 4)).eval()
+    x = torch.rand(6, 20) * 2 - 1
+    exported = torch.export.export(model, (x,))
+    with torch.no_grad():
+        reference = copy.deepcopy(model).double()(x.double())
+    for source in (exported, exported.module()):
+        _, result = run_compiled(source, x)
+        # The exported graph returns a tuple (torch.export flattens outputs).
+        result, = result
+        assert tensor_relative_error(result, reference) <= 1e-5
+    unexported = exported.module()
+    import_module(unexported, (x,))
+    assert any(node.target == "_guards_fn" for node in unexported.graph.nodes)

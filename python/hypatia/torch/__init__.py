@@ -5,6 +5,7 @@
 
     module, signature = hypatia.torch.import_module(model, (x,))  # the hypatia IR
     print(module)
+    module, signature = hypatia.torch.import_module(torch.export.export(model, (x,)), (x,))
 
 The backend is registered with torch.compile through the
 `torch_dynamo_backends` entry point of the installed package; `register()`

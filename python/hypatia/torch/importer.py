@@ -395,11 +395,33 @@ def _propagate_shapes(graph_module, example_inputs):
         ShapeProp(graph_module).propagate(*example_inputs)
 
 
+def _without_export_guards(graph_module):
+    """`graph_module` without the input checks torch.export adds to
+    `ExportedProgram.module()` (a `_guards_fn` submodule called on the inputs,
+    its result unused): a copy, the caller's module unchanged. The compiled
+    model checks its inputs' shapes at every call itself."""
+    guards = {node.name for node in graph_module.graph.nodes
+              if node.op == "call_module" and node.target == "_guards_fn" and not node.users}
+    if not guards:
+        return graph_module
+    graph = torch.fx.Graph()
+    outputs = graph.graph_copy(graph_module.graph, {})
+    graph.output(outputs)
+    for node in list(graph.nodes):
+        if node.name in guards:
+            graph.erase_node(node)
+    return torch.fx.GraphModule(graph_module, graph)
+
+
 def import_module(model, example_inputs, name="forward", context=None):
-    """Traces `model` (an nn.Module or function) with torch.fx and imports it
-    whole: (hypatia Module, Signature). Raises Unsupported listing every node
-    Hypatia cannot compile."""
+    """Traces `model` (an nn.Module or function) with torch.fx, or takes a
+    torch.export ExportedProgram's module, and imports it whole: (hypatia
+    Module, Signature). Raises Unsupported listing every node Hypatia cannot
+    compile."""
+    if isinstance(model, torch.export.ExportedProgram):
+        model = model.module()
     graph_module = model if isinstance(model, torch.fx.GraphModule) else torch.fx.symbolic_trace(model)
+    graph_module = _without_export_guards(graph_module)
     _propagate_shapes(graph_module, example_inputs)
     support = _Support(graph_module)
     if support.reasons:
