@@ -261,9 +261,35 @@ private:
             children.push_back(egraph.find(child));
         },
         visited, order);
-    position.assign(selection.choice.size(), -1);
+    position.assign(selection.choice.size(), -1.0);
     for (auto [index, id] : llvm::enumerate(order))
       position[id] = index;
+  }
+
+  /// After `id` switched to `node` whose children are all placed but not
+  /// all before `id`: places `id` after its children and before every placed
+  /// class that uses it, if there is room, keeping the order topological
+  /// without recomputing it (a switch back to a value some later class
+  /// computes: one recompute per such move made long diamond chains
+  /// quadratic). Returns whether it did.
+  bool repairOrder(ClassId id, const ENode &node) {
+    double after = -1;
+    for (ClassId child : node.children) {
+      double placed = position[egraph.find(child)];
+      if (placed < 0)
+        return false;
+      after = std::max(after, placed);
+    }
+    double before = std::numeric_limits<double>::infinity();
+    for (auto [user, index] : parents[id])
+      if (selection.choice[user] == index && position[user] >= 0)
+        before = std::min(before, position[user]);
+    double placed =
+        std::isinf(before) ? after + 1 : after + (before - after) / 2;
+    if (!(after < placed && placed < before))
+      return false; // No room left between them.
+    position[id] = placed;
+    return true;
   }
 
   /// Whether selecting `candidate` for `id` would make `id` reachable from
@@ -309,9 +335,11 @@ private:
     selection.choice[id] = candidate;
     if (touched <= kMaxClassesPerMove && delta < Cost()) {
       keptOrder = llvm::all_of(newNode.children, [&](ClassId child) {
-        int64_t placed = position[egraph.find(child)];
+        double placed = position[egraph.find(child)];
         return placed >= 0 && placed < position[id];
       });
+      if (!keptOrder)
+        keptOrder = repairOrder(id, newNode);
       return true;
     }
     // Not better: undo the reference changes and the choice.
@@ -377,7 +405,7 @@ private:
       return llvm::all_of(
           egraph.getClass(move.first).nodes[move.second].children,
           [&](ClassId child) {
-            int64_t placed = position[egraph.find(child)];
+            double placed = position[egraph.find(child)];
             return placed >= 0 && placed < position[move.first];
           });
     });
@@ -450,7 +478,9 @@ private:
   std::vector<int32_t> references;
   std::vector<std::pair<ClassId, int>> undo;
   std::vector<ClassId> order;
-  std::vector<int64_t> position;
+  /// -1: not placed. Doubles, so that a class can be moved between two
+  /// others (repairOrder).
+  std::vector<double> position;
   /// For each class, the (class, node index) pairs whose node uses it.
   std::vector<llvm::SmallVector<std::pair<ClassId, int32_t>, 2>> parents;
   Cost delta;
