@@ -322,10 +322,34 @@ private:
     if (wouldCycle(id, newNode))
       return false;
     int32_t old = selection.choice[id];
-    const ENode &oldNode = selectedNode(id);
-    delta = nodeCosts[id][candidate] - selectedCost(id);
+    beginMove();
+    applySwitch(id, candidate);
+    if (touched <= kMaxClassesPerMove && delta < Cost()) {
+      keptOrder =
+          isPlacedAfterChildren(id, newNode) || repairOrder(id, newNode);
+      return true;
+    }
+    // Not better: undo the reference changes and the choice.
+    undoReferences();
+    selection.choice[id] = old;
+    return false;
+  }
+
+  /// A move's bookkeeping starts empty: no cost change, no reference logged.
+  void beginMove() {
+    delta = Cost();
     undo.clear();
     touched = 0;
+  }
+
+  /// Switches `id` (in the program) to its node `candidate`: the cost change
+  /// goes to `delta`, the reference changes (logged for undoReferences) bring
+  /// the new node's children in and may drop the old node's.
+  void applySwitch(ClassId id, int32_t candidate) {
+    int32_t old = selection.choice[id];
+    const ENode &newNode = egraph.getClass(id).nodes[candidate];
+    const ENode &oldNode = selectedNode(id);
+    delta += nodeCosts[id][candidate] - nodeCosts[id][old];
     selection.choice[id] = candidate;
     for (ClassId child : newNode.children)
       addReference(egraph.find(child), /*log=*/true);
@@ -333,20 +357,20 @@ private:
     for (ClassId child : oldNode.children)
       removeReference(egraph.find(child));
     selection.choice[id] = candidate;
-    if (touched <= kMaxClassesPerMove && delta < Cost()) {
-      keptOrder = llvm::all_of(newNode.children, [&](ClassId child) {
-        double placed = position[egraph.find(child)];
-        return placed >= 0 && placed < position[id];
-      });
-      if (!keptOrder)
-        keptOrder = repairOrder(id, newNode);
-      return true;
-    }
-    // Not better: undo the reference changes and the choice.
+  }
+
+  void undoReferences() {
     for (auto it = undo.rbegin(); it != undo.rend(); ++it)
       references[it->first] -= it->second;
-    selection.choice[id] = old;
-    return false;
+  }
+
+  /// Whether every child of `node` is placed before `id`: selecting `node`
+  /// for `id` then keeps the order topological.
+  bool isPlacedAfterChildren(ClassId id, const ENode &node) const {
+    return llvm::all_of(node.children, [&](ClassId child) {
+      double placed = position[egraph.find(child)];
+      return placed >= 0 && placed < position[id];
+    });
   }
 
   /// The two group moves around `shared`: every program class that could
@@ -402,38 +426,21 @@ private:
     // When every new node's children are placed before its class, the order
     // stays topological: no cycle can form and none needs looking for.
     keptOrder = llvm::all_of(moves, [&](std::pair<ClassId, int32_t> move) {
-      return llvm::all_of(
-          egraph.getClass(move.first).nodes[move.second].children,
-          [&](ClassId child) {
-            double placed = position[egraph.find(child)];
-            return placed >= 0 && placed < position[move.first];
-          });
+      return isPlacedAfterChildren(
+          move.first, egraph.getClass(move.first).nodes[move.second]);
     });
-    undo.clear();
-    touched = 0;
-    delta = Cost();
+    beginMove();
     llvm::SmallVector<std::pair<ClassId, int32_t>> applied;
     for (auto [id, candidate] : moves) {
       if (references[id] == 0)
         continue;
-      int32_t old = selection.choice[id];
-      applied.push_back({id, old});
-      delta += nodeCosts[id][candidate] - nodeCosts[id][old];
-      const ENode &newNode = egraph.getClass(id).nodes[candidate];
-      const ENode &oldNode = selectedNode(id);
-      selection.choice[id] = candidate;
-      for (ClassId child : newNode.children)
-        addReference(egraph.find(child), /*log=*/true);
-      selection.choice[id] = old;
-      for (ClassId child : oldNode.children)
-        removeReference(egraph.find(child));
-      selection.choice[id] = candidate;
+      applied.push_back({id, selection.choice[id]});
+      applySwitch(id, candidate);
     }
     if (touched <= kMaxClassesPerMove * kMaxGroupMove && delta < Cost() &&
         (keptOrder || isAcyclic()))
       return true;
-    for (auto it = undo.rbegin(); it != undo.rend(); ++it)
-      references[it->first] -= it->second;
+    undoReferences();
     for (auto it = applied.rbegin(); it != applied.rend(); ++it)
       selection.choice[it->first] = it->second;
     return false;
