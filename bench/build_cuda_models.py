@@ -61,6 +61,8 @@ def main():
     parser.add_argument("--suite", type=Path, default=ROOT.parent / "shared" / "bench" / "suite.json")
     parser.add_argument("--dtypes", default="f32,bf16", help="comma-separated: f32, bf16, f16")
     parser.add_argument("--only", default="", help="comma-separated config names (default: all)")
+    parser.add_argument("--chips", default="",
+                        help="CUDA chips to build for, e.g. sm_90 (default: hypatia-compile's)")
     args = parser.parse_args()
     only = set(filter(None, args.only.split(",")))
     args.out.mkdir(parents=True, exist_ok=True)
@@ -74,10 +76,11 @@ def main():
             name = f"{config['name']}_{dtype}"
             stem = args.out / name
             stem.with_suffix(".mlir").write_text(model_source(config, dtype))
-            run([str(args.bin / "hypatia-compile"), "--target=cuda",
+            run([str(args.bin / "hypatia-compile"), "--target=cuda"]
+                + ([f"--chip={args.chips}"] if args.chips else []) + [
                  str(stem.with_suffix(".mlir")), "-o", str(stem.with_suffix(".so"))])
             manifest.append(dict(name=name, config=config, dtype=dtype,
-                                 layers=layers_of(config)))
+                                 layers=layers_of(config), chips=args.chips or "default"))
             print("built", stem.with_suffix(".so").name, flush=True)
     (args.out / "manifest.json").write_text(json.dumps(manifest, indent=1))
 

@@ -46,14 +46,19 @@ Cost MLPCostModel::getNodeCost(const EGraph &egraph, const ENode &node) const {
     return kernel(0, 3 * rows * inFeatures * elementBytes);
 
   // Layers: one GEMM per linear or fused_linear_*, one kernel for a whole
-  // fused_mlp.
+  // fused_mlp (which computes at its padded widths).
+  auto computedWidth = [&](int64_t features) -> double {
+    return node.op == symbols.fusedMLP
+               ? TargetInfo::getFusedMLPPaddedWidth(features)
+               : features;
+  };
   double flops = 0;
   double bytes = rows * inFeatures * elementBytes;
   double features = inFeatures;
   for (unsigned i = 1; i + 1 < node.children.size(); i += 2) {
     const ClassData &weight = egraph.getData(node.children[i]);
     double outFeatures = weight[1];
-    flops += 2 * rows * outFeatures * features;
+    flops += 2 * rows * computedWidth(weight[1]) * computedWidth(weight[2]);
     bytes += outFeatures * features * elementBytes;
     if (!egraph.getData(node.children[i + 1]).empty())
       bytes += outFeatures * elementBytes;

@@ -129,6 +129,45 @@ def test_elementwise_kernels_on_misaligned_and_odd_tensors(dtype, torch_seed):
             assert relative_error(out, reference) <= (1e-6 if dtype == torch.float32 else 1e-2)
 
 
+@pytest.mark.parametrize("features, hidden, out", [(64, 64, 16), (3, 64, 1), (32, 48, 32)])
+def test_fused_mlp_kernel_on_misaligned_views(features, hidden, out, torch_seed):
+    """The generated fused_mlp kernel reads the input and writes the result
+    in vectors where their rows are aligned to them; views that start one
+    element in take the kernel that moves elements. Both against float64,
+    results poisoned with NaN first."""
+    module = hypatia.Module.parse(f"""
+      func.func @mlp(%x: tensor<?x{features}xbf16>, %w1: tensor<{hidden}x{features}xbf16>,
+                     %w2: tensor<{hidden}x{hidden}xbf16>, %w3: tensor<{out}x{hidden}xbf16>,
+                     %b1: tensor<{hidden}xbf16>, %b2: tensor<{hidden}xbf16>,
+                     %b3: tensor<{out}xbf16>) -> tensor<?x{out}xbf16> {{
+        %y = hypatia.fused_mlp %x, weights(%w1, %w2, %w3) biases(%b1, %b2, %b3)
+            activations [relu, gelu_erf, none]
+            : (tensor<?x{features}xbf16>, tensor<{hidden}x{features}xbf16>,
+               tensor<{hidden}x{hidden}xbf16>, tensor<{out}x{hidden}xbf16>,
+               tensor<{hidden}xbf16>, tensor<{hidden}xbf16>, tensor<{out}xbf16>)
+            -> tensor<?x{out}xbf16>
+        return %y : tensor<?x{out}xbf16>
+      }}""")
+    compiled = hypatia.compile(module, "cuda")
+    shapes = [(hidden, features), (hidden, hidden), (out, hidden), (hidden,), (hidden,), (out,)]
+    parameters = [((torch.rand(shape, device="cuda") * 2 - 1) / shape[-1] ** 0.5)
+                  .to(torch.bfloat16) for shape in shapes]
+    for batch, offset in ((5000, 0), (5000, 1), (37, 1), (1, 0), (0, 1)):
+        x = (torch.rand(batch * features + offset, device="cuda") * 2 - 1).to(torch.bfloat16)
+        x = x[offset:].view(batch, features)
+        y = torch.full((batch * out + offset,), float("nan"), device="cuda",
+                       dtype=torch.bfloat16)[offset:].view(batch, out)
+        compiled.mlp.bind([x, *parameters], [y])()
+        torch.cuda.synchronize()
+        w1, w2, w3, b1, b2, b3 = (p.double() for p in parameters)
+        h = torch.relu(x.double() @ w1.T + b1)
+        h = torch.nn.functional.gelu(h @ w2.T + b2)
+        reference = h @ w3.T + b3
+        assert not y.isnan().any()
+        if batch:
+            assert relative_error(y, reference) <= 1e-2
+
+
 @pytest.mark.parametrize("how", [{"mode": "reduce-overhead"},
                                  {"options": {"cuda_graphs": True}}])
 def test_backend_cuda_graphs(how, torch_seed):

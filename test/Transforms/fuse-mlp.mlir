@@ -18,6 +18,7 @@
 // RUN: hypatia-opt %s --hypatia-attach-target=overrides=fused_mlp_max_width=256,fused_mlp_max_layers=2 --fuse-mlp --split-input-file | FileCheck %s --check-prefix=TWO-LAYERS
 // RUN: hypatia-opt %s --hypatia-attach-target=overrides=fused_mlp_max_width=256,launch_us=0 --fuse-mlp --split-input-file | FileCheck %s --check-prefix=NO-LAUNCH
 // RUN: hypatia-opt %s --hypatia-attach-target=kind=cpu --fuse-mlp --split-input-file | FileCheck %s --check-prefix=CPU
+// RUN: hypatia-opt %s --hypatia-attach-target=chips=sm_90 --fuse-mlp --split-input-file | FileCheck %s --check-prefix=SM90
 // Limits and the report (statistics as remarks):
 // RUN: hypatia-opt %s --hypatia-attach-target=overrides=fused_mlp_max_width=256 --fuse-mlp=report=true --split-input-file 2>&1 >/dev/null | FileCheck %s --check-prefix=REPORT
 // RUN: hypatia-opt %s --hypatia-attach-target=overrides=fused_mlp_max_width=256 --fuse-mlp="max-iterations=1 report=true" --split-input-file 2>&1 >/dev/null | FileCheck %s --check-prefix=ITERATIONS
@@ -324,4 +325,26 @@ func.func @f32_chain_stays_layers(%x: tensor<?x64xf32>, %w1: tensor<64x64xf32>, 
   %0 = hypatia.fused_linear_relu %x, %w1 : (tensor<?x64xf32>, tensor<64x64xf32>) -> tensor<?x64xf32>
   %1 = hypatia.linear %0, %w2 : (tensor<?x64xf32>, tensor<16x64xf32>) -> tensor<?x16xf32>
   return %1 : tensor<?x16xf32>
+}
+
+// -----
+
+// The fused kernel's weights live in shared memory, as much as every chip
+// built for allows a block: four 128-wide bf16 layers take 110 KiB, more than
+// sm_86/sm_89's 99 (the default chips: two kernels) but within sm_90's 227
+// (one). Widths that are no multiple of 16 (3 in, 1 out) are padded in the
+// kernel.
+// CHECK-LABEL: func.func @wide_chain
+// CHECK: hypatia.fused_mlp {{.*}} activations [relu, relu, relu]
+// CHECK: hypatia.fused_mlp {{.*}} activations [relu, none]
+// SM90-LABEL: func.func @wide_chain
+// SM90: hypatia.fused_mlp {{.*}} activations [relu, relu, relu, relu, none]
+func.func @wide_chain(%x: tensor<262144x3xbf16>, %w1: tensor<128x3xbf16>, %w2: tensor<128x128xbf16>,
+                      %w3: tensor<128x128xbf16>, %w4: tensor<128x128xbf16>, %w5: tensor<1x128xbf16>) -> tensor<262144x1xbf16> {
+  %0 = hypatia.fused_linear_relu %x, %w1 : (tensor<262144x3xbf16>, tensor<128x3xbf16>) -> tensor<262144x128xbf16>
+  %1 = hypatia.fused_linear_relu %0, %w2 : (tensor<262144x128xbf16>, tensor<128x128xbf16>) -> tensor<262144x128xbf16>
+  %2 = hypatia.fused_linear_relu %1, %w3 : (tensor<262144x128xbf16>, tensor<128x128xbf16>) -> tensor<262144x128xbf16>
+  %3 = hypatia.fused_linear_relu %2, %w4 : (tensor<262144x128xbf16>, tensor<128x128xbf16>) -> tensor<262144x128xbf16>
+  %4 = hypatia.linear %3, %w5 : (tensor<262144x128xbf16>, tensor<1x128xbf16>) -> tensor<262144x1xbf16>
+  return %4 : tensor<262144x1xbf16>
 }

@@ -23,6 +23,7 @@
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/SymbolTable.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
@@ -146,11 +147,23 @@ runCompiled(ModuleOp module, TargetKind target,
     return llvm::createStringError(error, "cannot create a temporary file");
   llvm::FileRemover remove(path);
   // Only the entry point is exported: the module's other public functions
-  // need not have signatures the model ABI can express.
+  // need not have signatures the model ABI can express. Those it does not
+  // call are not compiled (a test file holds many functions, and hypatia-run
+  // compiles the module once per function it runs).
   OwningOpRef<ModuleOp> entryOnly = module.clone();
   for (auto func : entryOnly->getOps<func::FuncOp>())
     if (func.getName() != entryPoint && func.isPublic())
       func.setPrivate();
+  for (bool erased = true; erased;) {
+    erased = false;
+    for (auto func :
+         llvm::make_early_inc_range(entryOnly->getOps<func::FuncOp>()))
+      if (func.isPrivate() &&
+          SymbolTable::symbolKnownUseEmpty(func, *entryOnly)) {
+        func.erase();
+        erased = true;
+      }
+  }
   CompileOptions options;
   options.target = target;
   options.fuse = false; // run the function as written

@@ -137,6 +137,18 @@ def MLPKernelToGPU : Pass<"hypatia-mlp-kernel-to-gpu", "mlir::func::FuncOp"> {
     computes. Only the input and the result touch global memory. Rows past
     the batch are read clamped to the last row and never stored.
 
+    Every width is computed padded to a multiple of 16 (zeros in the staged
+    weights and biases; input columns past the width read as zero, result
+    columns past it not written), so first and last layers of any width
+    (`3 -> 64`, `64 -> 1`) take the same path. A thread reads 4 or 8
+    contiguous columns of an input row at once (8 or 16 bytes) and writes 4
+    or 8 of a result row: the first layer's input columns and the last
+    layer's output columns are permuted in the staged weights to make the
+    columns of a thread's fragments contiguous (a layer's sum over k does not
+    depend on its order). The host launches that kernel where the input's
+    and result's rows start at multiples of those vectors, else a copy of it
+    that moves elements (PyTorch views may start at any element).
+
     Example: the narrow MLP `64 -> 64 x 8 -> 16` in bf16 stages 78 KiB per
     block and runs 528 `mma.sync` and 132 `ldmatrix` per 32 rows.
   }];

@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "hypatia/Conversion/BufferAlignment.h"
 #include "hypatia/Conversion/Passes.h"
 
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -22,6 +23,7 @@ namespace hypatia {
 } // namespace hypatia
 
 using namespace mlir;
+using namespace hypatia;
 
 /// Bytes every thread moves per operand in the vectorized part.
 static constexpr int64_t kVectorBytes = 16;
@@ -66,21 +68,6 @@ static Value flatten(OpBuilder &b, Location loc, Value buffer) {
                                          ArrayRef<ReassociationIndices>{all});
 }
 
-/// Whether the first element of `flat` is 16-byte aligned.
-static Value isAligned(OpBuilder &b, Location loc, Value flat,
-                       int64_t elementBytes) {
-  Value pointer = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, flat);
-  auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, flat);
-  Value offsetBytes = arith::MulIOp::create(
-      b, loc, metadata.getOffset(),
-      arith::ConstantIndexOp::create(b, loc, elementBytes));
-  Value address = arith::AddIOp::create(b, loc, pointer, offsetBytes);
-  Value misalignment = arith::RemUIOp::create(
-      b, loc, address, arith::ConstantIndexOp::create(b, loc, kVectorBytes));
-  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, misalignment,
-                               arith::ConstantIndexOp::create(b, loc, 0));
-}
-
 /// Clones `generic`'s body on scalars `inputs` (one per input operand, then
 /// one per init) and returns the values it yields.
 static SmallVector<Value> cloneBody(OpBuilder &b, linalg::GenericOp generic,
@@ -111,8 +98,8 @@ static void lowerToKernel(linalg::GenericOp generic, int64_t elementBytes) {
   // at a time.
   Value aligned = arith::ConstantIntOp::create(b, loc, 1, 1);
   for (Value buffer : flat)
-    aligned = arith::AndIOp::create(b, loc, aligned,
-                                    isAligned(b, loc, buffer, elementBytes));
+    aligned = arith::AndIOp::create(
+        b, loc, aligned, buildIsAddressAligned(b, loc, buffer, kVectorBytes));
   Value lanesValue = arith::ConstantIndexOp::create(b, loc, lanes);
   Value numVectors = arith::SelectOp::create(
       b, loc, aligned, arith::DivUIOp::create(b, loc, count, lanesValue), zero);

@@ -213,8 +213,14 @@ class CompiledGraph(torch.nn.Module):
         target = "cuda" if device.type == "cuda" else "cpu"
         module, signature = import_graph(self.graph_module, inputs, self.name,
                                          support=self._support)
+        # Device code for the GPU at hand only: one chip compiles faster than
+        # the default four, and its kernels may use all of its shared memory.
+        chips = None
+        if target == "cuda":
+            major, minor = torch.cuda.get_device_capability(device)
+            chips = [f"sm_{major}{minor}"]
         compiled = compiler.compile(module, target, fuse=self.options.fuse,
-                                    allow_tf32=self.options.allow_tf32,
+                                    allow_tf32=self.options.allow_tf32, chips=chips,
                                     reference=self.options.reference and target == "cpu")
         tensors = [inputs[source] if kind == "input" else source.get()
                    for kind, source in signature.arguments]

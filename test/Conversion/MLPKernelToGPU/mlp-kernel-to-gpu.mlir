@@ -6,20 +6,30 @@
 // A100: %[[SMS:.*]] = arith.constant 108 : index
 // A100: arith.minui {{.*}}, %[[SMS]] : index
 
-// One launch of blocks of 8 warps (256 threads) with the weights and f32
-// biases in dynamic shared memory: (64 x (64 + 8) + 16 x (64 + 8)) x 2 +
-// (64 + 16) x 4 bytes = 11840. Staging, a barrier, the first tile's input,
-// then a grid-stride loop over warp tiles that loads the next tile's input
-// first (carried as iter_args); per warp two 16-row tiles (the layers are at
-// most 64 wide): weights read by ldmatrix.x4 (two n-tiles of a k-tile), each
-// 4 x 8 + 4 x 2 mma.sync (two layers, k-tiles x n-tiles), SiLU in f32 and
-// rounding of pairs, and the last layer's pairs stored only for rows within
-// the batch.
+// Blocks of 8 warps (256 threads) with the weights and f32 biases in
+// dynamic shared memory: (64 x (64 + 8) + 16 x (64 + 8)) x 2 + (64 + 16) x 4
+// bytes = 11840. Two launches of the kernel: where the input's rows start at
+// multiples of 16 bytes and the result's at multiples of 8, one that reads
+// the input in 16-byte vectors (8 columns per thread and row: the first
+// layer's columns are permuted to make them contiguous) and writes 4
+// columns at once; else one that moves elements. Each: staging, a barrier,
+// the first tile's input, then a grid-stride loop over warp tiles that loads
+// the next tile's input first (carried as iter_args); per warp two 16-row
+// tiles (the layers are at most 64 wide): weights read by ldmatrix.x4 (two
+// n-tiles of a k-tile), each 4 x 8 + 4 x 2 mma.sync (two layers, k-tiles x
+// n-tiles), SiLU in f32 and rounding of pairs, and the last layer's columns
+// stored only for rows within the batch.
 // CHECK-LABEL: func.func @two_layers
 // CHECK: %[[SMS:.*]] = arith.constant 132 : index
 // CHECK: arith.minui {{.*}}, %[[SMS]] : index
+// CHECK: memref.extract_aligned_pointer_as_index %arg0
+// CHECK: arith.remui {{.*}}, %c16
+// CHECK: memref.extract_aligned_pointer_as_index %arg5
+// CHECK: arith.remui {{.*}}, %c8
+// CHECK: scf.if
 // CHECK: %[[SHARED:.*]] = arith.constant 11840 : i32
 // CHECK: gpu.launch blocks({{.*}}) in ({{.*}}) threads({{.*}}) in ({{.*}} = %c256, {{.*}}) dynamic_shared_memory_size %[[SHARED]]
+// CHECK: vector.load %arg0[{{.*}}] {alignment = 16 : i64} : memref<?x64xbf16>, vector<8xbf16>
 // CHECK: gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
 // CHECK: memref.view {{.*}} to memref<64x72xbf16, #gpu.address_space<workgroup>>
 // CHECK: memref.view {{.*}} to memref<64xf32, #gpu.address_space<workgroup>>
@@ -33,8 +43,13 @@
 // CHECK-COUNT-16: nvvm.mma.sync
 // CHECK-NOT: nvvm.mma.sync
 // CHECK: scf.if
-// CHECK: vector.store {{.*}} : memref<?x16xbf16>, vector<2xbf16>
+// CHECK: vector.store {{.*}} {alignment = 8 : i64} : memref<?x16xbf16>, vector<4xbf16>
 // CHECK: scf.yield
+// CHECK: } else {
+// CHECK: gpu.launch
+// CHECK: vector.load %arg0[{{.*}}] {alignment = 2 : i64} : memref<?x64xbf16>, vector<8xbf16>
+// CHECK-COUNT-80: nvvm.mma.sync
+// CHECK: vector.store {{.*}} {alignment = 2 : i64} : memref<?x16xbf16>, vector<4xbf16>
 func.func @two_layers(%x: memref<?x64xbf16>, %w1: memref<64x64xbf16>, %w2: memref<16x64xbf16>,
                       %b1: memref<64xbf16>, %b2: memref<16xbf16>, %y: memref<?x16xbf16>) {
   hypatia.mlp_kernel %x, weights(%w1, %w2) biases(%b1, %b2) into %y activations [silu, none]
@@ -54,6 +69,33 @@ func.func @two_layers(%x: memref<?x64xbf16>, %w1: memref<64x64xbf16>, %w2: memre
 func.func @f16(%x: memref<?x32xf16>, %w1: memref<32x32xf16>, %w2: memref<16x32xf16>, %y: memref<?x16xf16>) {
   hypatia.mlp_kernel %x, weights(%w1, %w2) into %y activations [relu, relu]
       : memref<?x32xf16>, weights(memref<32x32xf16>, memref<16x32xf16>) into memref<?x16xf16>
+  return
+}
+
+// -----
+
+// Widths that are not multiples of 16 (3 -> 64 -> 1, a NeRF-style MLP) are
+// computed padded to them: the weights are staged as [64, 16 + 8] and
+// [16, 64 + 8] with zeros past the real ones, the input's columns past 3
+// read as zero (loads clamped into the row, then selected), and only the
+// result's column 0 stored. Neither width holds whole vectors: one launch.
+// CHECK-LABEL: func.func @ragged
+// CHECK: gpu.launch
+// CHECK-NOT: gpu.launch
+// CHECK: memref.load %arg0
+// CHECK: arith.select
+// CHECK: memref.view {{.*}} to memref<64x24xbf16, #gpu.address_space<workgroup>>
+// CHECK: memref.view {{.*}} to memref<16x72xbf16, #gpu.address_space<workgroup>>
+// CHECK: memref.view {{.*}} to memref<16xf32, #gpu.address_space<workgroup>>
+// CHECK: scf.for
+// CHECK-COUNT-32: nvvm.mma.sync
+// CHECK-NOT: nvvm.mma.sync
+// CHECK: scf.if
+// CHECK: memref.store {{.*}} : memref<?x1xbf16>
+func.func @ragged(%x: memref<?x3xbf16>, %w1: memref<64x3xbf16>, %w2: memref<1x64xbf16>,
+                  %b1: memref<64xbf16>, %b2: memref<1xbf16>, %y: memref<?x1xbf16>) {
+  hypatia.mlp_kernel %x, weights(%w1, %w2) biases(%b1, %b2) into %y activations [relu, none]
+      : memref<?x3xbf16>, weights(memref<64x3xbf16>, memref<1x64xbf16>) biases(memref<64xbf16>, memref<1xbf16>) into memref<?x1xbf16>
   return
 }
 

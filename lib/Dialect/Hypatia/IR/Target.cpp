@@ -5,6 +5,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/Format.h"
 
 #include <limits>
@@ -33,11 +34,11 @@ TargetInfo TargetInfo::getDefault(TargetKind kind) {
     target.multiprocessors = 132;
     // The generated fused_mlp kernel (--hypatia-mlp-kernel-to-gpu) keeps a
     // warp's 16 rows of activations in registers: up to 128 features. Its
-    // weights must fit the shared memory of the smallest default chip
-    // (sm_86/sm_89: 99 KiB per block).
+    // weights must fit the shared memory of the smallest chip built for
+    // (sm_86/sm_89: 99 KiB per block; sm_90 alone: 227).
     target.fusedMLPMaxWidth = 128;
     target.fusedMLPMaxLayers = 16;
-    target.fusedMLPMaxWeightKiB = 96;
+    target.fusedMLPMaxWeightKiB = getFusedMLPWeightBudgetKiB(target.chips);
     // Measured: narrow bf16 (64 -> 64 x 8 -> 16, 2^18 rows, 17.7 GFLOP) in
     // 0.0556 ms (docs/benchmarks/mlp-kernel.md, 2026-11-30).
     target.fusedMLPTflops = 318.0;
@@ -60,18 +61,40 @@ TargetInfo TargetInfo::getDefault(TargetKind kind) {
   return target;
 }
 
+/// The shared memory one block may opt into on `chip`, in KiB (the CUDA
+/// programming guide's table of compute capabilities); chips it does not list
+/// get the 48 KiB every chip has.
+static int64_t getSharedMemoryPerBlockKiB(StringRef chip) {
+  return llvm::StringSwitch<int64_t>(chip)
+      .Case("sm_75", 64)
+      .Cases({"sm_80", "sm_87"}, 163)
+      .Cases({"sm_86", "sm_89", "sm_120", "sm_121"}, 99)
+      .Cases({"sm_90", "sm_100", "sm_103"}, 227)
+      .Default(48);
+}
+
+int64_t TargetInfo::getFusedMLPWeightBudgetKiB(ArrayRef<std::string> chips) {
+  int64_t budget = std::numeric_limits<int64_t>::max();
+  for (const std::string &chip : chips)
+    budget = std::min(budget, getSharedMemoryPerBlockKiB(chip));
+  // What the kernel's own static shared memory and the driver's reserve
+  // may take.
+  return chips.empty() ? 0 : budget - 3;
+}
+
 int64_t TargetInfo::getFusedMLPLayerSharedBytes(int64_t outFeatures,
                                                 int64_t inFeatures,
                                                 bool hasBias,
                                                 int64_t elementBytes) {
-  return outFeatures * (inFeatures + 8) * elementBytes +
-         (hasBias ? outFeatures * 4 : 0);
+  int64_t rows = getFusedMLPPaddedWidth(outFeatures);
+  return rows * (getFusedMLPPaddedWidth(inFeatures) + 8) * elementBytes +
+         (hasBias ? rows * 4 : 0);
 }
 
 bool TargetInfo::fusedMLPLayerFits(ElementType type, int64_t outFeatures,
                                    int64_t inFeatures) const {
   auto fits = [&](int64_t size) {
-    return size > 0 && size % 16 == 0 && size <= fusedMLPMaxWidth;
+    return size > 0 && getFusedMLPPaddedWidth(size) <= fusedMLPMaxWidth;
   };
   return kind == TargetKind::cuda &&
          (type == ElementType::BF16 || type == ElementType::F16) &&
@@ -170,6 +193,7 @@ TargetInfo TargetInfo::get(TargetAttr attr) {
     target.chips.clear();
     for (Attribute chip : chips)
       target.chips.push_back(cast<StringAttr>(chip).str());
+    target.fusedMLPMaxWeightKiB = getFusedMLPWeightBudgetKiB(target.chips);
   }
   if (DictionaryAttr overrides = attr.getOverrides()) {
     for (NamedAttribute entry : overrides) {

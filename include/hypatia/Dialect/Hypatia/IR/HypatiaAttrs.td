@@ -43,7 +43,7 @@ def Hypatia_TargetAttr : AttrDef<Hypatia_Dialect, "Target"> {
     | `multiprocessors` | streaming multiprocessors (a persistent kernel's grid: 132 on the H200) |
     | `fused_mlp_max_width` | widest layer one fused_mlp kernel keeps on chip; 0: no fused_mlp kernel |
     | `fused_mlp_max_layers` | most layers in one fused_mlp (2 to 16) |
-    | `fused_mlp_max_weight_kib` | most weight and bias bytes of one fused_mlp kernel |
+    | `fused_mlp_max_weight_kib` | most weight and bias KiB (in shared memory) of one fused_mlp kernel; by default what every chip built for allows a block, less 3 (96 for the default chips, 224 for sm_90 alone) |
     | `fused_mlp_tflops` | tensor-core throughput of the generated fused_mlp kernel, TFLOP/s |
 
     Example:

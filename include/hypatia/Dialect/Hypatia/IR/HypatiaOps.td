@@ -331,9 +331,9 @@ def Hypatia_MLPKernelOp : Hypatia_Op<"mlp_kernel", [
     warp keeps 16 rows of activations in registers through every layer, the
     weights and biases wait in shared memory, and only the input and the
     result cross global memory. The verifier accepts only chains that the
-    enclosing `#hypatia.target`'s kernel computes (f16/bf16, every width a
-    multiple of 16 within `fused_mlp_max_width`, layers and shared memory
-    within its limits).
+    enclosing `#hypatia.target`'s kernel computes (f16/bf16, every width,
+    padded to a multiple of 16, within `fused_mlp_max_width`, layers and
+    shared memory within its limits).
 
     Like `hypatia.library_linear` the op is destination-passing on tensors
     (its result is `init`, written) and bufferizes itself to the same op on

@@ -72,16 +72,27 @@ struct TargetInfo {
   /// bf16 layers are loop nests).
   bool hasGemmLibrary(ElementType type) const;
 
+  /// The width a generated fused_mlp kernel computes a layer of `features`
+  /// at: the next multiple of 16 (the k of mma.sync m16n8k16, and two of its
+  /// 8-column n-tiles). The padding is zeros in shared memory and registers,
+  /// never in the input or result, and its FLOPs are spent.
+  static int64_t getFusedMLPPaddedWidth(int64_t features) {
+    return (features + 15) / 16 * 16;
+  }
+  /// The KiB of shared memory for weights and biases a fused_mlp kernel may
+  /// take on every one of `chips`: the default fusedMLPMaxWeightKiB (a
+  /// target's chips set it, its overrides may lower it).
+  static int64_t getFusedMLPWeightBudgetKiB(llvm::ArrayRef<std::string> chips);
   /// The shared memory a generated fused_mlp kernel stages one layer's weight
-  /// [out, in] and bias in: each weight row padded by 8 elements (16 bytes),
-  /// so that the 8 rows one ldmatrix reads fall in distinct banks; the bias
-  /// in f32 (it initialises the accumulators).
+  /// [out, in] and bias in, at padded widths: each weight row padded by 8
+  /// more elements (16 bytes), so that the 8 rows one ldmatrix reads fall in
+  /// distinct banks; the bias in f32 (it initialises the accumulators).
   static int64_t getFusedMLPLayerSharedBytes(int64_t outFeatures,
                                              int64_t inFeatures, bool hasBias,
                                              int64_t elementBytes);
   /// Whether a generated fused_mlp kernel computes a layer of weight
   /// [out, in] in `type`: f16 or bf16 (tensor cores; f32 would need TF32),
-  /// both sizes multiples of 16 and at most fusedMLPMaxWidth.
+  /// both sizes positive and, padded, at most fusedMLPMaxWidth.
   bool fusedMLPLayerFits(ElementType type, int64_t outFeatures,
                          int64_t inFeatures) const;
   /// Whether one generated fused_mlp kernel computes the whole chain of
