@@ -251,8 +251,11 @@ w2 = rng.uniform(-1, 1, (4, 262144)).astype(np.float32)
 big = np.ones((8192, 16), np.float32)
 x = rng.uniform(-1, 1, (3, 16)).astype(np.float32)
 reference = np.maximum(x.astype(np.float64) @ w1.T.astype(np.float64), 0) @ w2.T.astype(np.float64)
-# Everything is allocated; the limit leaves 1 GiB more than the process maps
-# now (the big batch's hidden layer needs 17 GB).
+# Everything is allocated, OpenBLAS's threads too (started by the first
+# call: under the limit, a 16-core machine's thread buffers did not fit and
+# OpenBLAS hung); the limit leaves 1 GiB more than the process maps now (the
+# big batch's hidden layer needs 8.6 GB).
+model.mlp(x, w1, w2)
 with open("/proc/self/status") as status:
     mapped = next(int(line.split()[1]) for line in status if line.startswith("VmSize:")) << 10
 resource.setrlimit(resource.RLIMIT_AS, (mapped + (1 << 30), resource.RLIM_INFINITY))
