@@ -11,7 +11,7 @@ build=${HYPATIA_BUILD_DIR:-$root/build}
 packages=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22
   cmake ninja-build libgtest-dev libzstd-dev zlib1g-dev libedit-dev
-  libxml2-dev python3 libopenblas-dev
+  libxml2-dev python3 libopenblas-dev libclang-rt-22-dev
 )
 missing=()
 for package in "${packages[@]}"; do

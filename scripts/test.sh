@@ -3,7 +3,9 @@
 # suite (FileCheck tests, CPU integration tests against float64 NumPy, GPU
 # tests where a GPU is present), the GoogleTest unit tests (run by lit), and
 # the Python package's pytest suite, against the package as `pip install .`
-# installs it (into a virtual environment in the build directory).
+# installs it (into a virtual environment in the build directory), and a
+# short fuzzing run under sanitizers (scripts/fuzz.sh, in build-fuzz/;
+# $HYPATIA_FUZZ_SECONDS, default 120; 0 skips it), which counts as one test.
 # Ends with one line "N passed, N failed" and exits non-zero on any failure.
 set -uo pipefail
 
@@ -36,13 +38,26 @@ else
   python_status=1
 fi
 
-python3 - "$lit_status" "$python_status" "$results" "$python_results" <<'PY'
+fuzz_status=0
+fuzz_seconds=${HYPATIA_FUZZ_SECONDS:-120}
+if [ "$fuzz_seconds" -gt 0 ]; then
+  bash "$root/scripts/fuzz.sh" "$fuzz_seconds" || fuzz_status=1
+fi
+
+python3 - "$lit_status" "$python_status" "$fuzz_status" "$fuzz_seconds" \
+  "$results" "$python_results" <<'PY'
 import sys
 import xml.etree.ElementTree as ET
 
 statuses = [int(sys.argv[1]), int(sys.argv[2])]
+fuzz_status, fuzz_seconds = int(sys.argv[3]), int(sys.argv[4])
 passed = failed = 0
-for path in sys.argv[3:]:
+if fuzz_seconds > 0:
+    if fuzz_status:
+        failed += 1
+    else:
+        passed += 1
+for path in sys.argv[5:]:
     try:
         for case in ET.parse(path).iter("testcase"):
             if case.find("failure") is not None or case.find("error") is not None:

@@ -30,9 +30,14 @@ Cost MLPCostModel::getNodeCost(const EGraph &egraph, const ENode &node) const {
       node.op == symbols.fusedMLP && target.fusedMLPTflops > 0
           ? target.fusedMLPTflops * 1e12
           : target.getPeakFlops(type);
+  // A fused_mlp kernel takes at least its fixed time (staging the weights,
+  // fetching its code), however few its rows.
+  double minimumSeconds =
+      node.op == symbols.fusedMLP ? target.fusedMLPMinUs * 1e-6 : 0;
   auto kernel = [&](double flops, double bytes) -> Cost {
     double seconds =
-        std::max(flops / flopsPerSecond, bytes / target.getBytesPerSecond());
+        std::max({flops / flopsPerSecond, bytes / target.getBytesPerSecond(),
+                  minimumSeconds});
     return {seconds + target.getLaunchSeconds(), 1};
   };
   auto elementwise = [&](double features) {

@@ -16,8 +16,8 @@
 // SM80: .target sm_80
 func.func @mlp(%x: tensor<?x32xbf16>, %w0: tensor<64x32xbf16>, %b0: tensor<64xbf16>,
                %w1: tensor<16x64xbf16>, %b1: tensor<16xbf16>) -> tensor<?x16xbf16> {
-  %h = hypatia.linear %x, %w0, %b0 : (tensor<?x32xbf16>, tensor<64x32xbf16>, tensor<64xbf16>) -> tensor<?x64xbf16>
-  %a = hypatia.relu %h : tensor<?x64xbf16>
-  %y = hypatia.linear %a, %w1, %b1 : (tensor<?x64xbf16>, tensor<16x64xbf16>, tensor<16xbf16>) -> tensor<?x16xbf16>
+  %y = hypatia.fused_mlp %x, weights(%w0, %w1) biases(%b0, %b1) activations [relu, none]
+      : (tensor<?x32xbf16>, tensor<64x32xbf16>, tensor<16x64xbf16>, tensor<64xbf16>, tensor<16xbf16>)
+      -> tensor<?x16xbf16>
   return %y : tensor<?x16xbf16>
 }

@@ -42,6 +42,9 @@ TargetInfo TargetInfo::getDefault(TargetKind kind) {
     // Measured: narrow bf16 (64 -> 64 x 8 -> 16, 2^18 rows, 17.7 GFLOP) in
     // 0.0505 ms (docs/benchmarks/mlp-kernel.md, 2026-11-30, session 7).
     target.fusedMLPTflops = 350.0;
+    // Measured: the suite's tiny bf16 (64 -> 128 -> 10, 32 rows, one block)
+    // took 14.5 us on the GPU (CUPTI, 2026-11-30), 2.1x its cuBLASLt chain.
+    target.fusedMLPMinUs = 14.5;
     return target;
   }
   // The CPU, measured on the 2-core CI machine (2026-11-30): f32 layers are
@@ -154,6 +157,8 @@ static const Figure kFigures[] = {
      kUnbounded, false},
     {"fused_mlp_tflops", &TargetInfo::fusedMLPTflops, nullptr, 0, kUnbounded,
      true},
+    {"fused_mlp_min_us", &TargetInfo::fusedMLPMinUs, nullptr, 0, kUnbounded,
+     false},
 };
 
 /// The value of a real figure: written as a float, or as an integer (by

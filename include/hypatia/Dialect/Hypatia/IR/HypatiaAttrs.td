@@ -45,6 +45,7 @@ def Hypatia_TargetAttr : AttrDef<Hypatia_Dialect, "Target"> {
     | `fused_mlp_max_layers` | most layers in one fused_mlp (2 to 16) |
     | `fused_mlp_max_weight_kib` | most weight and bias KiB (in shared memory) of one fused_mlp kernel; by default what every chip built for allows a block, less 3 (96 for the default chips, 224 for sm_90 alone) |
     | `fused_mlp_tflops` | tensor-core throughput of the generated fused_mlp kernel, TFLOP/s |
+    | `fused_mlp_min_us` | least time of one generated fused_mlp kernel however few its rows (staging, code fetch), microseconds |
 
     Example:
 

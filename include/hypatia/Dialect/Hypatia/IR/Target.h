@@ -46,6 +46,11 @@ struct TargetInfo {
   /// FLOPs instead of the GEMM library's peak (0: a fused_mlp runs as its
   /// chain of GEMMs, at their peak).
   double fusedMLPTflops = 0;
+  /// The least time one generated fused_mlp kernel takes, however few its
+  /// rows, in microseconds (launch not included): a block stages all the
+  /// weights and runs the whole fully unrolled kernel, fetching its code,
+  /// once. Below it, a chain of library GEMMs can be faster.
+  double fusedMLPMinUs = 0;
 
   /// The defaults of a kind (CUDA: the H200 measured in ANCHORS.md).
   static TargetInfo getDefault(TargetKind kind);
