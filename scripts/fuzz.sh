@@ -51,16 +51,20 @@ PY
 
 log="$build/fuzz.log"
 status=0
+# Several workers (-jobs) each write fuzz-N.log in the working directory.
+parallel=()
+if [ "$workers" -gt 1 ]; then parallel=(-jobs="$workers" -workers="$workers"); fi
+rm -f "$build"/fuzz-[0-9]*.log
 # Leaks: MLIR's registries and caches live as long as the process; what one
 # input leaks is not a finding of this harness (AddressSanitizer still stops
 # on any memory error).
-ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
-UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+(cd "$build" && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   "$build/bin/hypatia-fuzz" "$corpus" "$seeds" \
-  -max_total_time="$seconds" -timeout=10 -max_len=100000 -rss_limit_mb=4096 \
-  -jobs="$workers" -workers="$workers" -print_final_stats=1 \
-  -artifact_prefix="$findings/" >"$log" 2>&1 || status=$?
-if [ "$workers" -gt 1 ]; then cat "$root"/fuzz-*.log >>"$log" 2>/dev/null || true; rm -f "$root"/fuzz-*.log; fi
+    -max_total_time="$seconds" -timeout=10 -max_len=100000 -rss_limit_mb=4096 \
+    "${parallel[@]}" -print_final_stats=1 -artifact_prefix="$findings/") \
+  >"$log" 2>&1 || status=$?
+cat "$build"/fuzz-[0-9]*.log >>"$log" 2>/dev/null || true
 
 runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | awk '{ s += $2 } END { print s + 0 }' || true)
 coverage=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | awk '{ print $2 + 0 }' || true)
