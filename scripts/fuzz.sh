@@ -6,6 +6,9 @@
 #
 #   bash scripts/fuzz.sh [SECONDS] [WORKERS]    # default 120 s, 1 worker
 #
+# $HYPATIA_FUZZ_SEED fixes libFuzzer's random seed (default 0: a new one per
+# run); with a fixed seed and a fresh corpus, a run repeats the same inputs.
+#
 # Seeds: every test program (test/**/*.mlir, split at `// -----`), once per
 # pipeline. Any crash, sanitizer report, hang over 10 s or input over 4 GB of
 # memory stops the run; the input is kept under build-fuzz/fuzz-findings and
@@ -62,7 +65,8 @@ rm -f "$build"/fuzz-[0-9]*.log
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   "$build/bin/hypatia-fuzz" "$corpus" "$seeds" \
     -max_total_time="$seconds" -timeout=10 -max_len=100000 -rss_limit_mb=4096 \
-    "${parallel[@]}" -print_final_stats=1 -artifact_prefix="$findings/") \
+    -seed="${HYPATIA_FUZZ_SEED:-0}" "${parallel[@]}" -print_final_stats=1 \
+    -artifact_prefix="$findings/") \
   >"$log" 2>&1 || status=$?
 cat "$build"/fuzz-[0-9]*.log >>"$log" 2>/dev/null || true
 

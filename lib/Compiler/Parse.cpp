@@ -4,6 +4,8 @@
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Parser/Parser.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
 
 using namespace mlir;
 
@@ -60,6 +62,13 @@ OwningOpRef<ModuleOp> hypatia::parseModule(llvm::StringRef source,
         << " levels of brackets: refusing to parse";
     return nullptr;
   }
+  // MLIR's lexer reads up to a NUL after the text, and parseSourceString
+  // does not copy (llvm/llvm-project#154462): a slice of a larger string, or
+  // bytes handed over without a terminator, were read past their end (found
+  // by fuzz/hypatia-fuzz.cpp under AddressSanitizer). A copy has the NUL.
+  llvm::SourceMgr sourceManager;
+  sourceManager.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(source, bufferName), llvm::SMLoc());
   ParserConfig config(context);
-  return parseSourceString<ModuleOp>(source, config, bufferName);
+  return parseSourceFile<ModuleOp>(sourceManager, config);
 }
