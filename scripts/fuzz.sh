@@ -68,12 +68,15 @@ rm -f "$build"/fuzz-[0-9]*.log
     -seed="${HYPATIA_FUZZ_SEED:-0}" "${parallel[@]}" -print_final_stats=1 \
     -artifact_prefix="$findings/") \
   >"$log" 2>&1 || status=$?
-cat "$build"/fuzz-[0-9]*.log >>"$log" 2>/dev/null || true
-
-runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | awk '{ s += $2 } END { print s + 0 }' || true)
-coverage=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | awk '{ print $2 + 0 }' || true)
+# With workers, the statistics are in their logs (the parent's output
+# repeats them).
+stats=("$log")
+if [ "$workers" -gt 1 ]; then stats=("$build"/fuzz-[0-9]*.log); fi
+runs=$(cat "${stats[@]}" | grep -o 'stat::number_of_executed_units: *[0-9]*' |
+  awk '{ s += $2 } END { print s + 0 }' || true)
+coverage=$(cat "${stats[@]}" | grep -o 'cov: [0-9]*' | awk '$2 > m { m = $2 } END { print m + 0 }' || true)
 found=$(find "$findings" -type f | wc -l)
-echo "fuzz: $runs runs in $seconds s, ${coverage:-0} coverage points, $found findings (log: $log)"
+echo "fuzz: $runs runs in $seconds s ($workers worker(s)), ${coverage:-0} coverage points, $found findings (log: $log)"
 if [ "$status" -ne 0 ] || [ "$found" -ne 0 ]; then
   tail -40 "$log"
   exit 1
