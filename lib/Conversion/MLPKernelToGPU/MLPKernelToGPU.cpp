@@ -64,6 +64,26 @@ static int64_t getRowVector(int64_t paddedWidth) {
 }
 
 namespace {
+/// The widths of a kernel's chain: the input's features, then each layer's;
+/// the widths it computes at; and the elements per access along a row of the
+/// input and of the result.
+struct ChainShape {
+  SmallVector<int64_t> widths, padded;
+  int64_t inputVector, outputVector;
+
+  explicit ChainShape(MLPKernelOp op) {
+    widths.push_back(cast<MemRefType>(op.getInput().getType()).getDimSize(1));
+    for (Value weight : op.getWeights())
+      widths.push_back(cast<MemRefType>(weight.getType()).getDimSize(0));
+    for (int64_t width : widths)
+      padded.push_back(TargetInfo::getFusedMLPPaddedWidth(width));
+    inputVector = getRowVector(padded.front());
+    outputVector = getRowVector(padded.back());
+  }
+};
+} // namespace
+
+namespace {
 
 /// Four registers of an A fragment or accumulator, or two of a B fragment.
 using Fragment = SmallVector<Value, 4>;
@@ -86,18 +106,14 @@ using Fragment = SmallVector<Value, 4>;
 class MLPKernelEmitter {
 public:
   MLPKernelEmitter(OpBuilder &b, Location loc, MLPKernelOp op,
-                   ArrayRef<int64_t> widths, bool inputAligned,
+                   const ChainShape &shape, bool inputAligned,
                    bool outputAligned)
       : b(b), loc(loc), op(op),
         elementType(cast<MemRefType>(op.getInput().getType()).getElementType()),
         f32(b.getF32Type()), pairType(VectorType::get({2}, elementType)),
-        widths(widths), inputAligned(inputAligned),
-        outputAligned(outputAligned) {
-    for (int64_t width : widths)
-      padded.push_back(TargetInfo::getFusedMLPPaddedWidth(width));
-    inputVector = getRowVector(padded.front());
-    outputVector = getRowVector(padded.back());
-  }
+        widths(shape.widths), padded(shape.padded),
+        inputVector(shape.inputVector), outputVector(shape.outputVector),
+        inputAligned(inputAligned), outputAligned(outputAligned) {}
 
   void emit(gpu::LaunchOp launch);
 
@@ -236,13 +252,10 @@ private:
   MLPKernelOp op;
   Type elementType, f32;
   VectorType pairType;
-  /// The chain's widths (the input's features, then each layer's), and the
-  /// widths the kernel computes at.
-  ArrayRef<int64_t> widths;
-  SmallVector<int64_t> padded;
-  /// Elements per access along a row of the input and of the result, and
-  /// whether these accesses may assume alignment to their size (the host
-  /// launches this kernel only where they are).
+  /// The chain's shape (ChainShape), and whether the input and result
+  /// accesses may assume alignment to their size (the host launches this
+  /// kernel only where they are).
+  ArrayRef<int64_t> widths, padded;
   int64_t inputVector, outputVector;
   bool inputAligned, outputAligned;
 };
@@ -608,15 +621,6 @@ void MLPKernelEmitter::emit(gpu::LaunchOp launch) {
   scf::YieldOp::create(b, loc, nextInput);
 }
 
-/// The widths of `op`'s chain: the input's features, then each layer's.
-static SmallVector<int64_t> getWidths(MLPKernelOp op) {
-  SmallVector<int64_t> widths = {
-      cast<MemRefType>(op.getInput().getType()).getDimSize(1)};
-  for (Value weight : op.getWeights())
-    widths.push_back(cast<MemRefType>(weight.getType()).getDimSize(0));
-  return widths;
-}
-
 /// An i1: whether every row of the 2-D `buffer` starts at a multiple of
 /// `elements` elements' bytes (its first element, and its row stride).
 static Value buildRowsAligned(OpBuilder &b, Location loc, Value buffer,
@@ -647,9 +651,8 @@ static LogicalResult lowerToKernel(MLPKernelOp op) {
       return op.emitOpError()
              << "operand of type " << type << " does not have contiguous rows";
   }
-  SmallVector<int64_t> widths = getWidths(op), padded;
-  for (int64_t width : widths)
-    padded.push_back(TargetInfo::getFusedMLPPaddedWidth(width));
+  ChainShape shape(op);
+  ArrayRef<int64_t> widths = shape.widths;
   Type elementType = cast<MemRefType>(op.getInput().getType()).getElementType();
   int64_t sharedBytes = 0;
   for (unsigned l = 0; l < op.getNumLayers(); ++l)
@@ -664,7 +667,7 @@ static LogicalResult lowerToKernel(MLPKernelOp op) {
   };
   Value rows = memref::DimOp::create(b, loc, op.getInput(), 0);
   Value tiles = arith::CeilDivUIOp::create(
-      b, loc, rows, index(kTileRows * getTilesPerWarp(padded)));
+      b, loc, rows, index(kTileRows * getTilesPerWarp(shape.padded)));
   // A persistent grid: one block per multiprocessor at most (a block's
   // registers and shared memory take one), each striding over warp tiles, so
   // that weights are staged once per multiprocessor and no second wave
@@ -685,7 +688,7 @@ static LogicalResult lowerToKernel(MLPKernelOp op) {
         b, loc, blocks, one, one, index(kWarpSize * kWarpsPerBlock), one, one,
         arith::ConstantIntOp::create(b, loc, sharedBytes, 32));
     b.setInsertionPointToStart(&launch.getBody().front());
-    MLPKernelEmitter(b, loc, op, widths, inputAligned, outputAligned)
+    MLPKernelEmitter(b, loc, op, shape, inputAligned, outputAligned)
         .emit(launch);
     gpu::TerminatorOp::create(b, loc);
   };
@@ -693,10 +696,8 @@ static LogicalResult lowerToKernel(MLPKernelOp op) {
   // at a multiple of the vector's size; where a buffer does not (a view that
   // starts at any element, or a width that is no multiple of the vector),
   // the kernel that accesses it element by element.
-  int64_t inputVector = getRowVector(padded.front());
-  int64_t outputVector = getRowVector(padded.back());
-  bool inputMayAlign = widths.front() % inputVector == 0;
-  bool outputMayAlign = widths.back() % outputVector == 0;
+  bool inputMayAlign = widths.front() % shape.inputVector == 0;
+  bool outputMayAlign = widths.back() % shape.outputVector == 0;
   if (!inputMayAlign && !outputMayAlign) {
     buildLaunch(false, false);
   } else {
@@ -704,11 +705,11 @@ static LogicalResult lowerToKernel(MLPKernelOp op) {
     if (inputMayAlign)
       aligned = arith::AndIOp::create(
           b, loc, aligned,
-          buildRowsAligned(b, loc, op.getInput(), inputVector));
+          buildRowsAligned(b, loc, op.getInput(), shape.inputVector));
     if (outputMayAlign)
       aligned = arith::AndIOp::create(
           b, loc, aligned,
-          buildRowsAligned(b, loc, op.getInit(), outputVector));
+          buildRowsAligned(b, loc, op.getInit(), shape.outputVector));
     auto ifAligned = scf::IfOp::create(b, loc, aligned, /*withElse=*/true);
     b.setInsertionPointToStart(&ifAligned.getThenRegion().front());
     buildLaunch(inputMayAlign, outputMayAlign);
