@@ -80,8 +80,22 @@ def has_cuda_device():
         return False
 
 
+def cuda_compute_capability():
+    try:
+        result = subprocess.run(
+            ["nvidia-smi", "--query-gpu=compute_cap", "--format=csv,noheader"],
+            capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    lines = result.stdout.split()
+    return lines[0] if result.returncode == 0 and lines else None
+
+
 if has_cuda_device():
     config.available_features.add("cuda")
+    # Code for sm_90a (wgmma) runs on compute capability 9.0 only.
+    if cuda_compute_capability() == "9.0":
+        config.available_features.add("cuda-sm90a")
 
 # Compiling for the GPU (gpu-module-to-binary) needs the CUDA toolkit's ptxas,
 # not a GPU.

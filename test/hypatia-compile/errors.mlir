@@ -32,7 +32,7 @@
 // CHIP-CPU: error: --chip applies to --target=cuda only
 // PTX-CPU: error: --emit=ptx applies to --target=cuda only
 // EMIT: error: unknown --emit=obj: expected so, llvm or ptx
-// OLD-CHIP: error: hypatia-attach-target: chip "sm_61" is not a CUDA chip CUDA 13 builds for ("sm_75" or newer)
+// OLD-CHIP: error: hypatia-attach-target: chip "sm_61" is not a CUDA chip CUDA 13 builds for ("sm_75" or newer, "sm_90a" for wgmma)
 // LINKER: error: cannot find the linker driver '/nonexistent/cc'
 // INVALID: invalid.mlir:{{[0-9]+}}:{{[0-9]+}}: error:
 

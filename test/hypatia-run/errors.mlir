@@ -10,6 +10,8 @@
 // RUN: %python -c "import numpy as np; np.save('%t/wrong.npy', np.ones((3, 5), np.float32))"
 // RUN: not hypatia-run %s -e fixed --inputs %t/wrong.npy 2>&1 | FileCheck %s --check-prefix=WRONG-SHAPE
 // RUN: not hypatia-run %s -e fixed --inputs %t/wrong.npy --dynamic-sizes 3 2>&1 | FileCheck %s --check-prefix=BOTH
+// RUN: not hypatia-run %s -e fixed --chip=sm_90a 2>&1 | FileCheck %s --check-prefix=CHIP-CPU
+// CHIP-CPU: error: --chip applies to --target=cuda only
 // Sizes whose byte count would wrap or exceed the host tensor limit (a .npy
 // header claiming 2^62 + 4 rows with 4 of data, --dynamic-sizes, a static
 // type) are refused, never allocated:

@@ -1,6 +1,6 @@
 //===- hypatia-run.cpp - Run a function of a hypatia module -----*- C++ -*-===//
 //
-// hypatia-run FILE -e FUNC [--target=cpu|cuda] [--seed N]
+// hypatia-run FILE -e FUNC [--target=cpu|cuda] [--chip=sm_NN,...] [--seed N]
 //             [--dynamic-sizes N,...] [--inputs a.npy,b.npy,...]
 //             [--output-dir DIR] [--print]
 //
@@ -56,6 +56,11 @@ static cl::opt<std::string>
                         "path) or cuda, compiled "
                         "as by hypatia-compile"),
                cl::init("cpu"), cl::cat(category));
+static cl::list<std::string>
+    chips("chip",
+          cl::desc("CUDA chips to build device code for, as hypatia-compile "
+                   "--chip (sm_90a: Hopper's own instructions, wgmma)"),
+          cl::CommaSeparated, cl::cat(category));
 static cl::opt<bool>
     reference("reference",
               cl::desc("CPU: the float64-accurate reference (loop nests whose "
@@ -169,6 +174,7 @@ runCompiled(ModuleOp module, TargetKind target,
   options.fuse = false; // run the function as written
   options.allowTF32 = allowTF32;
   options.reference = reference;
+  options.chips.assign(chips.begin(), chips.end());
   if (failed(compileToSharedObject(*entryOnly, options, path)))
     return llvm::createStringError("compiling @" + entryPoint + " for " +
                                    stringifyTargetKind(target) + " failed");
@@ -198,6 +204,8 @@ int main(int argc, char **argv) {
     return fail("--allow-tf32 applies to --target=cuda only");
   if (reference && *target != TargetKind::cpu)
     return fail("--reference applies to --target=cpu only");
+  if (!chips.empty() && *target != TargetKind::cuda)
+    return fail("--chip applies to --target=cuda only");
 
   DialectRegistry registry;
   registerDialects(registry);

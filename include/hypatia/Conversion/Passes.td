@@ -121,21 +121,33 @@ def MLPKernelToGPU : Pass<"hypatia-mlp-kernel-to-gpu", "mlir::func::FuncOp"> {
                 "kernel for the whole MLP";
   let description = [{
     Each `hypatia.mlp_kernel` on buffers becomes one `gpu.launch`, a
-    persistent grid of at most one block of 8 warps per multiprocessor (the
-    target's `multiprocessors`). A block stages every layer's weights (rows
-    padded by 16 bytes) and its biases (in f32) in dynamic shared memory
-    once, with all of its loads in flight together; then each warp strides
-    over warp tiles of 16, 32 or 64 rows (1, 2 or 4 m-tiles, as many as keep
-    the widest layer's accumulators within 64 registers) and carries them
-    through all layers in registers: per layer, weight fragments by
-    `nvgpu.ldmatrix` (x4: two n-tiles of a k-tile), `nvvm.mma.sync` m16n8k16
-    (f16/bf16 inputs, f32 accumulators that start at the bias), the
-    activation in f32 and rounding of pairs by one `cvt.rn` (ReLU is the
-    `.relu` of that instruction); one layer's accumulators are the next
-    layer's A fragments without leaving registers. The input of the tile one
-    or two strides ahead (about 32 registers' worth) is loaded while a tile
-    computes. Only the input and the result touch global memory. Rows past
-    the batch are read clamped to the last row and never stored.
+    persistent grid of at most one block per multiprocessor (the target's
+    `multiprocessors`). A block stages every layer's weights and its biases
+    (in f32) in dynamic shared memory once, its loads in batches of 32
+    registers per thread in flight together; then its warps stride over row
+    tiles and carry them through all layers in registers: the activation in
+    f32 and rounding of pairs by one `cvt.rn` (ReLU is the `.relu` of that
+    instruction); one layer's accumulators (f32, starting at the bias) are
+    the next layer's A fragments without leaving registers. Only the input
+    and the result touch global memory. Rows past the batch are read clamped
+    to the last row and never stored. The products take one of two forms:
+
+    - warpgroup MMA, where every chip of the target is `sm_90a`, the input is
+      read in vectors and the chain does at least 1.5x the target's ridge
+      (peak FLOPs over bandwidth) per byte of input and result: blocks of
+      four warpgroups (two where a layer is wider than 64), each carrying 64
+      rows; weights staged as K-major core matrices (8 rows x 8 elements,
+      128 contiguous bytes; no swizzling), ordered for the async proxy by
+      `fence.proxy.async`; per layer one inline PTX block loads the bias
+      pairs into the accumulators, issues `wgmma.mma_async` m64nNk16 per
+      16-column k-tile (A: the activations in registers; B: a shared-memory
+      descriptor) and waits for them. Each tile loads its own input.
+    - `nvvm.mma.sync` m16n8k16 elsewhere: blocks of 8 warps, each striding
+      over warp tiles of 16, 32 or 64 rows (1, 2 or 4 m-tiles, as many as
+      keep the widest layer's accumulators within 64 registers); weights
+      (rows padded by 16 bytes) read by `nvgpu.ldmatrix` (x4: two n-tiles of
+      a k-tile); the input of the tile one or two strides ahead (about 32
+      registers' worth) loaded while a tile computes.
 
     Every width is computed padded to a multiple of 16 (zeros in the staged
     weights and biases; input columns past the width read as zero, result
@@ -150,7 +162,8 @@ def MLPKernelToGPU : Pass<"hypatia-mlp-kernel-to-gpu", "mlir::func::FuncOp"> {
     that moves elements (PyTorch views may start at any element).
 
     Example: the narrow MLP `64 -> 64 x 8 -> 16` in bf16 stages 78 KiB per
-    block and runs 528 `mma.sync` and 132 `ldmatrix` per 32 rows.
+    block; built for sm_90a it runs 36 `wgmma` m64n64k16 and m64n16k16 per
+    64 rows, for other chips 528 `mma.sync` and 132 `ldmatrix` per 32 rows.
   }];
   let dependentDialects = [
     "mlir::arith::ArithDialect",

@@ -2,14 +2,16 @@
 //
 // A narrow MLP run as a chain of library GEMMs spends its time in launches
 // and in writing and re-reading every hidden activation. Here the whole chain
-// is one kernel: each warp owns 16 rows (the M of mma.sync m16n8k16) and
-// carries them through every layer in registers. The accumulator fragment of
-// a layer (per thread: rows g and g+8, columns 2t and 2t+1 of an 8-column
-// tile) is exactly the A fragment layout of the next layer's 16-column k-tile
-// once two neighbouring n-tiles are packed to f16/bf16 pairs, so activations
-// never leave registers; weights and biases are staged in shared memory once
-// per block, their rows padded by 16 bytes so that the 8 rows a B fragment
-// reads fall in distinct banks.
+// is one kernel: each warp owns 16-row tiles (the M of mma.sync m16n8k16; a
+// warpgroup of four warps the 64 of wgmma m64nNk16) and carries them through
+// every layer in registers. The accumulator fragment of a layer (per thread:
+// rows g and g+8, columns 2t and 2t+1 of an 8-column tile) is exactly the A
+// fragment layout of the next layer's 16-column k-tile once two neighbouring
+// n-tiles are packed to f16/bf16 pairs, for mma.sync and for wgmma with A in
+// registers alike, so activations never leave registers; weights and biases
+// are staged in shared memory once per block: for ldmatrix with rows padded
+// by 16 bytes (the 8 rows a B fragment reads fall in distinct banks), for
+// wgmma as core matrices.
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,7 +37,6 @@ using namespace mlir;
 using namespace hypatia;
 
 // kWarpSize (32) comes with the NVGPU dialect.
-static constexpr int64_t kWarpsPerBlock = 8;
 /// Rows per warp tile and the shape of one mma.sync.
 static constexpr int64_t kTileRows = 16, kTileCols = 8, kTileDepth = 16;
 /// Elements of one 16-byte vector of f16/bf16 (weight staging).
@@ -50,11 +51,9 @@ static int64_t getTilesPerWarp(ArrayRef<int64_t> paddedWidths) {
   return widest <= 32 ? 4 : widest <= 64 ? 2 : 1;
 }
 
-/// Registers per thread that hold prefetched input: enough warp tiles ahead
-/// to keep about this many in flight (narrow inputs are prefetched two tiles
-/// ahead, so that a multiprocessor has enough bytes in flight to cover the
-/// memory's latency).
-static constexpr int64_t kPrefetchRegisters = 32;
+/// Registers per thread that weight staging loads into before it stores
+/// them to shared memory (see MLPKernelEmitter::emit).
+static constexpr int64_t kStagingRegisters = 32;
 
 /// Elements of a row that one thread reads of the input, or writes of the
 /// result, with one access: 8 (16 bytes) where the padded width is a multiple
@@ -64,12 +63,58 @@ static int64_t getRowVector(int64_t paddedWidth) {
 }
 
 namespace {
+/// How a block splits its rows among its warps. A unit (a warp for mma.sync;
+/// a warpgroup of four warps for wgmma, whose m64 is four warps' 16 rows)
+/// takes `tilesPerUnit` tiles of 16 rows per warp at a time; the units of
+/// all blocks stride over the batch.
+struct WorkSplit {
+  bool warpgroupMMA;
+  int64_t warpsPerBlock, warpsPerUnit, tilesPerUnit;
+  /// Registers per thread that hold prefetched input: enough tiles ahead to
+  /// keep about this many in flight. With mma.sync, narrow inputs are
+  /// prefetched two tiles ahead, so that a multiprocessor has enough bytes
+  /// in flight to cover the memory's latency. With wgmma none (0): each
+  /// tile loads its own input, while the block's other warpgroups compute;
+  /// four warpgroups have 128 registers per thread, and one tile ahead
+  /// spilled.
+  int64_t prefetchRegisters;
+  WorkSplit(ArrayRef<int64_t> paddedWidths, bool warpgroupMMA, bool vectorInput)
+      : warpgroupMMA(warpgroupMMA) {
+    if (warpgroupMMA) {
+      // Four warpgroups of one 64-row tile each (measured on the H200 with
+      // bench/experiments/wgmma_mlp_probe.cu, narrow bf16: one warpgroup per
+      // block 0.064 ms, two 0.040, three 0.035, four 0.033; two tiles per
+      // warpgroup did not pay, and ptxas serialised their wgmma for want of
+      // registers). Four leave 128 registers per thread: layers wider than
+      // 64 (64 accumulators, 32 registers of A fragments) and element-wise
+      // input reads spilled with four; they get two (255 registers).
+      bool fitsFour = *llvm::max_element(paddedWidths) <= 64 && vectorInput;
+      warpsPerBlock = fitsFour ? 16 : 8;
+      warpsPerUnit = 4;
+      tilesPerUnit = 1;
+      prefetchRegisters = 0;
+    } else {
+      warpsPerBlock = 8;
+      warpsPerUnit = 1;
+      tilesPerUnit = getTilesPerWarp(paddedWidths);
+      prefetchRegisters = 32;
+    }
+  }
+  int64_t getUnitRows() const {
+    return kTileRows * warpsPerUnit * tilesPerUnit;
+  }
+  int64_t getUnitsPerBlock() const { return warpsPerBlock / warpsPerUnit; }
+  int64_t getBlockThreads() const { return kWarpSize * warpsPerBlock; }
+};
+
 /// The widths of a kernel's chain: the input's features, then each layer's;
 /// the widths it computes at; and the elements per access along a row of the
 /// input and of the result.
 struct ChainShape {
   SmallVector<int64_t> widths, padded;
   int64_t inputVector, outputVector;
+  /// The vectors a thread reads of each of its input rows.
+  int64_t inputGroups;
 
   explicit ChainShape(MLPKernelOp op) {
     widths.push_back(cast<MemRefType>(op.getInput().getType()).getDimSize(1));
@@ -79,6 +124,7 @@ struct ChainShape {
       padded.push_back(TargetInfo::getFusedMLPPaddedWidth(width));
     inputVector = getRowVector(padded.front());
     outputVector = getRowVector(padded.back());
+    inputGroups = llvm::divideCeil(padded.front(), 4 * inputVector);
   }
 };
 } // namespace
@@ -106,13 +152,14 @@ using Fragment = SmallVector<Value, 4>;
 class MLPKernelEmitter {
 public:
   MLPKernelEmitter(OpBuilder &b, Location loc, MLPKernelOp op,
-                   const ChainShape &shape, bool inputAligned,
-                   bool outputAligned)
+                   const ChainShape &shape, const WorkSplit &split,
+                   bool inputAligned, bool outputAligned)
       : b(b), loc(loc), op(op),
         elementType(cast<MemRefType>(op.getInput().getType()).getElementType()),
         f32(b.getF32Type()), pairType(VectorType::get({2}, elementType)),
         widths(shape.widths), padded(shape.padded),
         inputVector(shape.inputVector), outputVector(shape.outputVector),
+        inputGroups(shape.inputGroups), split(split),
         inputAligned(inputAligned), outputAligned(outputAligned) {}
 
   void emit(gpu::LaunchOp launch);
@@ -181,6 +228,12 @@ private:
   Value toRegister(Value pair) {
     if (elementType.isF16())
       return pair;
+    return toWord(pair);
+  }
+  /// A pair or a register as an i32 (as inline PTX takes it).
+  Value toWord(Value pair) {
+    if (pair.getType().isInteger(32))
+      return pair;
     Value word = vector::BitCastOp::create(
         b, loc, VectorType::get({1}, b.getI32Type()), pair);
     return vector::ExtractOp::create(b, loc, word, 0);
@@ -247,6 +300,35 @@ private:
     return result;
   }
 
+  /// The start-address field of a wgmma matrix descriptor for the shared
+  /// address `address` (an i64):
+  /// bits 0-13 hold its shared-memory address (18 bits, the low 4 zero) in
+  /// units of 16 bytes. Every descriptor of the kernel is this plus a
+  /// constant, added inside the PTX that uses it, so that one value is live
+  /// across the loop instead of one per layer and k-tile.
+  Value buildDescriptorBase(Value address) {
+    Type i64 = b.getI64Type();
+    auto constant = [&](int64_t value) -> Value {
+      return arith::ConstantIntOp::create(b, loc, i64, value);
+    };
+    return arith::ShRUIOp::create(
+        b, loc, arith::AndIOp::create(b, loc, address, constant(0x3FFFF)),
+        constant(4));
+  }
+
+  /// One layer of a warpgroup's tiles by wgmma, its accumulators per tile
+  /// and 8-column n-tile: `a` (per tile, per 16-column k-tile; registers)
+  /// times the weight `n` x `k` staged in core matrices `weightOffset` bytes
+  /// into shared memory (`descriptorBase`: buildDescriptorBase), plus the f32
+  /// bias `biasOffset` bytes into it where `biasAddress` (the shared address
+  /// of the thread's first bias pair) is given. The wgmma fragments of each
+  /// warp are those of mma.sync: a warp holds rows 16w..16w+15 of the
+  /// warpgroup's 64.
+  SmallVector<SmallVector<Fragment>>
+  warpgroupMMA(ArrayRef<SmallVector<Fragment>> a, Value biasAddress,
+               int64_t biasOffset, Value descriptorBase, int64_t weightOffset,
+               int64_t n, int64_t k);
+
   OpBuilder &b;
   Location loc;
   MLPKernelOp op;
@@ -256,11 +338,107 @@ private:
   /// accesses may assume alignment to their size (the host launches this
   /// kernel only where they are).
   ArrayRef<int64_t> widths, padded;
-  int64_t inputVector, outputVector;
+  int64_t inputVector, outputVector, inputGroups;
+  const WorkSplit &split;
   bool inputAligned, outputAligned;
 };
 
 } // namespace
+
+SmallVector<SmallVector<Fragment>> MLPKernelEmitter::warpgroupMMA(
+    ArrayRef<SmallVector<Fragment>> a, Value biasAddress, int64_t biasOffset,
+    Value descriptorBase, int64_t weightOffset, int64_t n, int64_t k) {
+  // One inline PTX block, from the accumulators' initial values to the
+  // wait: the accumulators are its results, so nothing reads them before the
+  // products are complete (a use of them cannot move above the wait); and
+  // every shared address in it is a register plus a constant, so that no
+  // address per layer stays live across the loop over tiles.
+  int64_t accumulators = n / 2, kTiles = k / kTileDepth;
+  int64_t tiles = static_cast<int64_t>(a.size());
+  int64_t results = tiles * accumulators;
+  SmallVector<Value> operands;
+  for (const SmallVector<Fragment> &tile : a)
+    for (const Fragment &fragment : tile)
+      for (Value value : fragment)
+        operands.push_back(toWord(value));
+  int64_t descriptorOperand = results + operands.size();
+  operands.push_back(descriptorBase);
+  int64_t biasOperand = descriptorOperand + 1;
+  if (biasAddress)
+    operands.push_back(biasAddress);
+
+  std::string ptx, constraints;
+  llvm::raw_string_ostream os(ptx);
+  os << "{\n.reg .b64 descriptor;\n";
+  // With a bias, each accumulator n-tile (rows g and g + 8, columns 2t and
+  // 2t + 1) starts at the bias pair of its columns; without, the first
+  // product does not accumulate (scale-d 0).
+  if (biasAddress)
+    for (int64_t tile = 0; tile < tiles; ++tile)
+      for (int64_t nt = 0; nt < n / kTileCols; ++nt) {
+        int64_t first = tile * accumulators + nt * 4;
+        if (tile == 0)
+          os << "ld.shared.v2.f32 {$" << first << ", $" << first + 1 << "}, [$"
+             << biasOperand << "+" << biasOffset + nt * kTileCols * 4 << "];\n";
+        else
+          os << "mov.b32 $" << first << ", $" << nt * 4 << ";\nmov.b32 $"
+             << first + 1 << ", $" << nt * 4 + 1 << ";\n";
+        os << "mov.b32 $" << first + 2 << ", $" << first << ";\nmov.b32 $"
+           << first + 3 << ", $" << first + 1 << ";\n";
+      }
+  // The descriptor of k-tile kt: the weight's address plus two core
+  // matrices (256 bytes) per k-tile in bits 0-13, in units of 16 bytes; the
+  // leading byte offset (bits 16-29: from a core matrix to the next along k,
+  // 128 bytes) and the stride byte offset (bits 32-45: from 8 rows to the
+  // next 8, k / 8 core matrices), in the same units; no swizzling.
+  int64_t leadingByteOffset = 128, strideByteOffset = k / 8 * 128;
+  auto getDescriptorOffset = [&](int64_t kt) {
+    return (weightOffset + kt * 256) >> 4 | (leadingByteOffset >> 4) << 16 |
+           (strideByteOffset >> 4) << 32;
+  };
+  StringRef type = elementType.isF16() ? "f16" : "bf16";
+  os << "wgmma.fence.sync.aligned;\n";
+  for (int64_t tile = 0; tile < tiles; ++tile)
+    for (int64_t kt = 0; kt < kTiles; ++kt) {
+      os << "add.s64 descriptor, $" << descriptorOperand << ", "
+         << getDescriptorOffset(kt) << ";\n";
+      os << "wgmma.mma_async.sync.aligned.m64n" << n << "k16.f32." << type
+         << "." << type << " {";
+      for (int64_t i = 0; i < accumulators; ++i)
+        os << (i ? ", $" : "$") << tile * accumulators + i;
+      int64_t first = results + (tile * kTiles + kt) * 4;
+      bool accumulate = biasAddress || kt > 0;
+      os << "}, {$" << first << ", $" << first + 1 << ", $" << first + 2
+         << ", $" << first + 3 << "}, descriptor, " << (accumulate ? 1 : 0)
+         << ", 1, 1, 0;\n";
+    }
+  os << "wgmma.commit_group.sync.aligned;\n";
+  os << "wgmma.wait_group.sync.aligned 0;\n}";
+  for (int64_t i = 0; i < results; ++i)
+    constraints += "=f,";
+  for (int64_t i = 0; i < 4 * tiles * kTiles; ++i)
+    constraints += "r,";
+  constraints += biasAddress ? "l,r" : "l";
+
+  auto resultType = LLVM::LLVMStructType::getLiteral(
+      b.getContext(), SmallVector<Type>(results, f32));
+  auto products = LLVM::InlineAsmOp::create(
+      b, loc, resultType, operands, ptx, constraints,
+      /*has_side_effects=*/true, /*is_align_stack=*/false,
+      LLVM::tailcallkind::TailCallKind::None,
+      LLVM::AsmDialectAttr::get(b.getContext(), LLVM::AsmDialect::AD_ATT),
+      /*operand_attrs=*/ArrayAttr());
+  SmallVector<SmallVector<Fragment>> result(tiles);
+  for (int64_t tile = 0; tile < tiles; ++tile)
+    for (int64_t nt = 0; nt < n / kTileCols; ++nt) {
+      Fragment fragment;
+      for (int64_t i = 0; i < 4; ++i)
+        fragment.push_back(LLVM::ExtractValueOp::create(
+            b, loc, products.getRes(), tile * accumulators + nt * 4 + i));
+      result[tile].push_back(fragment);
+    }
+  return result;
+}
 
 Value MLPKernelEmitter::loadInputVector(Value row, Value column,
                                         int64_t group) {
@@ -317,6 +495,8 @@ void MLPKernelEmitter::emit(gpu::LaunchOp launch) {
   // Each warp takes 16-row tiles: thread (g, t) = (lane / 4, lane % 4) holds
   // rows g and g + 8 of a tile, columns 2t and 2t + 1 of each 8 columns.
   Value warp = div(thread, kWarpSize);
+  Value unit = div(warp, split.warpsPerUnit);
+  Value warpInUnit = rem(warp, split.warpsPerUnit);
   Value lane = rem(thread, kWarpSize);
   Value group = div(lane, 4);
   Value quad = rem(lane, 4);
@@ -332,67 +512,97 @@ void MLPKernelEmitter::emit(gpu::LaunchOp launch) {
 
   Value input = op.getInput();
   Value rows = memref::DimOp::create(b, loc, input, 0);
-  // A warp takes `tilesPerWarp` tiles of 16 rows at a time: each weight
-  // fragment read from shared memory then serves that many mma.sync.
-  int64_t tilesPerWarp = getTilesPerWarp(padded);
-  int64_t warpTileRows = kTileRows * tilesPerWarp;
+  // A unit takes `tilesPerWarp` tiles of 16 rows per warp at a time (with
+  // mma.sync, each weight fragment read from shared memory then serves that
+  // many products). Tile `tile` of a unit's rows is 16 rows per warp of the
+  // unit, in warp order.
+  int64_t tilesPerWarp = split.tilesPerUnit;
+  int64_t unitRows = split.getUnitRows();
   Value numWarpTiles =
-      arith::CeilDivUIOp::create(b, loc, rows, index(warpTileRows));
+      arith::CeilDivUIOp::create(b, loc, rows, index(unitRows));
   Value firstTile =
-      arith::AddIOp::create(b, loc, mul(block, kWarpsPerBlock), warp);
-  Value tileStride = mul(numBlocks, kWarpsPerBlock);
+      arith::AddIOp::create(b, loc, mul(block, split.getUnitsPerBlock()), unit);
+  Value tileStride = mul(numBlocks, split.getUnitsPerBlock());
   // Rows past the batch are read as the last row (rows do not mix in an
   // MLP) and never stored.
   Value lastRow = arith::SubIOp::create(b, loc, rows, index(1));
+  Value warpRow =
+      arith::AddIOp::create(b, loc, mul(warpInUnit, kTileRows), group);
   auto threadRows = [&](Value warpTile, int64_t tile) -> std::array<Value, 2> {
     Value upper = arith::AddIOp::create(
-        b, loc, add(mul(warpTile, warpTileRows), tile * kTileRows), group);
+        b, loc,
+        add(mul(warpTile, unitRows), tile * kTileRows * split.warpsPerUnit),
+        warpRow);
     return {upper, add(upper, 8)};
   };
   // The first layer's A fragments of a warp tile (per tile, per 16-column
   // k-tile, four registers), from the thread's vectors of its two rows.
   int64_t inputTiles = padded.front() / kTileDepth;
   int64_t tilesPerInputVector = inputVector / 4;
-  auto loadInput = [&](Value warpTile) {
+  // The thread's input vectors of a warp tile: per tile, its upper row's
+  // then its lower row's `inputVector` columns of each group of k-tiles.
+  int64_t vectorGroups = inputGroups;
+  auto forEachInputVector =
+      [&](Value warpTile,
+          llvm::function_ref<void(Value row, Value column, int64_t group)>
+              visit) {
+        for (int64_t tile = 0; tile < tilesPerWarp; ++tile) {
+          auto [upperRow, lowerRow] = threadRows(warpTile, tile);
+          for (Value row : {upperRow, lowerRow})
+            for (int64_t group = 0; group < vectorGroups; ++group)
+              visit(arith::MinUIOp::create(b, loc, row, lastRow),
+                    add(mul(quad, inputVector), group * 4 * inputVector),
+                    group);
+        }
+      };
+  // The A fragments (per tile, per k-tile, four registers) of those vectors.
+  auto toFragments = [&](ArrayRef<Value> vectors) {
     SmallVector<Value> fragments;
     for (int64_t tile = 0; tile < tilesPerWarp; ++tile) {
-      auto [upperRow, lowerRow] = threadRows(warpTile, tile);
-      Value upperRead = arith::MinUIOp::create(b, loc, upperRow, lastRow);
-      Value lowerRead = arith::MinUIOp::create(b, loc, lowerRow, lastRow);
-      SmallVector<Value> upper, lower;
-      for (int64_t vectorGroup = 0;
-           vectorGroup * tilesPerInputVector < inputTiles; ++vectorGroup) {
-        Value column =
-            add(mul(quad, inputVector), vectorGroup * 4 * inputVector);
-        upper.push_back(loadInputVector(upperRead, column, vectorGroup));
-        lower.push_back(loadInputVector(lowerRead, column, vectorGroup));
-      }
+      ArrayRef<Value> upper =
+          vectors.slice(tile * 2 * vectorGroups, vectorGroups);
+      ArrayRef<Value> lower =
+          vectors.slice((tile * 2 + 1) * vectorGroups, vectorGroups);
       for (int64_t kt = 0; kt < inputTiles; ++kt) {
-        int64_t vectorGroup = kt / tilesPerInputVector;
+        int64_t group = kt / tilesPerInputVector;
         int64_t slot = kt % tilesPerInputVector * 4;
-        fragments.append({registerAt(upper[vectorGroup], slot),
-                          registerAt(lower[vectorGroup], slot),
-                          registerAt(upper[vectorGroup], slot + 2),
-                          registerAt(lower[vectorGroup], slot + 2)});
+        fragments.append({registerAt(upper[group], slot),
+                          registerAt(lower[group], slot),
+                          registerAt(upper[group], slot + 2),
+                          registerAt(lower[group], slot + 2)});
       }
     }
     return fragments;
+  };
+  auto loadInput = [&](Value warpTile) {
+    SmallVector<Value> vectors;
+    forEachInputVector(warpTile, [&](Value row, Value column, int64_t group) {
+      vectors.push_back(loadInputVector(row, column, group));
+    });
+    return toFragments(vectors);
   };
 
   // The first tiles' input is in flight while the weights are staged.
   int64_t registersPerTile = tilesPerWarp * inputTiles * 4;
   int64_t prefetchDepth =
-      std::max<int64_t>(1, kPrefetchRegisters / registersPerTile);
+      split.prefetchRegisters == 0
+          ? 0
+          : std::max<int64_t>(1, split.prefetchRegisters / registersPerTile);
   SmallVector<Value> firstInput;
   for (int64_t ahead = 0; ahead < prefetchDepth; ++ahead)
     llvm::append_range(
         firstInput, loadInput(arith::AddIOp::create(b, loc, firstTile,
                                                     mul(tileStride, ahead))));
 
-  // Every layer's weight [N, K + 8] and bias [N] (in f32: it initialises the
+  // Every layer's weight and bias [N] (in f32: it initialises the
   // accumulators) in shared memory at padded widths, one after the other;
   // staged by all threads of the block, in 16-byte vectors where the layout
-  // allows.
+  // allows. For mma.sync the weight is [N, K + 8] (ldmatrix reads its rows);
+  // for wgmma it is the canonical K-major layout without swizzling, core
+  // matrices of 8 rows x 8 elements (128 contiguous bytes) in [N / 8, K / 8]
+  // order: one k-tile is two core matrices 128 bytes apart (the descriptor's
+  // leading byte offset), 8 rows are K / 8 core matrices apart (its stride
+  // byte offset).
   auto workgroup =
       gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
   Value shared = gpu::DynamicSharedMemoryOp::create(
@@ -400,14 +610,24 @@ void MLPKernelEmitter::emit(gpu::LaunchOp launch) {
       MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
                       MemRefLayoutAttrInterface(), workgroup));
   SmallVector<Value> sharedWeights, sharedBiases;
+  SmallVector<int64_t> weightOffsets, biasOffsets;
   int64_t offset = 0;
-  // Staging copies `count` elements (or vectors) with all threads: every
-  // load of the block is issued before any store, so that they are in
-  // flight together (a loop of load-then-store waits for each load in turn;
-  // the counts are static). The last round's loads are clamped to the last
+  // Staging copies `count` elements (or vectors) with all threads, loads
+  // in batches of about kStagingRegisters registers per thread, each issued
+  // before any of its stores so that they are in flight together (a loop of
+  // load-then-store waits for each load in turn; the counts are static). All
+  // loads before all stores spilled to local memory: 20 us of fixed cost per
+  // block on the H200. The last round's loads are clamped to the last
   // element and its stores guarded.
-  int64_t blockThreads = kWarpSize * kWarpsPerBlock;
+  int64_t blockThreads = split.getBlockThreads();
   SmallVector<std::function<void()>> pendingStores;
+  int64_t pendingRegisters = 0;
+  auto storePending = [&] {
+    for (const std::function<void()> &store : pendingStores)
+      store();
+    pendingStores.clear();
+    pendingRegisters = 0;
+  };
   auto stage = [&](int64_t count, llvm::function_ref<Value(Value)> load,
                    std::function<void(Value, Value)> store) {
     for (int64_t round = 0; round * blockThreads < count; ++round) {
@@ -422,17 +642,28 @@ void MLPKernelEmitter::emit(gpu::LaunchOp launch) {
         b.setInsertionPointToStart(&ifInRange.getThenRegion().front());
         store(value, i);
       });
+      pendingRegisters += llvm::divideCeil(
+          getElementTypeOrSelf(value.getType()).getIntOrFloatBitWidth() *
+              (isa<VectorType>(value.getType())
+                   ? cast<VectorType>(value.getType()).getNumElements()
+                   : 1),
+          32);
+      if (pendingRegisters >= kStagingRegisters)
+        storePending();
     }
   };
   for (unsigned l = 0; l < numLayers; ++l) {
     int64_t n = widths[l + 1], k = widths[l];
     int64_t paddedN = padded[l + 1], paddedK = padded[l];
     bool firstLayer = l == 0, lastLayer = l + 1 == numLayers;
-    auto weightType =
-        MemRefType::get({paddedN, paddedK + kVectorElements}, elementType,
-                        MemRefLayoutAttrInterface(), workgroup);
+    SmallVector<int64_t> weightShape = {paddedN, paddedK + kVectorElements};
+    if (split.warpgroupMMA)
+      weightShape = {paddedN / 8, paddedK / 8, 8, 8};
+    auto weightType = MemRefType::get(weightShape, elementType,
+                                      MemRefLayoutAttrInterface(), workgroup);
     sharedWeights.push_back(memref::ViewOp::create(
         b, loc, weightType, shared, index(offset), ValueRange{}));
+    weightOffsets.push_back(offset);
     offset +=
         TargetInfo::getFusedMLPLayerSharedBytes(n, k, false, elementBytes);
     if (op.getBiasOfLayer(l)) {
@@ -440,6 +671,7 @@ void MLPKernelEmitter::emit(gpu::LaunchOp launch) {
                                       MemRefLayoutAttrInterface(), workgroup);
       sharedBiases.push_back(memref::ViewOp::create(
           b, loc, biasType, shared, index(offset), ValueRange{}));
+      biasOffsets.push_back(offset);
       offset += paddedN * 4;
     }
 
@@ -476,10 +708,15 @@ void MLPKernelEmitter::emit(gpu::LaunchOp launch) {
                                          zeroOf(chunkType));
         },
         [&, sharedWeight, chunksPerRow, chunk](Value value, Value i) {
-          // Shared rows are 16-byte aligned by construction.
-          vector::StoreOp::create(b, loc, value, sharedWeight,
-                                  ValueRange{div(i, chunksPerRow),
-                                             mul(rem(i, chunksPerRow), chunk)},
+          // Shared rows are 16-byte aligned by construction; a chunk lies
+          // within one row of a core matrix.
+          Value row = div(i, chunksPerRow);
+          Value column = mul(rem(i, chunksPerRow), chunk);
+          SmallVector<Value> indices = {row, column};
+          if (split.warpgroupMMA)
+            indices = {div(row, 8), div(column, 8), rem(row, 8),
+                       rem(column, 8)};
+          vector::StoreOp::create(b, loc, value, sharedWeight, indices,
                                   /*nontemporal=*/false,
                                   llvm::Align(chunk * elementBytes));
         });
@@ -502,68 +739,106 @@ void MLPKernelEmitter::emit(gpu::LaunchOp launch) {
           });
     }
   }
-  for (const std::function<void()> &store : pendingStores)
-    store();
+  storePending();
+  // wgmma reads the weights through the async proxy: the generic proxy's
+  // stores must be ordered before it, in each storing thread.
+  if (split.warpgroupMMA)
+    NVVM::FenceProxyOp::create(
+        b, loc,
+        NVVM::ProxyKindAttr::get(b.getContext(), NVVM::ProxyKind::async_shared),
+        NVVM::SharedSpaceAttr::get(b.getContext(),
+                                   NVVM::SharedSpace::shared_cta));
   gpu::BarrierOp::create(b, loc);
+
+  // wgmma's operands in shared memory are addressed by constant offsets from
+  // two values: the descriptor's start-address field, and the shared
+  // address of the thread's first bias pair (columns 2t, 2t + 1).
+  Value descriptorBase, biasAddress;
+  if (split.warpgroupMMA) {
+    Value sharedAddress = arith::IndexCastUIOp::create(
+        b, loc, b.getI64Type(),
+        memref::ExtractAlignedPointerAsIndexOp::create(b, loc, shared));
+    descriptorBase = buildDescriptorBase(sharedAddress);
+    biasAddress = arith::TruncIOp::create(
+        b, loc, b.getI32Type(),
+        arith::AddIOp::create(b, loc, sharedAddress,
+                              arith::IndexCastUIOp::create(
+                                  b, loc, b.getI64Type(), mul(pairColumn, 4))));
+  }
 
   // A grid-stride loop over warp tiles that loads the input of the tile
   // `prefetchDepth` strides ahead while it computes this one: the loads are
   // in flight during the layers. The iteration arguments are the inputs of
-  // this tile and the next prefetchDepth - 1.
+  // this tile and the next prefetchDepth - 1. Without prefetching, a tile
+  // loads its own input first.
   auto tiles = scf::ForOp::create(b, loc, firstTile, numWarpTiles, tileStride,
                                   firstInput);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(tiles.getBody());
   Value warpTile = tiles.getInductionVar();
-  SmallVector<Value> nextInput(
-      tiles.getRegionIterArgs().drop_front(registersPerTile));
-  llvm::append_range(nextInput,
-                     loadInput(arith::AddIOp::create(
-                         b, loc, warpTile, mul(tileStride, prefetchDepth))));
+  SmallVector<Value> tileInput, nextInput;
+  if (prefetchDepth == 0) {
+    tileInput = loadInput(warpTile);
+  } else {
+    tileInput.assign(tiles.getRegionIterArgs().begin(),
+                     tiles.getRegionIterArgs().end());
+    nextInput.assign(tileInput.begin() + registersPerTile, tileInput.end());
+    llvm::append_range(nextInput,
+                       loadInput(arith::AddIOp::create(
+                           b, loc, warpTile, mul(tileStride, prefetchDepth))));
+  }
 
   SmallVector<SmallVector<Fragment>> a(tilesPerWarp);
   for (int64_t tile = 0; tile < tilesPerWarp; ++tile)
     for (int64_t kt = 0; kt < inputTiles; ++kt) {
       auto registers =
-          tiles.getRegionIterArgs().slice((tile * inputTiles + kt) * 4, 4);
+          ArrayRef<Value>(tileInput).slice((tile * inputTiles + kt) * 4, 4);
       a[tile].push_back(Fragment(registers.begin(), registers.end()));
     }
 
   Value zero = zeroOf(f32);
   for (unsigned l = 0; l < numLayers; ++l) {
     int64_t k = padded[l], n = padded[l + 1];
-    // Accumulators start at the bias (f32 pairs of the thread's columns).
-    SmallVector<Fragment> initial;
-    for (int64_t nt = 0; nt < n / kTileCols; ++nt) {
-      if (sharedBiases.empty()) {
-        initial.push_back(Fragment(4, zero));
-        continue;
+    SmallVector<SmallVector<Fragment>> c;
+    if (split.warpgroupMMA) {
+      bool hasBias = !sharedBiases.empty();
+      c = warpgroupMMA(a, hasBias ? biasAddress : Value(),
+                       hasBias ? biasOffsets[l] : 0, descriptorBase,
+                       weightOffsets[l], n, k);
+    } else {
+      // Accumulators start at the bias (f32 pairs of the thread's columns).
+      SmallVector<Fragment> initial;
+      for (int64_t nt = 0; nt < n / kTileCols; ++nt) {
+        if (sharedBiases.empty()) {
+          initial.push_back(Fragment(4, zero));
+          continue;
+        }
+        Value bias = vector::LoadOp::create(
+            b, loc, VectorType::get({2}, f32), sharedBiases[l],
+            ValueRange{add(pairColumn, nt * kTileCols)}, /*nontemporal=*/false,
+            llvm::Align(8));
+        Value first = vector::ExtractOp::create(b, loc, bias, 0);
+        Value second = vector::ExtractOp::create(b, loc, bias, 1);
+        initial.push_back({first, second, first, second});
       }
-      Value bias = vector::LoadOp::create(
-          b, loc, VectorType::get({2}, f32), sharedBiases[l],
-          ValueRange{add(pairColumn, nt * kTileCols)}, /*nontemporal=*/false,
-          llvm::Align(8));
-      Value first = vector::ExtractOp::create(b, loc, bias, 0);
-      Value second = vector::ExtractOp::create(b, loc, bias, 1);
-      initial.push_back({first, second, first, second});
-    }
-    SmallVector<SmallVector<Fragment>> c(tilesPerWarp, initial);
-    for (int64_t kt = 0; kt < k / kTileDepth; ++kt) {
-      for (int64_t nt = 0; nt < n / kTileCols; nt += 2) {
-        Value matrices = nvgpu::LdMatrixOp::create(
-            b, loc, VectorType::get({4, 2}, elementType), sharedWeights[l],
-            ValueRange{add(matrixRowOffset, nt * kTileCols),
-                       add(matrixColumnOffset, kt * kTileDepth)},
-            /*transpose=*/false, /*numTiles=*/4);
-        auto row = [&](int64_t i) {
-          return toRegister(vector::ExtractOp::create(b, loc, matrices, i));
-        };
-        std::array<Fragment, 2> bFragments = {Fragment{row(0), row(1)},
-                                              Fragment{row(2), row(3)}};
-        for (int64_t half = 0; half < 2; ++half)
-          for (int64_t tile = 0; tile < tilesPerWarp; ++tile)
-            c[tile][nt + half] =
-                mma(a[tile][kt], bFragments[half], c[tile][nt + half]);
+      c.assign(tilesPerWarp, initial);
+      for (int64_t kt = 0; kt < k / kTileDepth; ++kt) {
+        for (int64_t nt = 0; nt < n / kTileCols; nt += 2) {
+          Value matrices = nvgpu::LdMatrixOp::create(
+              b, loc, VectorType::get({4, 2}, elementType), sharedWeights[l],
+              ValueRange{add(matrixRowOffset, nt * kTileCols),
+                         add(matrixColumnOffset, kt * kTileDepth)},
+              /*transpose=*/false, /*numTiles=*/4);
+          auto row = [&](int64_t i) {
+            return toRegister(vector::ExtractOp::create(b, loc, matrices, i));
+          };
+          std::array<Fragment, 2> bFragments = {Fragment{row(0), row(1)},
+                                                Fragment{row(2), row(3)}};
+          for (int64_t half = 0; half < 2; ++half)
+            for (int64_t tile = 0; tile < tilesPerWarp; ++tile)
+              c[tile][nt + half] =
+                  mma(a[tile][kt], bFragments[half], c[tile][nt + half]);
+        }
       }
     }
 
@@ -618,7 +893,36 @@ void MLPKernelEmitter::emit(gpu::LaunchOp launch) {
       }
     }
   }
-  scf::YieldOp::create(b, loc, nextInput);
+  // (Without iteration arguments the loop already ends in its yield.)
+  if (!nextInput.empty())
+    scf::YieldOp::create(b, loc, nextInput);
+}
+
+/// Whether the kernel for `shape` multiplies by wgmma rather than mma.sync:
+/// where the target's chips all run it, the input is read in vectors, and
+/// the chain does at least 1.5x the target's ridge (peak FLOPs over
+/// bandwidth) in FLOPs per byte of input and result. Measured on the H200
+/// (bench/results/mlp-kernel-h200.txt, bf16, 2^18-2^20 rows): wgmma took
+/// narrow (422 FLOP/byte) from 0.051 to 0.042 ms, w128x4 (1150) from 0.098
+/// to 0.059, w64x4 (320) from 0.027 to 0.023; it lost on ngp64x2 (149:
+/// 0.049 -> 0.051) and w32x8 (181: 0.062 -> 0.066), which are bound by
+/// reading the input, where mma.sync's blocks prefetch it in registers
+/// (wgmma's four warpgroups have none to spare); and with element-wise
+/// input reads (nerf3, odd63), which need more registers than it leaves.
+static bool prefersWarpgroupMMA(const ChainShape &shape,
+                                const TargetInfo &target, Type elementType,
+                                bool vectorInput) {
+  if (!target.hasWarpgroupMMA() || !vectorInput)
+    return false;
+  double flops = 0;
+  for (size_t l = 0; l + 1 < shape.padded.size(); ++l)
+    flops += 2.0 * shape.padded[l] * shape.padded[l + 1];
+  double bytes = (shape.widths.front() + shape.widths.back()) *
+                 elementType.getIntOrFloatBitWidth() / 8.0;
+  double ridge = target.getPeakFlops(elementType.isF16() ? ElementType::F16
+                                                         : ElementType::BF16) /
+                 target.getBytesPerSecond();
+  return flops / bytes >= 1.5 * ridge;
 }
 
 /// An i1: whether every row of the 2-D `buffer` starts at a multiple of
@@ -652,6 +956,7 @@ static LogicalResult lowerToKernel(MLPKernelOp op) {
              << "operand of type " << type << " does not have contiguous rows";
   }
   ChainShape shape(op);
+  TargetInfo target = TargetInfo::getFor(op);
   ArrayRef<int64_t> widths = shape.widths;
   Type elementType = cast<MemRefType>(op.getInput().getType()).getElementType();
   int64_t sharedBytes = 0;
@@ -666,29 +971,35 @@ static LogicalResult lowerToKernel(MLPKernelOp op) {
     return arith::ConstantIndexOp::create(b, loc, value);
   };
   Value rows = memref::DimOp::create(b, loc, op.getInput(), 0);
-  Value tiles = arith::CeilDivUIOp::create(
-      b, loc, rows, index(kTileRows * getTilesPerWarp(shape.padded)));
-  // A persistent grid: one block per multiprocessor at most (a block's
-  // registers and shared memory take one), each striding over warp tiles, so
-  // that weights are staged once per multiprocessor and no second wave
-  // waits for the first (measured on the H200: narrow bf16 0.077 ms with two
-  // blocks per multiprocessor, 0.065 with one).
-  Value blocks = arith::MinUIOp::create(
-      b, loc, arith::CeilDivUIOp::create(b, loc, tiles, index(kWarpsPerBlock)),
-      index(TargetInfo::getFor(op).multiprocessors));
   // No launch for an empty batch.
-  Value nonEmpty = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt,
-                                         blocks, index(0));
+  Value nonEmpty =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, rows, index(0));
   auto ifNonEmpty = scf::IfOp::create(b, loc, nonEmpty);
   b.setInsertionPointToStart(&ifNonEmpty.getThenRegion().front());
   auto buildLaunch = [&](bool inputAligned, bool outputAligned) {
     OpBuilder::InsertionGuard guard(b);
+    WorkSplit split(
+        shape.padded,
+        prefersWarpgroupMMA(shape, target, elementType, inputAligned),
+        inputAligned);
+    Value tiles =
+        arith::CeilDivUIOp::create(b, loc, rows, index(split.getUnitRows()));
+    // A persistent grid: one block per multiprocessor at most (a block's
+    // registers and shared memory take one), each striding over warp tiles,
+    // so that weights are staged once per multiprocessor and no second wave
+    // waits for the first (measured on the H200: narrow bf16 0.077 ms with
+    // two blocks per multiprocessor, 0.065 with one).
+    Value blocks = arith::MinUIOp::create(
+        b, loc,
+        arith::CeilDivUIOp::create(b, loc, tiles,
+                                   index(split.getUnitsPerBlock())),
+        index(target.multiprocessors));
     Value one = index(1);
     auto launch = gpu::LaunchOp::create(
-        b, loc, blocks, one, one, index(kWarpSize * kWarpsPerBlock), one, one,
+        b, loc, blocks, one, one, index(split.getBlockThreads()), one, one,
         arith::ConstantIntOp::create(b, loc, sharedBytes, 32));
     b.setInsertionPointToStart(&launch.getBody().front());
-    MLPKernelEmitter(b, loc, op, shape, inputAligned, outputAligned)
+    MLPKernelEmitter(b, loc, op, shape, split, inputAligned, outputAligned)
         .emit(launch);
     gpu::TerminatorOp::create(b, loc);
   };

@@ -214,11 +214,13 @@ class CompiledGraph(torch.nn.Module):
         module, signature = import_graph(self.graph_module, inputs, self.name,
                                          support=self._support)
         # Device code for the GPU at hand only: one chip compiles faster than
-        # the default four, and its kernels may use all of its shared memory.
+        # the default four, and its kernels may use all of its shared memory
+        # and, on Hopper (sm_90a, code for compute capability 9.0 alone), its
+        # own instructions (wgmma in the fused MLP kernel).
         chips = None
         if target == "cuda":
             major, minor = torch.cuda.get_device_capability(device)
-            chips = [f"sm_{major}{minor}"]
+            chips = [f"sm_{major}{minor}" + ("a" if (major, minor) == (9, 0) else "")]
         compiled = compiler.compile(module, target, fuse=self.options.fuse,
                                     allow_tf32=self.options.allow_tf32, chips=chips,
                                     reference=self.options.reference and target == "cpu")

@@ -2,6 +2,47 @@
 // The grid is persistent: at most one block per multiprocessor of the
 // target (132 by default, the H200's).
 // RUN: hypatia-opt %s --hypatia-attach-target="overrides=multiprocessors=108" --hypatia-mlp-kernel-to-gpu --split-input-file --verify-diagnostics | FileCheck %s --check-prefix=A100
+// Built for sm_90a alone, a kernel whose chain is compute-bound (here: with
+// a bandwidth of 100 TB/s every chain is) multiplies by warpgroup MMA
+// (wgmma): blocks of four warpgroups (512 threads), each 64 rows at a time;
+// weights staged as core matrices [N / 8, K / 8, 8, 8], ordered for the
+// async proxy (fence.proxy.async) before the barrier; per layer one inline
+// PTX block that loads the bias pairs into the accumulators (constant
+// offsets from one shared address), issues a wgmma per 16-column k-tile with
+// descriptors that are one base plus constants, and waits. Without a bias,
+// the first k-tile does not accumulate (scale-d 0). No ldmatrix, no
+// mma.sync. The kernel that reads its input element by element keeps
+// mma.sync.
+// RUN: hypatia-opt %s --hypatia-attach-target="chips=sm_90a overrides=bandwidth_tbps=100" --hypatia-mlp-kernel-to-gpu --split-input-file --verify-diagnostics | FileCheck %s --check-prefix=WGMMA
+// With the H200's figures (the default), @two_layers (64 FLOPs per byte of
+// input and result) is bound by memory: mma.sync, whose blocks prefetch.
+// RUN: hypatia-opt %s --hypatia-attach-target="chips=sm_90a" --hypatia-mlp-kernel-to-gpu --split-input-file --verify-diagnostics | FileCheck %s --check-prefix=MEMORY-BOUND
+// MEMORY-BOUND-LABEL: func.func @two_layers
+// MEMORY-BOUND-NOT: wgmma
+// MEMORY-BOUND: nvvm.mma.sync
+// MEMORY-BOUND-NOT: wgmma
+// MEMORY-BOUND-LABEL: func.func @f16
+// WGMMA-LABEL: func.func @two_layers
+// WGMMA: gpu.launch blocks({{.*}}) in ({{.*}}) threads({{.*}}) in ({{.*}} = %c512, {{.*}}) dynamic_shared_memory_size
+// WGMMA: memref.view {{.*}} to memref<8x8x8x8xbf16, #gpu.address_space<workgroup>>
+// WGMMA: memref.view {{.*}} to memref<2x8x8x8xbf16, #gpu.address_space<workgroup>>
+// WGMMA: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+// WGMMA-NEXT: gpu.barrier
+// WGMMA: scf.for
+// WGMMA: vector.load %arg0[{{.*}}] {alignment = 16 : i64} : memref<?x64xbf16>, vector<8xbf16>
+// WGMMA: llvm.inline_asm has_side_effects {{.*}}ld.shared.v2.f32 {$0, $1}, [$49+9216];{{.*}}wgmma.fence.sync.aligned;{{.*}}wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {{.*}}descriptor, 1, 1, 1, 0;{{.*}}wgmma.commit_group.sync.aligned;{{.*}}wgmma.wait_group.sync.aligned 0;
+// WGMMA-SAME: "=f,{{.*}},r,r,l,r"
+// WGMMA-SAME: -> !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)>
+// WGMMA: llvm.inline_asm {{.*}}wgmma.mma_async.sync.aligned.m64n16k16.f32.bf16.bf16
+// WGMMA-NOT: nvgpu.ldmatrix
+// WGMMA-NOT: nvvm.mma.sync
+// WGMMA: } else {
+// WGMMA: gpu.launch {{.*}} threads({{.*}}) in ({{.*}} = %c256,
+// WGMMA: nvvm.mma.sync
+// WGMMA-LABEL: func.func @f16
+// WGMMA: llvm.inline_asm has_side_effects {{.*}}"{\0A.reg .b64 descriptor;\0Awgmma.fence.sync.aligned;{{.*}}m64n32k16.f32.f16.f16 {{.*}}descriptor, 0, 1, 1, 0;{{.*}}m64n32k16.f32.f16.f16 {{.*}}descriptor, 1, 1, 1, 0;
+// WGMMA-SAME: "=f,{{.*}},r,l"
+
 // A100-LABEL: func.func @two_layers
 // A100: %[[SMS:.*]] = arith.constant 108 : index
 // A100: arith.minui {{.*}}, %[[SMS]] : index
@@ -20,13 +61,13 @@
 // n-tiles), SiLU in f32 and rounding of pairs, and the last layer's columns
 // stored only for rows within the batch.
 // CHECK-LABEL: func.func @two_layers
-// CHECK: %[[SMS:.*]] = arith.constant 132 : index
-// CHECK: arith.minui {{.*}}, %[[SMS]] : index
 // CHECK: memref.extract_aligned_pointer_as_index %arg0
 // CHECK: arith.remui {{.*}}, %c16
 // CHECK: memref.extract_aligned_pointer_as_index %arg5
 // CHECK: arith.remui {{.*}}, %c8
 // CHECK: scf.if
+// CHECK: %[[SMS:.*]] = arith.constant 132 : index
+// CHECK: arith.minui {{.*}}, %[[SMS]] : index
 // CHECK: %[[SHARED:.*]] = arith.constant 11840 : i32
 // CHECK: gpu.launch blocks({{.*}}) in ({{.*}}) threads({{.*}}) in ({{.*}} = %c256, {{.*}}) dynamic_shared_memory_size %[[SHARED]]
 // CHECK: vector.load %arg0[{{.*}}] {alignment = 16 : i64} : memref<?x64xbf16>, vector<8xbf16>

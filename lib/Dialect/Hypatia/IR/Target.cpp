@@ -25,7 +25,6 @@ TargetInfo TargetInfo::getDefault(TargetKind kind) {
     // through PyTorch (bf16 688 TFLOP/s, f32 51.0 with TF32 off; f16 runs on
     // the same tensor cores as bf16), a 1 GiB device copy (4.24 TB/s), one
     // tiny eager kernel (9.0 us).
-    target.chips = {"sm_80", "sm_86", "sm_89", "sm_90"};
     target.peakF32Tflops = 51.0;
     target.peakF16Tflops = 688.0;
     target.peakBF16Tflops = 688.0;
@@ -38,10 +37,7 @@ TargetInfo TargetInfo::getDefault(TargetKind kind) {
     // (sm_86/sm_89: 99 KiB per block; sm_90 alone: 227).
     target.fusedMLPMaxWidth = 128;
     target.fusedMLPMaxLayers = 16;
-    target.fusedMLPMaxWeightKiB = getFusedMLPWeightBudgetKiB(target.chips);
-    // Measured: narrow bf16 (64 -> 64 x 8 -> 16, 2^18 rows, 17.7 GFLOP) in
-    // 0.0505 ms (docs/benchmarks/mlp-kernel.md, 2026-11-30, session 7).
-    target.fusedMLPTflops = 350.0;
+    target.setChips({"sm_80", "sm_86", "sm_89", "sm_90"});
     // Measured: the suite's tiny bf16 (64 -> 128 -> 10, 32 rows, one block)
     // took 14.5 us on the GPU (CUPTI, 2026-11-30), 2.1x its cuBLASLt chain.
     target.fusedMLPMinUs = 14.5;
@@ -72,8 +68,24 @@ static int64_t getSharedMemoryPerBlockKiB(StringRef chip) {
       .Case("sm_75", 64)
       .Cases({"sm_80", "sm_87"}, 163)
       .Cases({"sm_86", "sm_89", "sm_120", "sm_121"}, 99)
-      .Cases({"sm_90", "sm_100", "sm_103"}, 227)
+      .Cases({"sm_90", "sm_90a", "sm_100", "sm_103"}, 227)
       .Default(48);
+}
+
+void TargetInfo::setChips(ArrayRef<std::string> names) {
+  chips.assign(names.begin(), names.end());
+  if (kind != TargetKind::cuda)
+    return;
+  fusedMLPMaxWeightKiB = getFusedMLPWeightBudgetKiB(chips);
+  // Measured on the H200, narrow bf16 (64 -> 64 x 8 -> 16, 2^18 rows, 17.7
+  // GFLOP; docs/benchmarks/mlp-kernel.md): mma.sync 0.0505 ms (2026-11-30),
+  // wgmma 0.0326 ms (bench/experiments/wgmma_mlp_probe.cu, 2026-12-01).
+  fusedMLPTflops = hasWarpgroupMMA() ? 540.0 : 350.0;
+}
+
+bool TargetInfo::hasWarpgroupMMA() const {
+  return !chips.empty() &&
+         llvm::all_of(chips, [](StringRef chip) { return chip == "sm_90a"; });
 }
 
 int64_t TargetInfo::getFusedMLPWeightBudgetKiB(ArrayRef<std::string> chips) {
@@ -194,12 +206,9 @@ static std::string describeRange(const Figure &figure) {
 
 TargetInfo TargetInfo::get(TargetAttr attr) {
   TargetInfo target = getDefault(attr.getKind());
-  if (ArrayAttr chips = attr.getChips()) {
-    target.chips.clear();
-    for (Attribute chip : chips)
-      target.chips.push_back(cast<StringAttr>(chip).str());
-    target.fusedMLPMaxWeightKiB = getFusedMLPWeightBudgetKiB(target.chips);
-  }
+  if (ArrayAttr chips = attr.getChips())
+    target.setChips(llvm::map_to_vector(
+        chips, [](Attribute chip) { return cast<StringAttr>(chip).str(); }));
   if (DictionaryAttr overrides = attr.getOverrides()) {
     for (NamedAttribute entry : overrides) {
       const Figure *figure = lookupFigure(entry.getName());
@@ -275,12 +284,15 @@ LogicalResult TargetAttr::verify(function_ref<InFlightDiagnostic()> emitError,
       return emitError() << "a cuda target needs at least one chip";
     for (Attribute chip : chips) {
       auto name = dyn_cast<StringAttr>(chip);
+      // sm_<number>, or sm_<number>a (arch-specific: sm_90a, sm_100a).
+      StringRef digits = name ? name.getValue() : StringRef();
       unsigned number = 0;
-      if (!name || !name.getValue().starts_with("sm_") ||
-          name.getValue().drop_front(3).getAsInteger(10, number) || number < 75)
+      bool isCUDAChip = digits.consume_front("sm_");
+      digits.consume_back("a");
+      if (!isCUDAChip || digits.getAsInteger(10, number) || number < 75)
         return emitError() << "chip " << chip
                            << " is not a CUDA chip CUDA 13 builds for "
-                              "(\"sm_75\" or newer)";
+                              "(\"sm_75\" or newer, \"sm_90a\" for wgmma)";
     }
   }
   if (overrides) {

@@ -22,7 +22,9 @@ constexpr llvm::StringLiteral kTargetAttrName = "hypatia.target";
 struct TargetInfo {
   TargetKind kind = TargetKind::cuda;
   /// CUDA chips (`sm_80`, ...) to build device code for, oldest first; PTX of
-  /// the last is embedded too, for chips newer than all of them.
+  /// the last is embedded too, for chips newer than all of them. `sm_90a` is
+  /// Hopper's arch-specific target: its code runs on compute capability 9.0
+  /// only, and may use warpgroup MMA (wgmma).
   llvm::SmallVector<std::string> chips;
 
   /// GEMM throughput per element type and memory bandwidth (read plus
@@ -42,9 +44,9 @@ struct TargetInfo {
   int64_t fusedMLPMaxLayers = 0;
   int64_t fusedMLPMaxWeightKiB = 0;
   /// The tensor-core throughput the generated fused_mlp kernel reaches
-  /// (mma.sync, f16/bf16), in TFLOP/s: what the cost model charges for its
-  /// FLOPs instead of the GEMM library's peak (0: a fused_mlp runs as its
-  /// chain of GEMMs, at their peak).
+  /// (f16/bf16; mma.sync, or wgmma where hasWarpgroupMMA), in TFLOP/s: what
+  /// the cost model charges for its FLOPs instead of the GEMM library's peak
+  /// (0: a fused_mlp runs as its chain of GEMMs, at their peak).
   double fusedMLPTflops = 0;
   /// The least time one generated fused_mlp kernel takes, however few its
   /// rows, in microseconds (launch not included): a block stages all the
@@ -59,6 +61,13 @@ struct TargetInfo {
   /// The target of the nearest enclosing op (`op` included) that has a
   /// hypatia.target attribute, else the CUDA defaults.
   static TargetInfo getFor(mlir::Operation *op);
+
+  /// Builds for `names`, with what follows from them: the shared memory a
+  /// fused_mlp kernel may take and the tensor-core throughput it reaches.
+  void setChips(llvm::ArrayRef<std::string> names);
+  /// Whether every chip built for runs warpgroup MMA (all are `sm_90a`): the
+  /// generated fused_mlp kernel then issues wgmma instead of mma.sync.
+  bool hasWarpgroupMMA() const;
 
   /// GEMM throughput in FLOP/s for `type`.
   double getPeakFlops(ElementType type) const;
