@@ -2,10 +2,13 @@
 
 #include "PipelineSteps.h"
 
+#include "hypatia/Transforms/Passes.h"
+
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
 
@@ -26,7 +29,20 @@ void hypatia::pipeline::addResultsToOutParams(OpPassManager &pm) {
 }
 
 void hypatia::pipeline::addDeallocation(OpPassManager &pm) {
-  bufferization::buildBufferDeallocationPipeline(pm);
+  // Upstream's buffer-deallocation-pipeline (LLVM 22), with the deallocations
+  // whose aliasing is known resolved in linear time before its pairwise
+  // simplification (see --hypatia-resolve-deallocations).
+  memref::ExpandReallocPassOptions expandOptions;
+  expandOptions.emitDeallocs = false;
+  pm.addPass(memref::createExpandReallocPass(expandOptions));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(bufferization::createOwnershipBasedBufferDeallocationPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createResolveDeallocations());
+  pm.addPass(bufferization::createBufferDeallocationSimplificationPass());
+  pm.addPass(bufferization::createLowerDeallocationsPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createCanonicalizerPass());
   pm.addPass(createConvertBufferizationToMemRefPass());
 }
 
@@ -43,6 +59,7 @@ void hypatia::pipeline::addLoweringToLLVM(OpPassManager &pm) {
   FinalizeMemRefToLLVMConversionPassOptions memrefOptions;
   memrefOptions.useGenericFunctions = true;
   pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefOptions));
+  pm.addPass(createSeparateEntryBlock());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
