@@ -53,6 +53,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--json")
     parser.add_argument("--reference", action="store_true")
+    parser.add_argument("--one-row", action="store_true",
+                        help="inputs of one row (1 x features): matrix-vector products")
     args = parser.parse_args()
     hypatia.torch.register()
     torch.manual_seed(0)
@@ -63,6 +65,8 @@ def main():
           f"{'inductor':>9} {'vs eager':>8} {'vs best':>8}")
     for name, (make, shape) in MODELS.items():
         model = make().eval()
+        if args.one_row:
+            shape = (1, shape[-1])
         x = torch.rand(shape) * 2 - 1
         with torch.no_grad():
             reference = model.double()(x.double())

@@ -93,6 +93,31 @@ static void applyEpilogue(const Epilogue *e) {
   }
 }
 
+/* y[j] = w[j, :] . x for j < n, on the calling thread: 8 columns at a time
+ * in GCC vector registers (two SSE registers on generic x86-64), each lane
+ * its own partial sum. */
+typedef float Float8 __attribute__((vector_size(32)));
+static void rowTimesTransposed(const float *x, const float *w, int64_t ldw,
+                               int64_t n, int64_t k, float *y) {
+  for (int64_t j = 0; j < n; ++j) {
+    const float *row = w + j * ldw;
+    Float8 partial = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t i = 0;
+    for (; i + 8 <= k; i += 8) {
+      Float8 a, b;
+      __builtin_memcpy(&a, row + i, sizeof a);
+      __builtin_memcpy(&b, x + i, sizeof b);
+      partial += a * b;
+    }
+    float sum = 0;
+    for (int lane = 0; lane < 8; ++lane)
+      sum += partial[lane];
+    for (; i < k; ++i)
+      sum += row[i] * x[i];
+    y[j] = sum;
+  }
+}
+
 static void linear(const Matrix *x, const Matrix *w, const Vector *bias,
                    const Matrix *y, int32_t activation) {
   int64_t m = x->sizes[0], k = x->sizes[1], n = w->sizes[0];
@@ -117,7 +142,17 @@ static void linear(const Matrix *x, const Matrix *w, const Vector *bias,
   const float *xData = x->aligned + x->offset;
   const float *wData = w->aligned + w->offset;
   float *yData = y->aligned + y->offset;
-  if (k > 0)
+  /* One row (a decode step, a batch of one) is a matrix-vector product,
+   * streamed once on this thread. On the 2-core CI machine, for a batch of
+   * one through 512 -> 1024 -> 1024 -> 256 (7 MB of weights): OpenBLAS's
+   * sgemm (it packs all of w first) took 584 us against eager PyTorch's 229;
+   * OpenBLAS's two-thread sgemv 227 us in a loop of calls, but 8.8 ms right
+   * after PyTorch's own calls, whose OpenMP threads spin and leave
+   * OpenBLAS's second thread no core; this loop 352 us in a loop of calls,
+   * 0.5 ms after PyTorch's (bench/results/cpu-backend-one-row.txt). */
+  if (k > 0 && m == 1)
+    rowTimesTransposed(xData, wData, ldw, n, k, yData);
+  else if (k > 0)
     cblas_sgemm(ROW_MAJOR, NO_TRANSPOSE, TRANSPOSE, (int)m, (int)n, (int)k, 1,
                 xData, ldx, wData, ldw, 0, yData, ldy);
   else

@@ -13,6 +13,11 @@
 // RUN: %reference %t/mlp3 'mlp(arg0, [(arg1, arg4, "relu"), (arg2, arg5, "gelu_tanh"), (arg3, arg6, "none")])' --rtol 1e-6 | FileCheck %s
 // RUN: hypatia-run %s -e mlp_no_bias --seed %seed --dynamic-sizes 50 --output-dir %t/nobias
 // RUN: %reference %t/nobias 'mlp(arg0, [(arg1, None, "silu"), (arg2, None, "gelu_erf")])' --rtol 1e-6 | FileCheck %s
+// One row: matrix-vector products (sgemv) instead of sgemm.
+// RUN: hypatia-run %s -e linear_relu --seed %seed --dynamic-sizes 1 --output-dir %t/relu_1
+// RUN: %reference %t/relu_1 'relu(linear(arg0, arg1, arg2))' --rtol 1e-6 | FileCheck %s
+// RUN: hypatia-run %s -e mlp_no_bias --seed %seed --dynamic-sizes 1 --output-dir %t/nobias_1
+// RUN: %reference %t/nobias_1 'mlp(arg0, [(arg1, None, "silu"), (arg2, None, "gelu_erf")])' --rtol 1e-6 | FileCheck %s
 
 // CHECK: result 0: relative error {{.*}} ok
 // CHECK-NEXT: PASS
