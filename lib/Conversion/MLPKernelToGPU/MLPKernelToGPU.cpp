@@ -78,7 +78,8 @@ struct WorkSplit {
   /// four warpgroups have 128 registers per thread, and one tile ahead
   /// spilled.
   int64_t prefetchRegisters;
-  WorkSplit(ArrayRef<int64_t> paddedWidths, bool warpgroupMMA, bool vectorInput)
+
+  WorkSplit(ArrayRef<int64_t> paddedWidths, bool warpgroupMMA)
       : warpgroupMMA(warpgroupMMA) {
     if (warpgroupMMA) {
       // Four warpgroups of one 64-row tile each (measured on the H200 with
@@ -86,9 +87,9 @@ struct WorkSplit {
       // block 0.064 ms, two 0.040, three 0.035, four 0.033; two tiles per
       // warpgroup did not pay, and ptxas serialised their wgmma for want of
       // registers). Four leave 128 registers per thread: layers wider than
-      // 64 (64 accumulators, 32 registers of A fragments) and element-wise
-      // input reads spilled with four; they get two (255 registers).
-      bool fitsFour = *llvm::max_element(paddedWidths) <= 64 && vectorInput;
+      // 64 (64 accumulators, 32 registers of A fragments) spilled with four;
+      // they get two (255 registers).
+      bool fitsFour = *llvm::max_element(paddedWidths) <= 64;
       warpsPerBlock = fitsFour ? 16 : 8;
       warpsPerUnit = 4;
       tilesPerUnit = 1;
@@ -980,8 +981,7 @@ static LogicalResult lowerToKernel(MLPKernelOp op) {
     OpBuilder::InsertionGuard guard(b);
     WorkSplit split(
         shape.padded,
-        prefersWarpgroupMMA(shape, target, elementType, inputAligned),
-        inputAligned);
+        prefersWarpgroupMMA(shape, target, elementType, inputAligned));
     Value tiles =
         arith::CeilDivUIOp::create(b, loc, rows, index(split.getUnitRows()));
     // A persistent grid: one block per multiprocessor at most (a block's
