@@ -114,8 +114,6 @@ struct WorkSplit {
 struct ChainShape {
   SmallVector<int64_t> widths, padded;
   int64_t inputVector, outputVector;
-  /// The vectors a thread reads of each of its input rows.
-  int64_t inputGroups;
 
   explicit ChainShape(MLPKernelOp op) {
     widths.push_back(cast<MemRefType>(op.getInput().getType()).getDimSize(1));
@@ -125,7 +123,6 @@ struct ChainShape {
       padded.push_back(TargetInfo::getFusedMLPPaddedWidth(width));
     inputVector = getRowVector(padded.front());
     outputVector = getRowVector(padded.back());
-    inputGroups = llvm::divideCeil(padded.front(), 4 * inputVector);
   }
 };
 } // namespace
@@ -160,8 +157,8 @@ public:
         f32(b.getF32Type()), pairType(VectorType::get({2}, elementType)),
         widths(shape.widths), padded(shape.padded),
         inputVector(shape.inputVector), outputVector(shape.outputVector),
-        inputGroups(shape.inputGroups), split(split),
-        inputAligned(inputAligned), outputAligned(outputAligned) {}
+        split(split), inputAligned(inputAligned), outputAligned(outputAligned) {
+  }
 
   void emit(gpu::LaunchOp launch);
 
@@ -339,7 +336,7 @@ private:
   /// accesses may assume alignment to their size (the host launches this
   /// kernel only where they are).
   ArrayRef<int64_t> widths, padded;
-  int64_t inputVector, outputVector, inputGroups;
+  int64_t inputVector, outputVector;
   const WorkSplit &split;
   bool inputAligned, outputAligned;
 };
@@ -540,47 +537,33 @@ void MLPKernelEmitter::emit(gpu::LaunchOp launch) {
   // k-tile, four registers), from the thread's vectors of its two rows.
   int64_t inputTiles = padded.front() / kTileDepth;
   int64_t tilesPerInputVector = inputVector / 4;
-  // The thread's input vectors of a warp tile: per tile, its upper row's
-  // then its lower row's `inputVector` columns of each group of k-tiles.
-  int64_t vectorGroups = inputGroups;
-  auto forEachInputVector =
-      [&](Value warpTile,
-          llvm::function_ref<void(Value row, Value column, int64_t group)>
-              visit) {
-        for (int64_t tile = 0; tile < tilesPerWarp; ++tile) {
-          auto [upperRow, lowerRow] = threadRows(warpTile, tile);
-          for (Value row : {upperRow, lowerRow})
-            for (int64_t group = 0; group < vectorGroups; ++group)
-              visit(arith::MinUIOp::create(b, loc, row, lastRow),
-                    add(mul(quad, inputVector), group * 4 * inputVector),
-                    group);
-        }
-      };
-  // The A fragments (per tile, per k-tile, four registers) of those vectors.
-  auto toFragments = [&](ArrayRef<Value> vectors) {
-    SmallVector<Value> fragments;
-    for (int64_t tile = 0; tile < tilesPerWarp; ++tile) {
-      ArrayRef<Value> upper =
-          vectors.slice(tile * 2 * vectorGroups, vectorGroups);
-      ArrayRef<Value> lower =
-          vectors.slice((tile * 2 + 1) * vectorGroups, vectorGroups);
-      for (int64_t kt = 0; kt < inputTiles; ++kt) {
-        int64_t group = kt / tilesPerInputVector;
-        int64_t slot = kt % tilesPerInputVector * 4;
-        fragments.append({registerAt(upper[group], slot),
-                          registerAt(lower[group], slot),
-                          registerAt(upper[group], slot + 2),
-                          registerAt(lower[group], slot + 2)});
-      }
-    }
-    return fragments;
-  };
   auto loadInput = [&](Value warpTile) {
-    SmallVector<Value> vectors;
-    forEachInputVector(warpTile, [&](Value row, Value column, int64_t group) {
-      vectors.push_back(loadInputVector(row, column, group));
-    });
-    return toFragments(vectors);
+    // Every load of the warp tile is issued before its registers are taken
+    // apart: per tile, the upper row's vectors, then the lower row's.
+    SmallVector<std::array<SmallVector<Value>, 2>> vectors(tilesPerWarp);
+    for (int64_t tile = 0; tile < tilesPerWarp; ++tile) {
+      auto rows = threadRows(warpTile, tile);
+      for (int64_t half = 0; half < 2; ++half)
+        for (int64_t vectorGroup = 0;
+             vectorGroup * tilesPerInputVector < inputTiles; ++vectorGroup) {
+          Value readRow = arith::MinUIOp::create(b, loc, rows[half], lastRow);
+          Value column =
+              add(mul(quad, inputVector), vectorGroup * 4 * inputVector);
+          vectors[tile][half].push_back(
+              loadInputVector(readRow, column, vectorGroup));
+        }
+    }
+    SmallVector<Value> fragments;
+    for (auto &[upper, lower] : vectors)
+      for (int64_t kt = 0; kt < inputTiles; ++kt) {
+        int64_t vectorGroup = kt / tilesPerInputVector;
+        int64_t slot = kt % tilesPerInputVector * 4;
+        fragments.append({registerAt(upper[vectorGroup], slot),
+                          registerAt(lower[vectorGroup], slot),
+                          registerAt(upper[vectorGroup], slot + 2),
+                          registerAt(lower[vectorGroup], slot + 2)});
+      }
+    return fragments;
   };
 
   // The first tiles' input is in flight while the weights are staged.
