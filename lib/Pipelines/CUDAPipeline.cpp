@@ -76,6 +76,11 @@ void hypatia::buildCUDAPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
   pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
+  // The canonicalizer hoisted every constant out of the launch bodies (they
+  // are not isolated from above); outlined as they are, the constants
+  // would become kernel arguments, and the kernels would divide by
+  // run-time values and compute indices in 64 bits. Sunk back, they fold.
+  pm.addNestedPass<func::FuncOp>(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());

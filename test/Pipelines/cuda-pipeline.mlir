@@ -22,7 +22,10 @@
 // CHECK: llvm.call @mgpuMemAlloc
 // CHECK: llvm.call @hypatia_linear_bf16(
 // CHECK: llvm.call @hypatia_linear_bf16_nobias(
-// CHECK: gpu.launch_func @mlp_kernel::@mlp_kernel blocks in
+// Constants stay inside the kernel (sunk into the launch before outlining,
+// where they fold): its arguments are the element count and the buffers, no
+// block size and no float constant.
+// CHECK: gpu.launch_func @mlp_kernel::@mlp_kernel blocks in ({{.*}}) threads in ({{.*}}) : i64 args(%{{[0-9]+}} : i64, %{{[0-9]+}} : !llvm.ptr, %{{[0-9]+}} : !llvm.ptr, %{{[0-9]+}} : i64, %{{[0-9]+}} : i64, %{{[0-9]+}} : i64, %{{[0-9]+}} : !llvm.ptr,
 // CHECK: llvm.call @mgpuMemFree
 // The kernel, as one fatbin (magic 0xBA55ED50: cubins for sm_80, sm_86,
 // sm_89 and sm_90, PTX of sm_90) embedded in the module, named by its newest
