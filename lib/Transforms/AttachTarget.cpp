@@ -57,7 +57,10 @@ struct AttachTargetPass
       auto [name, text] = StringRef(entry).split('=');
       int64_t integer;
       double real;
-      if (!text.getAsInteger(10, integer)) {
+      // Real figures are stored as floats whatever their spelling, so that
+      // the attribute prints as it parses (`bandwidth_tbps = 1.000000e+02`).
+      bool realFigure = TargetInfo::isIntegerFigure(name) == false;
+      if (!realFigure && !text.getAsInteger(10, integer)) {
         figures.set(name, builder.getI64IntegerAttr(integer));
       } else if (!text.getAsDouble(real)) {
         figures.set(name, builder.getF64FloatAttr(real));

@@ -6,6 +6,13 @@ module attributes {hypatia.target = #hypatia.target<cuda, peak_bf16_tflops = 989
 
 // -----
 
+// A real figure may be written as an integer; it is kept as a float.
+// CHECK: module attributes {hypatia.target = #hypatia.target<cuda, launch_us = 5.000000e+00, multiprocessors = 132>}
+module attributes {hypatia.target = #hypatia.target<cuda, launch_us = 5, multiprocessors = 132>} {
+}
+
+// -----
+
 // expected-error @+1 {{unknown target kind 'fpga': expected cpu or cuda}}
 module attributes {hypatia.target = #hypatia.target<fpga>} {
 }

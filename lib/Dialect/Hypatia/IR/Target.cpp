@@ -191,6 +191,12 @@ static const Figure *lookupFigure(StringRef name) {
   return nullptr;
 }
 
+std::optional<bool> TargetInfo::isIntegerFigure(StringRef name) {
+  if (const Figure *figure = lookupFigure(name))
+    return figure->integer != nullptr;
+  return std::nullopt;
+}
+
 /// The range of `figure`, as an error message says it.
 static std::string describeRange(const Figure &figure) {
   std::string text;
@@ -357,9 +363,17 @@ Attribute TargetAttr::parse(AsmParser &parser, Type) {
         return {};
       overrides.append(name, builder.getI64IntegerAttr(value));
     } else {
+      // A real figure may be written as an integer (`launch_us = 5`).
       double value;
-      if (parser.parseFloat(value))
+      int64_t whole;
+      OptionalParseResult integer = parser.parseOptionalInteger(whole);
+      if (integer.has_value()) {
+        if (failed(*integer))
+          return {};
+        value = static_cast<double>(whole);
+      } else if (parser.parseFloat(value)) {
         return {};
+      }
       overrides.append(name, builder.getF64FloatAttr(value));
     }
   }

@@ -61,6 +61,10 @@ struct TargetInfo {
   /// The target of the nearest enclosing op (`op` included) that has a
   /// hypatia.target attribute, else the CUDA defaults.
   static TargetInfo getFor(mlir::Operation *op);
+  /// Whether the figure `name` of a #hypatia.target is an integer (a limit)
+  /// rather than a real number (a rate or a time); std::nullopt where there
+  /// is no such figure.
+  static std::optional<bool> isIntegerFigure(llvm::StringRef name);
 
   /// Builds for `names`, with what follows from them: the shared memory a
   /// fused_mlp kernel may take and the tensor-core throughput it reaches.
