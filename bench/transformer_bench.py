@@ -2,14 +2,15 @@
 """Transformer MLP blocks (../shared/bench/suite-transformer.json) compiled by
 Hypatia for the GPU, against PyTorch in the same process.
 
-    python3 bench/transformer_bench.py build DIR [--suite JSON]     # here
+    python3 bench/transformer_bench.py build DIR [--suite JSON] [--chips sm_90a]  # here
     python3 bench/transformer_bench.py run DIR --json OUT [--max-autotune] [--only NAME,...]
     python3 bench/transformer_bench.py modules --json OUT           # on the GPU
     python3 bench/transformer_bench.py report RUN.json MODULES.json --plot PNG > table.md
 
 `build` writes each block as hypatia IR with the 3-D input torch.compile
 hands over ([batch, seq, features]) and compiles it with hypatia-compile
-(--fuse-mlp, CUDA target); DIR/manifest.json carries the suite to the GPU
+(--fuse-mlp, CUDA target) for --chips (default sm_90a: the H200 alone, as
+the torch.compile backend builds on it); DIR/manifest.json carries the suite to the GPU
 machine. `run`, per block and dtype (f32 with TF32 off, bf16): fresh random
 inputs and weights (nn.Linear's init range), Hypatia's result on a
 NaN-poisoned output against float64 (max |error| / max |reference|), then ms
@@ -82,14 +83,15 @@ def source(config, dtype):
     return f"func.func @block({arguments}) -> {y} {{\n{body}  return %y : {y}\n}}\n"
 
 
-def build(out, suite):
+def build(out, suite, chips):
     out.mkdir(parents=True, exist_ok=True)
     configs = json.loads(suite.read_text())["configs"]
     for config in configs:
         for dtype in DTYPES:
             path = out / f"{config['name']}_{dtype}.mlir"
             path.write_text(source(config, dtype))
-            subprocess.run([str(ROOT / "build/bin/hypatia-compile"), "--target=cuda", str(path),
+            subprocess.run([str(ROOT / "build/bin/hypatia-compile"), "--target=cuda",
+                            f"--chip={chips}", str(path),
                             "-o", str(path.with_suffix(".so"))], check=True)
             print("built", path.stem, flush=True)
     (out / "manifest.json").write_text(json.dumps(configs, indent=1) + "\n")
@@ -344,10 +346,12 @@ def main():
     parser.add_argument("--json", type=Path)
     parser.add_argument("--plot", type=Path)
     parser.add_argument("--max-autotune", action="store_true")
+    parser.add_argument("--chips", default="sm_90a",
+                        help="CUDA chips to build for (build mode)")
     parser.add_argument("--only", default="")
     args = parser.parse_args()
     if args.mode == "build":
-        build(args.paths[0], args.suite)
+        build(args.paths[0], args.suite, args.chips)
     elif args.mode == "run":
         run(args.paths[0], args.json, args.max_autotune, set(filter(None, args.only.split(","))))
     elif args.mode == "modules":

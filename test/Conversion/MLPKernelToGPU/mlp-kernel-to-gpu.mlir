@@ -23,12 +23,15 @@
 // MEMORY-BOUND-NOT: wgmma
 // MEMORY-BOUND-LABEL: func.func @f16
 // WGMMA-LABEL: func.func @two_layers
+// The first tile's input is loaded before the weights are staged, and each
+// tile loads the next one's (16 registers: one 64-wide tile ahead).
 // WGMMA: gpu.launch blocks({{.*}}) in ({{.*}}) threads({{.*}}) in ({{.*}} = %c512, {{.*}}) dynamic_shared_memory_size
+// WGMMA-COUNT-4: vector.load %arg0[{{.*}}] {alignment = 16 : i64} : memref<?x64xbf16>, vector<8xbf16>
 // WGMMA: memref.view {{.*}} to memref<8x8x8x8xbf16, #gpu.address_space<workgroup>>
 // WGMMA: memref.view {{.*}} to memref<2x8x8x8xbf16, #gpu.address_space<workgroup>>
 // WGMMA: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
 // WGMMA-NEXT: gpu.barrier
-// WGMMA: scf.for
+// WGMMA: scf.for {{.*}} iter_args({{.*}}) -> (i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32) {
 // WGMMA: vector.load %arg0[{{.*}}] {alignment = 16 : i64} : memref<?x64xbf16>, vector<8xbf16>
 // WGMMA: llvm.inline_asm has_side_effects {{.*}}ld.shared.v2.f32 {$0, $1}, [$49+9216];{{.*}}wgmma.fence.sync.aligned;{{.*}}wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {{.*}}descriptor, 1, 1, 1, 0;{{.*}}wgmma.commit_group.sync.aligned;{{.*}}wgmma.wait_group.sync.aligned 0;
 // WGMMA-SAME: "=f,{{.*}},r,r,l,r"
