@@ -58,10 +58,25 @@ ACTIVATIONS = {"none": lambda x: x, "relu": relu, "gelu_erf": gelu,
                "gelu_tanh": gelu_tanh, "silu": silu}
 
 
-def mlp(x, layers):
-    """layers: [(w, b or None, activation name), ...]"""
-    for w, b, activation in layers:
+def round_to(x, dtype):
+    """`x` rounded to the nearest bf16 or f16 value (ties to even), widened
+    back to float64."""
+    if dtype == "f16":
+        return x.astype(np.float16).astype(np.float64)
+    bits = x.astype(np.float32).view(np.uint32).astype(np.uint64)
+    bits = (bits + 0x7FFF + ((bits >> 16) & 1)) & 0xFFFF0000
+    return bits.astype(np.uint32).view(np.float32).astype(np.float64)
+
+
+def mlp(x, layers, intermediates=None):
+    """layers: [(w, b or None, activation name), ...]. With `intermediates`
+    ("bf16" or "f16"), each layer's output but the last is rounded to it, as
+    a half-precision model stores its activations: the reference for outputs
+    so few and so cancelled that those roundings alone exceed a 1% bound."""
+    for i, (w, b, activation) in enumerate(layers):
         x = ACTIVATIONS[activation](linear(x, w, b))
+        if intermediates and i + 1 < len(layers):
+            x = round_to(x, intermediates)
     return x
 
 

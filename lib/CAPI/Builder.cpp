@@ -196,6 +196,23 @@ int64_t hypatiaBuilderMul(HypatiaBuilder *builder, int64_t lhs, int64_t rhs) {
       MulOp::create(builder->builder, builder->loc, a.getType(), a, b));
 }
 
+int64_t hypatiaBuilderConvert(HypatiaBuilder *builder, int64_t input,
+                              int32_t elementType) {
+  Value x = builder->lookup(input, "input");
+  if (!x)
+    return -1;
+  std::optional<ElementType> type = getElementTypeOfCode(elementType);
+  if (!type) {
+    emitError(builder->loc) << "unknown element type code " << elementType
+                            << " (0: f32, 1: f16, 2: bf16)";
+    return -1;
+  }
+  auto inputType = cast<RankedTensorType>(x.getType());
+  return builder->add(ConvertOp::create(
+      builder->builder, builder->loc,
+      inputType.clone(getMLIRType(&builder->context->context, *type)), x));
+}
+
 int64_t hypatiaBuilderReshape(HypatiaBuilder *builder, int64_t input,
                               int32_t rank, const int64_t *shape) {
   Value x = builder->lookup(input, "input");

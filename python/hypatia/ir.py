@@ -282,6 +282,16 @@ class FunctionBuilder(Owned):
         return self._value(self._capi.hypatiaBuilderMul(
             self._handle, self._id(lhs), self._id(rhs)), "a product")
 
+    def convert(self, x: Value, dtype: str) -> Value:
+        """hypatia.convert: `x` with its elements converted to `dtype` ("f32",
+        "f16", "bf16"), rounded to nearest even where it narrows."""
+        dtype_codes = vocabulary.codes("dtype")
+        if dtype not in dtype_codes:
+            raise TypeError(f"element type must be one of {', '.join(dtype_codes)}, "
+                            f"got {dtype!r}")
+        return self._value(self._capi.hypatiaBuilderConvert(
+            self._handle, self._id(x), dtype_codes[dtype]), "a conversion")
+
     def slice_rows(self, x: Value, start: int, count: int) -> Value:
         """Rows [start, start + count) of `x` (a view once bufferized)."""
         return self._value(self._capi.hypatiaBuilderSliceRows(

@@ -85,6 +85,42 @@ def test_gated_mlp_compiles_whole(torch_seed, caplog):
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
+class AutocastInside(nn.Module):
+    """A model that enters torch.autocast itself (the graph holds the enter
+    and exit nodes)."""
+
+    def __init__(self, dtype):
+        super().__init__()
+        self.dtype = dtype
+        self.mlp = nn.Sequential(nn.Linear(16, 48), nn.GELU(), nn.Linear(48, 8))
+
+    def forward(self, x):
+        with torch.autocast("cpu", dtype=self.dtype):
+            return self.mlp(x)
+
+
+@pytest.mark.parametrize("inside", [False, True])
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_autocast_compiles_the_layers_in_half_precision(torch_seed, caplog, inside, dtype):
+    """torch.autocast: each layer's float32 operands converted to the layer's
+    half type, as PyTorch does; no layer left to PyTorch."""
+    model = (AutocastInside(dtype) if inside else
+             nn.Sequential(nn.Linear(16, 48), nn.GELU(), nn.Linear(48, 8))).eval()
+    compiled = torch.compile(model, backend="hypatia")
+    x = torch.rand(2, 5, 16) * 2 - 1
+    with caplog.at_level(logging.INFO, logger="hypatia"), torch.no_grad(), \
+            torch.autocast("cpu", dtype=dtype, enabled=not inside):
+        result = compiled(x)
+        eager = model(x)
+    assert result.dtype == eager.dtype == dtype
+    reference = float64_reference(model.mlp if inside else model, x)
+    assert relative_error(result, reference) <= 1e-2
+    assert [r for r in caplog.records if "compiled" in r.message]
+    # Only autocast's own enter and exit run in PyTorch.
+    warnings = [r.message for r in caplog.records if r.levelno >= logging.WARNING]
+    assert all("autocast" in w for w in warnings), warnings
+
+
 def test_unsupported_op_runs_in_pytorch_with_one_log_line(torch_seed, caplog):
     model = Mixed().eval()
     x = torch.rand(6, 4, 4)

@@ -83,6 +83,25 @@ def test_gated_mlps_on_gpu_with_nothing_left_to_pytorch(make, dtype, tolerance, 
     assert "running in PyTorch" not in caplog.text and "runs in PyTorch" not in caplog.text
 
 
+@pytest.mark.parametrize("make", [GluMlp, LlamaMLP])
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_autocast_on_gpu_with_nothing_left_to_pytorch(make, dtype, torch_seed, caplog):
+    """float32 modules under torch.autocast: the layers in the half type, the
+    conversions of their operands compiled too."""
+    hypatia.torch.register()
+    torch._dynamo.reset()
+    model = make(192, 344).to("cuda").eval()
+    compiled = torch.compile(model, backend="hypatia")
+    with torch.inference_mode(), caplog.at_level("WARNING", logger="hypatia"), \
+            torch.autocast("cuda", dtype=dtype):
+        for shape in ((4, 33, 192), (1, 1, 192)):
+            x = torch.rand(shape, device="cuda") * 2 - 1
+            result = compiled(x)
+            assert result.dtype == dtype and result.shape == x.shape
+            assert relative_error(result, float64_reference(model, x)) <= 1e-2
+    assert "running in PyTorch" not in caplog.text and "runs in PyTorch" not in caplog.text
+
+
 def test_compiled_module_runs_on_the_current_stream(torch_seed):
     builder = hypatia.FunctionBuilder("layer")
     x = builder.argument("f32", [None, 512])

@@ -120,6 +120,11 @@ HYPATIA_CAPI_EXPORT int64_t hypatiaBuilderDropout(HypatiaBuilder *builder,
 /* hypatia.mul: the elementwise product of two values of one type. */
 HYPATIA_CAPI_EXPORT int64_t hypatiaBuilderMul(HypatiaBuilder *builder,
                                               int64_t lhs, int64_t rhs);
+/* hypatia.convert: `input` with every element converted to `elementType` (a
+ * hypatia_dtype), rounded to nearest even where it narrows. */
+HYPATIA_CAPI_EXPORT int64_t hypatiaBuilderConvert(HypatiaBuilder *builder,
+                                                  int64_t input,
+                                                  int32_t elementType);
 /* The type of value `value`, as the dialect inferred it: its element type
  * (a hypatia_dtype) in `*elementType` and up to `capacity` sizes (-1:
  * dynamic) in `shape`. Returns the rank, or -1 with diagnostics. */

@@ -182,14 +182,15 @@ def ElementwiseToGPU : Pass<"hypatia-elementwise-to-gpu", "mlir::func::FuncOp"> 
   let summary = "Elementwise linalg.generic ops on device buffers as "
                 "bandwidth-bound GPU kernels";
   let description = [{
-    Each elementwise `linalg.generic` on dense buffers of one shape and one
-    element width (identity indexing maps, all loops parallel) becomes a
-    `gpu.launch` over the flattened buffers: one thread per 16-byte vector of
-    every operand (4 f32 or 8 bf16/f16 elements, `vector.load`/`store` with
-    16-byte alignment), 256 threads per block, as many blocks as vectors need,
+    Each elementwise `linalg.generic` on dense buffers of one shape
+    (identity indexing maps, all loops parallel) becomes a `gpu.launch` over
+    the flattened buffers: one thread per 16-byte vector of the widest
+    operand (4 f32 or 8 bf16/f16 elements; a conversion from f32 to bf16
+    reads 16 bytes and writes 8), `vector.load`/`store` aligned to each
+    buffer's vector, 256 threads per block, as many blocks as vectors need,
     and the elements past the last whole vector one per thread. When a buffer
-    is not 16-byte aligned (a view with an offset), every element goes one
-    per thread. Whatever else is left to the generic loop mapping.
+    is not aligned to its vectors (a view with an offset), every element goes
+    one per thread. Whatever else is left to the generic loop mapping.
 
     Example: a SiLU over `memref<?x3072xbf16>` becomes one launch of
     `ceil(n * 3072 / 8 / 256)` blocks, each thread loading and storing one
@@ -230,7 +231,9 @@ def HostBuffersToDevice : Pass<"host-buffers-to-device", "mlir::ModuleOp"> {
     written only on the GPU (by cuBLASLt calls and outlined kernels), so
     `memref.alloc`, `memref.dealloc` and `memref.copy` outside `gpu.module`s
     become `gpu.alloc`, `gpu.dealloc` and `gpu.memcpy`. Hypatia's runtime
-    implements those stream-ordered on the caller's stream.
+    implements those stream-ordered on the caller's stream. Buffers of
+    `index` stay on the host: they hold the shapes `memref.reshape` reads
+    there.
 
     Example:
 

@@ -13,6 +13,23 @@ using namespace mlir;
 
 namespace {
 
+/// Whether `op` allocates, frees or copies a buffer of indices: the shape
+/// operand of a memref.reshape (a 3-D result whose two batch dimensions are
+/// both dynamic), which the host writes and reads. On the device, the host's
+/// stores to it crashed.
+bool isShapeBuffer(Operation *op) {
+  return llvm::any_of(
+             op->getOperandTypes(),
+             [](Type type) {
+               return isa<MemRefType>(type) &&
+                      cast<MemRefType>(type).getElementType().isIndex();
+             }) ||
+         llvm::any_of(op->getResultTypes(), [](Type type) {
+           return isa<MemRefType>(type) &&
+                  cast<MemRefType>(type).getElementType().isIndex();
+         });
+}
+
 struct HostBuffersToDevicePass
     : public hypatia::impl::HostBuffersToDeviceBase<HostBuffersToDevicePass> {
   void runOnOperation() override {
@@ -20,7 +37,8 @@ struct HostBuffersToDevicePass
     getOperation().walk([&](Operation *op) {
       if (op->getParentOfType<gpu::GPUModuleOp>())
         return WalkResult::skip();
-      if (isa<memref::AllocOp, memref::DeallocOp, memref::CopyOp>(op))
+      if (isa<memref::AllocOp, memref::DeallocOp, memref::CopyOp>(op) &&
+          !isShapeBuffer(op))
         ops.push_back(op);
       return WalkResult::advance();
     });

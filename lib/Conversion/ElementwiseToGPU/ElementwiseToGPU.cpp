@@ -29,9 +29,9 @@ using namespace hypatia;
 static constexpr int64_t kVectorBytes = 16;
 static constexpr int64_t kThreadsPerBlock = 256;
 
-/// The element size of `generic`'s operands if it is an elementwise op this
-/// pass handles: dense buffers of one shape and one element width, identity
-/// indexing, no index-dependent body.
+/// The largest element size of `generic`'s operands if it is an elementwise
+/// op this pass handles: dense buffers of one shape, identity indexing, no
+/// index-dependent body. (Element widths may differ: a conversion.)
 static std::optional<int64_t> getElementwiseBytes(linalg::GenericOp generic) {
   if (!generic.hasPureBufferSemantics() || generic.getNumDpsInits() < 1 ||
       generic.getNumParallelLoops() != generic.getNumLoops() ||
@@ -47,10 +47,10 @@ static std::optional<int64_t> getElementwiseBytes(linalg::GenericOp generic) {
         !type.getElementType().isIntOrFloat())
       return std::nullopt;
     int64_t width = type.getElementTypeBitWidth() / 8;
-    if ((bytes && *bytes != width) || width == 0 || kVectorBytes % width != 0 ||
+    if (width == 0 || kVectorBytes % width != 0 ||
         (!shape.empty() && shape != type.getShape()))
       return std::nullopt;
-    bytes = width;
+    bytes = std::max(bytes.value_or(0), width);
     shape = type.getShape();
   }
   return bytes;
@@ -83,9 +83,16 @@ static SmallVector<Value> cloneBody(OpBuilder &b, linalg::GenericOp generic,
   return results;
 }
 
+/// The bytes of one `lanes`-element vector of `buffer`.
+static int64_t getVectorBytes(Value buffer, int64_t lanes) {
+  return lanes * cast<MemRefType>(buffer.getType()).getElementTypeBitWidth() /
+         8;
+}
+
 static void lowerToKernel(linalg::GenericOp generic, int64_t elementBytes) {
   OpBuilder b(generic);
   Location loc = generic.getLoc();
+  // 16 bytes of the widest operand per thread; narrower ones move less.
   int64_t lanes = kVectorBytes / elementBytes;
   SmallVector<Value> flat;
   for (Value operand : generic->getOperands())
@@ -99,7 +106,8 @@ static void lowerToKernel(linalg::GenericOp generic, int64_t elementBytes) {
   Value aligned = arith::ConstantIntOp::create(b, loc, 1, 1);
   for (Value buffer : flat)
     aligned = arith::AndIOp::create(
-        b, loc, aligned, buildIsAddressAligned(b, loc, buffer, kVectorBytes));
+        b, loc, aligned,
+        buildIsAddressAligned(b, loc, buffer, getVectorBytes(buffer, lanes)));
   Value lanesValue = arith::ConstantIndexOp::create(b, loc, lanes);
   Value numVectors = arith::SelectOp::create(
       b, loc, aligned, arith::DivUIOp::create(b, loc, count, lanesValue), zero);
@@ -147,7 +155,7 @@ static void lowerToKernel(linalg::GenericOp generic, int64_t elementBytes) {
           {lanes}, cast<MemRefType>(buffer.getType()).getElementType());
       vectors.push_back(vector::LoadOp::create(
           b, loc, type, buffer, ValueRange{start},
-          /*nontemporal=*/false, llvm::Align(kVectorBytes)));
+          /*nontemporal=*/false, llvm::Align(getVectorBytes(buffer, lanes))));
     }
     SmallVector<SmallVector<Value>> laneResults;
     for (int64_t lane = 0; lane < lanes; ++lane) {
@@ -172,7 +180,8 @@ static void lowerToKernel(linalg::GenericOp generic, int64_t elementBytes) {
         elements.push_back(results[r]);
       Value vector = vector::FromElementsOp::create(b, loc, type, elements);
       vector::StoreOp::create(b, loc, vector, buffer, ValueRange{start},
-                              /*nontemporal=*/false, llvm::Align(kVectorBytes));
+                              /*nontemporal=*/false,
+                              llvm::Align(getVectorBytes(buffer, lanes)));
     }
   }
 

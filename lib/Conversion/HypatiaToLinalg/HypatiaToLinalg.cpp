@@ -150,14 +150,20 @@ struct FusedMLPLowering : public OpRewritePattern<FusedMLPOp> {
 
 /// One linalg.generic computing `compute` of the scalars of `inputs` (all of
 /// one type) in the compute type of their element type, rounded once.
-static Value lowerElementwise(
-    OpBuilder &b, Location loc, ValueRange inputs, bool computeF32InF64,
-    function_ref<Value(OpBuilder &, Location, ValueRange)> compute) {
+static Value
+lowerElementwise(OpBuilder &b, Location loc, ValueRange inputs,
+                 bool computeF32InF64,
+                 function_ref<Value(OpBuilder &, Location, ValueRange)> compute,
+                 Type resultElementType = {}) {
   Value first = inputs.front();
-  auto type = cast<RankedTensorType>(first.getType());
-  Type computeType = getComputeType(type.getElementType(), computeF32InF64);
+  auto inputType = cast<RankedTensorType>(first.getType());
+  if (!resultElementType)
+    resultElementType = inputType.getElementType();
+  auto type = inputType.clone(resultElementType);
+  Type computeType =
+      getComputeType(inputType.getElementType(), computeF32InF64);
   Value init = tensor::EmptyOp::create(
-      b, loc, tensor::getMixedSizes(b, loc, first), type.getElementType());
+      b, loc, tensor::getMixedSizes(b, loc, first), resultElementType);
   SmallVector<AffineMap> maps(inputs.size() + 1,
                               b.getMultiDimIdentityMap(type.getRank()));
   SmallVector<utils::IteratorType> iterators(type.getRank(),
@@ -214,6 +220,24 @@ struct MulLowering : public OpRewritePattern<MulOp> {
   bool computeF32InF64;
 };
 
+/// The value, widened to the compute type, rounded once to the result's.
+struct ConvertLowering : public OpRewritePattern<ConvertOp> {
+  ConvertLowering(MLIRContext *context, bool computeF32InF64)
+      : OpRewritePattern(context), computeF32InF64(computeF32InF64) {}
+
+  LogicalResult matchAndRewrite(ConvertOp op,
+                                PatternRewriter &rewriter) const override {
+    Value result = lowerElementwise(
+        rewriter, op.getLoc(), op.getInput(), computeF32InF64,
+        [](OpBuilder &, Location, ValueRange args) { return args[0]; },
+        op.getType().getElementType());
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+
+  bool computeF32InF64;
+};
+
 /// Dropout is the identity at inference.
 struct DropoutLowering : public OpRewritePattern<DropoutOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -233,8 +257,8 @@ struct HypatiaToLinalgPass
     MLIRContext *context = &getContext();
     RewritePatternSet patterns(context);
     patterns.add<LinearLayerLowering, FusedMLPLowering,
-                 ElementwiseActivationLowering, MulLowering>(context,
-                                                             computeF32InF64);
+                 ElementwiseActivationLowering, MulLowering, ConvertLowering>(
+        context, computeF32InF64);
     patterns.add<DropoutLowering>(context);
     // Every pattern applies unconditionally and creates no hypatia op: the
     // greedy driver, in one sweep of the ops, suffices. (Dialect conversion

@@ -95,11 +95,13 @@ class _Support:
         for operand in op.operands:
             if isinstance(operand, torch.fx.Node):
                 _, operand_dtype = tensor_info(operand)
-                if operand_dtype is not None and operand_dtype != dtype:
+                if operand_dtype is not None and operand_dtype != dtype and \
+                        not _autocasts(op.kind, operand_dtype, dtype):
                     return f"mixed dtypes ({operand_dtype} and {dtype})"
             elif isinstance(operand, Param):
                 value = operand.get()
-                if not isinstance(value, torch.Tensor) or value.dtype != dtype:
+                if not isinstance(value, torch.Tensor) or (
+                        value.dtype != dtype and not _autocasts(op.kind, value.dtype, dtype)):
                     return f"parameter {operand} is not a {dtype} tensor"
             elif operand is not None:
                 return f"operand {operand!r} is not a tensor"
@@ -259,6 +261,15 @@ def import_graph(graph_module, example_inputs, name="forward", context=None, sup
             raise Unsupported(f"{operand} is not a transposed weight")
         return value(found[1])
 
+    def in_dtype_of(node, operand, operand_value):
+        """`operand_value` converted to `node`'s dtype where torch.autocast
+        converts the operand of a matrix product."""
+        dtype = tensor_info(node)[1]
+        source = _dtype_of(operand)
+        if source is None or dtype is None or source == dtype:
+            return operand_value
+        return builder.convert(operand_value, DTYPES[dtype])
+
     for node in graph_module.graph.nodes:
         if node.op == "placeholder":
             if input_index >= len(example_inputs):
@@ -306,9 +317,10 @@ def import_graph(graph_module, example_inputs, name="forward", context=None, sup
         elif kind == "linear" and _chunk_of(node, support.op):
             values[node] = ("chunked", op)
         elif kind == "linear":
-            x, w = value(op.operands[0])[0], value(op.operands[1])[0]
-            bias = value(op.operands[2])[0] if op.operands[2] is not None else None
-            values[node] = _shaped(builder.linear(x, w, bias))
+            x, w, b = op.operands
+            bias = in_dtype_of(node, b, value(b)[0]) if b is not None else None
+            values[node] = _shaped(builder.linear(in_dtype_of(node, x, value(x)[0]),
+                                                  in_dtype_of(node, w, value(w)[0]), bias))
         elif kind == "chunk":
             values[node] = ("chunked", values[op.operands[0]][1], op.attributes["chunks"])
         elif kind == "getitem":
@@ -316,18 +328,22 @@ def import_graph(graph_module, example_inputs, name="forward", context=None, sup
             # bias (views of them, not copies).
             _, layer, chunks = values[op.operands[0]]
             index = op.attributes["index"] % chunks
-            x, (w, w_shape) = value(layer.operands[0])[0], value(layer.operands[1])
+            x_operand, w_operand, b_operand = layer.operands
+            x = in_dtype_of(node, x_operand, value(x_operand)[0])
+            w, w_shape = value(w_operand)
             rows = w_shape[0] // chunks
-            w = builder.slice_rows(w, index * rows, rows)
+            w = builder.slice_rows(in_dtype_of(node, w_operand, w), index * rows, rows)
             bias = None
-            if layer.operands[2] is not None:
-                bias = builder.slice_rows(value(layer.operands[2])[0], index * rows, rows)
+            if b_operand is not None:
+                bias = builder.slice_rows(in_dtype_of(node, b_operand, value(b_operand)[0]),
+                                          index * rows, rows)
             values[node] = _shaped(builder.linear(x, w, bias))
         elif kind == "mul":
             values[node] = _shaped(builder.mul(value(op.operands[0])[0],
                                                value(op.operands[1])[0]))
         elif kind == "matmul":
-            x, w = value(op.operands[0])[0], weight(op.operands[1])[0]
+            x = in_dtype_of(node, op.operands[0], value(op.operands[0])[0])
+            w = in_dtype_of(node, op.operands[1], weight(op.operands[1])[0])
             add = _bias_add(node, support.op)
             if add is not None:
                 values[node] = ("deferred", x, w, add)
@@ -339,8 +355,9 @@ def import_graph(graph_module, example_inputs, name="forward", context=None, sup
             _, x, w, _ = values[matmul]
             values[node] = _shaped(builder.linear(x, w, value(bias)[0]))
         elif kind == "addmm":
-            bias = value(op.operands[0])[0]
-            x, w = value(op.operands[1])[0], weight(op.operands[2])[0]
+            bias = in_dtype_of(node, op.operands[0], value(op.operands[0])[0])
+            x = in_dtype_of(node, op.operands[1], value(op.operands[1])[0])
+            w = in_dtype_of(node, op.operands[2], weight(op.operands[2])[0])
             values[node] = _shaped(builder.linear(x, w, bias))
         elif kind in ("relu", "silu"):
             x, shape = value(op.operands[0])
@@ -373,6 +390,25 @@ def import_graph(graph_module, example_inputs, name="forward", context=None, sup
         else:
             raise Unsupported(f"{kind} is not imported")
     raise Unsupported("the graph has no output")
+
+
+# Matrix products that torch.autocast runs in float16/bfloat16: their float32
+# operands are converted to the result's dtype (dynamo records the converted
+# result dtype on the node; the conversion itself is implicit in its graph).
+_AUTOCAST_KINDS = ("linear", "matmul", "addmm")
+
+
+def _autocasts(kind, source, target):
+    """Whether a `kind` node with `source` operands and a `target` result is
+    torch.autocast's conversion of a matrix product."""
+    return kind in _AUTOCAST_KINDS and source == torch.float32 and \
+        target in (torch.float16, torch.bfloat16)
+
+
+def _dtype_of(operand):
+    if isinstance(operand, Param):
+        return operand.get().dtype
+    return tensor_info(operand)[1]
 
 
 def _chunk_of(node, op_of):

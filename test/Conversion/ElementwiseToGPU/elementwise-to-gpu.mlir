@@ -52,3 +52,25 @@ func.func @broadcast(%in: memref<8xf32>, %out: memref<4x8xf32>) {
   }
   return
 }
+
+// -----
+
+#map = affine_map<(d0, d1) -> (d0, d1)>
+// A conversion: 16 bytes of the widest operand per thread (4 f32 read, 4
+// bf16 written), each buffer aligned to its own vectors.
+// CHECK-LABEL: func.func @f32_to_bf16
+// CHECK: arith.constant 16 : index
+// CHECK: arith.constant 8 : index
+// CHECK: gpu.launch
+// CHECK: vector.load %{{.*}} {alignment = 16 : i64} : memref<6144xf32>, vector<4xf32>
+// CHECK-COUNT-4: arith.truncf
+// CHECK: vector.store %{{.*}} {alignment = 8 : i64} : memref<6144xbf16>, vector<4xbf16>
+func.func @f32_to_bf16(%in: memref<96x64xf32>, %out: memref<96x64xbf16>) {
+  linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%in : memref<96x64xf32>) outs(%out : memref<96x64xbf16>) {
+  ^bb0(%a: f32, %b: bf16):
+    %r = arith.truncf %a : f32 to bf16
+    linalg.yield %r : bf16
+  }
+  return
+}

@@ -222,3 +222,26 @@ func.func @mul(%a: tensor<4x?x8xbf16>, %b: tensor<4x?x8xbf16>) -> tensor<4x?x8xb
   %0 = hypatia.mul %a, %b : tensor<4x?x8xbf16>
   return %0 : tensor<4x?x8xbf16>
 }
+
+// -----
+
+// A conversion rounds once: f32 to bf16 directly (in the reference mode
+// through f64, which holds every f32 exactly); bf16 to f16 through f32.
+// CHECK-LABEL: func.func @convert
+// CHECK: linalg.generic
+// CHECK-NEXT: ^bb0(%[[IN:.*]]: f32, %{{.*}}: bf16):
+// CHECK-NEXT: %[[T:.*]] = arith.truncf %[[IN]] : f32 to bf16
+// CHECK-NEXT: linalg.yield %[[T]] : bf16
+// CHECK: linalg.generic
+// CHECK-NEXT: ^bb0(%[[IN2:.*]]: bf16, %{{.*}}: f16):
+// CHECK-NEXT: %[[E:.*]] = arith.extf %[[IN2]] : bf16 to f32
+// CHECK-NEXT: %[[T2:.*]] = arith.truncf %[[E]] : f32 to f16
+// CHECK-NEXT: linalg.yield %[[T2]] : f16
+// F64-LABEL: func.func @convert
+// F64: %[[W:.*]] = arith.extf %{{.*}} : f32 to f64
+// F64-NEXT: arith.truncf %[[W]] : f64 to bf16
+func.func @convert(%x: tensor<?x16xf32>) -> tensor<?x16xf16> {
+  %0 = hypatia.convert %x : tensor<?x16xf32> to tensor<?x16xbf16>
+  %1 = hypatia.convert %0 : tensor<?x16xbf16> to tensor<?x16xf16>
+  return %1 : tensor<?x16xf16>
+}

@@ -35,3 +35,14 @@ func.func @silu_of_relu(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %1 = hypatia.silu %0 : tensor<4x8xf32>
   return %1 : tensor<4x8xf32>
 }
+
+// -----
+
+// A conversion to the input's own type is the input.
+// CHECK-LABEL: func.func @convert_to_same_type
+// CHECK-SAME: (%[[X:.*]]: tensor<?x8xbf16>)
+// CHECK-NEXT: return %[[X]]
+func.func @convert_to_same_type(%x: tensor<?x8xbf16>) -> tensor<?x8xbf16> {
+  %0 = hypatia.convert %x : tensor<?x8xbf16> to tensor<?x8xbf16>
+  return %0 : tensor<?x8xbf16>
+}

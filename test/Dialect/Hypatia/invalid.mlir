@@ -219,6 +219,22 @@ func.func @mul_of_different_types(%a: tensor<8x16xf32>, %b: tensor<8x32xf32>) ->
 
 // -----
 
+func.func @convert_of_another_shape(%x: tensor<8x16xf32>) -> tensor<8x32xbf16> {
+  // expected-error @+1 {{'hypatia.convert' op requires the same shape for all operands and results}}
+  %0 = "hypatia.convert"(%x) : (tensor<8x16xf32>) -> tensor<8x32xbf16>
+  return %0 : tensor<8x32xbf16>
+}
+
+// -----
+
+func.func @convert_to_an_integer(%x: tensor<8x16xf32>) -> tensor<8x16xi8> {
+  // expected-error @+1 {{'hypatia.convert' op result #0 must be ranked tensor of 32-bit float or 16-bit float or bfloat16 type values}}
+  %0 = "hypatia.convert"(%x) : (tensor<8x16xf32>) -> tensor<8x16xi8>
+  return %0 : tensor<8x16xi8>
+}
+
+// -----
+
 func.func @mlp_kernel_f32(%x: tensor<?x64xf32>, %w1: tensor<64x64xf32>, %w2: tensor<16x64xf32>, %init: tensor<?x16xf32>) -> tensor<?x16xf32> {
   // expected-error @+1 {{'hypatia.mlp_kernel' op the cuda target's fused_mlp kernel does not compute 'f32' layers of widths [64, 64, 16]}}
   %y = hypatia.mlp_kernel %x, weights(%w1, %w2) into %init activations [relu, none]

@@ -93,6 +93,17 @@ func.func @mul(%a: tensor<2x?x16xbf16>, %b: tensor<2x?x16xbf16>) -> tensor<2x?x1
   return %0 : tensor<2x?x16xbf16>
 }
 
+// CHECK-LABEL: func.func @convert
+// CHECK: hypatia.convert %{{.*}} : tensor<?x16xf32> to tensor<?x16xbf16>
+// CHECK: hypatia.convert %{{.*}} : tensor<?x16xbf16> to tensor<?x16xf16>
+// GENERIC-LABEL: sym_name = "convert"
+// GENERIC: "hypatia.convert"(%{{.*}}) : (tensor<?x16xf32>) -> tensor<?x16xbf16>
+func.func @convert(%x: tensor<?x16xf32>) -> tensor<?x16xf16> {
+  %0 = hypatia.convert %x : tensor<?x16xf32> to tensor<?x16xbf16>
+  %1 = hypatia.convert %0 : tensor<?x16xbf16> to tensor<?x16xf16>
+  return %1 : tensor<?x16xf16>
+}
+
 // CHECK-LABEL: func.func @mlp_kernel
 // CHECK: hypatia.mlp_kernel %{{.*}}, weights(%{{.*}}, %{{.*}}) biases(%{{.*}}, %{{.*}}) into %{{.*}} activations [relu, none] : tensor<?x64xbf16>, weights(tensor<64x64xbf16>, tensor<16x64xbf16>) biases(tensor<64xbf16>, tensor<16xbf16>) into tensor<?x16xbf16> -> tensor<?x16xbf16>
 // CHECK: hypatia.mlp_kernel %{{.*}}, weights(%{{.*}}, %{{.*}}) into %{{.*}} activations [silu, gelu_erf] : memref<?x64xf16>, weights(memref<32x64xf16>, memref<16x32xf16>) into memref<?x16xf16>{{$}}

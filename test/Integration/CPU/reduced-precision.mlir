@@ -10,6 +10,12 @@
 // RUN: %reference %t/bf16_mlp 'mlp(arg0, [(arg1, arg3, "silu"), (arg2, arg4, "none")])' --rtol 1e-2 | FileCheck %s
 // RUN: hypatia-run %s -e f16_activations --seed %seed --dynamic-sizes 40 --output-dir %t/f16_act
 // RUN: %reference %t/f16_act 'silu(gelu(relu(arg0), approximate="tanh"))' --rtol 1e-2 | FileCheck %s
+// torch.autocast's form: f32 operands converted to bf16, the layers in bf16
+// (the reference takes the f32 inputs unrounded).
+// RUN: hypatia-run %s -e autocast_bf16 --seed %seed --dynamic-sizes 2,9 --output-dir %t/autocast_bf16
+// RUN: %reference %t/autocast_bf16 'linear(gelu(linear(arg0, arg1, arg2)), arg3)' --rtol 1e-2 | FileCheck %s
+// RUN: hypatia-run %s -e widen_f16 --seed %seed --dynamic-sizes 40 --output-dir %t/widen_f16
+// RUN: %reference %t/widen_f16 'arg0' --rtol 1e-6 | FileCheck %s
 
 // CHECK: result 0: relative error {{.*}} ok
 // CHECK-NEXT: PASS
@@ -37,4 +43,20 @@ func.func @f16_activations(%x: tensor<?x33xf16>) -> tensor<?x33xf16> {
   %1 = hypatia.gelu %0 {approximate = #hypatia.gelu_approximation<tanh>} : tensor<?x33xf16>
   %2 = hypatia.silu %1 : tensor<?x33xf16>
   return %2 : tensor<?x33xf16>
+}
+
+func.func @autocast_bf16(%x: tensor<?x?x64xf32>, %w1: tensor<96x64xf32>, %b1: tensor<96xf32>, %w2: tensor<24x96xf32>) -> tensor<?x?x24xbf16> {
+  %x16 = hypatia.convert %x : tensor<?x?x64xf32> to tensor<?x?x64xbf16>
+  %w16 = hypatia.convert %w1 : tensor<96x64xf32> to tensor<96x64xbf16>
+  %b16 = hypatia.convert %b1 : tensor<96xf32> to tensor<96xbf16>
+  %h = hypatia.fused_linear_gelu %x16, %w16, %b16 : (tensor<?x?x64xbf16>, tensor<96x64xbf16>, tensor<96xbf16>) -> tensor<?x?x96xbf16>
+  %v16 = hypatia.convert %w2 : tensor<24x96xf32> to tensor<24x96xbf16>
+  %y = hypatia.linear %h, %v16 : (tensor<?x?x96xbf16>, tensor<24x96xbf16>) -> tensor<?x?x24xbf16>
+  return %y : tensor<?x?x24xbf16>
+}
+
+// Widening is exact.
+func.func @widen_f16(%x: tensor<?x33xf16>) -> tensor<?x33xf32> {
+  %0 = hypatia.convert %x : tensor<?x33xf16> to tensor<?x33xf32>
+  return %0 : tensor<?x33xf32>
 }

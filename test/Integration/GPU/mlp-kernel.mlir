@@ -27,7 +27,10 @@
 // RUN: hypatia-run --target=cuda %s -e ragged_bf16 --seed %seed --dynamic-sizes 1000 --output-dir %t/ragged_bf16
 // RUN: %reference %t/ragged_bf16 'mlp(arg0, [(arg1, arg4, "relu"), (arg2, arg5, "silu"), (arg3, arg6, "none")])' --rtol 1e-2 | FileCheck %s
 // RUN: hypatia-run --target=cuda %s -e ragged_bf16 --seed %seed --dynamic-sizes 3 --output-dir %t/ragged_bf16_3
-// RUN: %reference %t/ragged_bf16_3 'mlp(arg0, [(arg1, arg4, "relu"), (arg2, arg5, "silu"), (arg3, arg6, "none")])' --rtol 1e-2 | FileCheck %s
+// Three outputs of one column can cancel so far that the bf16 rounding of
+// the hidden layers alone exceeds 1% (1.1e-2 for one seed in 9): here the
+// reference rounds them as the kernel does.
+// RUN: %reference %t/ragged_bf16_3 'mlp(arg0, [(arg1, arg4, "relu"), (arg2, arg5, "silu"), (arg3, arg6, "none")], intermediates="bf16")' --rtol 1e-2 | FileCheck %s
 // RUN: hypatia-run --target=cuda %s -e odd_f16 --seed %seed --dynamic-sizes 4097 --output-dir %t/odd_f16
 // RUN: %reference %t/odd_f16 'mlp(arg0, [(arg1, arg3, "gelu_erf"), (arg2, arg4, "none")])' --rtol 1e-2 | FileCheck %s
 // CHECK: PASS

@@ -36,6 +36,10 @@
 // RUN: %reference %t/gated 'linear(silu(linear(arg0, arg1)) * linear(arg0, arg2), arg3)' --rtol 1e-2 | FileCheck %s
 // RUN: hypatia-run --target=cuda %s -e glu --seed %seed --dynamic-sizes 37 --output-dir %t/glu
 // RUN: %reference %t/glu 'linear(linear(arg0, arg1[:80], arg2[:80]) * gelu(linear(arg0, arg1[80:], arg2[80:])), arg3, arg4)' --rtol 1e-2 | FileCheck %s
+// torch.autocast's form: f32 operands converted to bf16 (the reference takes
+// the f32 inputs unrounded).
+// RUN: hypatia-run --target=cuda %s -e autocast --seed %seed --dynamic-sizes 2,9 --output-dir %t/autocast
+// RUN: %reference %t/autocast 'linear(gelu(linear(arg0, arg1, arg2)), arg3)' --rtol 1e-2 | FileCheck %s
 // CHECK: PASS
 
 func.func @linear(%x: tensor<?x96xbf16>, %w: tensor<80x96xbf16>, %b: tensor<80xbf16>) -> tensor<?x80xbf16> {
@@ -139,4 +143,14 @@ func.func @glu(%x: tensor<?x96xbf16>, %w1: tensor<160x96xbf16>, %b1: tensor<160x
   %h = hypatia.mul %x1, %g : tensor<?x80xbf16>
   %y = hypatia.linear %h, %w2, %b2 : (tensor<?x80xbf16>, tensor<48x80xbf16>, tensor<48xbf16>) -> tensor<?x48xbf16>
   return %y : tensor<?x48xbf16>
+}
+
+func.func @autocast(%x: tensor<?x?x64xf32>, %w1: tensor<96x64xf32>, %b1: tensor<96xf32>, %w2: tensor<24x96xf32>) -> tensor<?x?x24xbf16> {
+  %x16 = hypatia.convert %x : tensor<?x?x64xf32> to tensor<?x?x64xbf16>
+  %w16 = hypatia.convert %w1 : tensor<96x64xf32> to tensor<96x64xbf16>
+  %b16 = hypatia.convert %b1 : tensor<96xf32> to tensor<96xbf16>
+  %h = hypatia.fused_linear_gelu %x16, %w16, %b16 : (tensor<?x?x64xbf16>, tensor<96x64xbf16>, tensor<96xbf16>) -> tensor<?x?x96xbf16>
+  %v16 = hypatia.convert %w2 : tensor<24x96xf32> to tensor<24x96xbf16>
+  %y = hypatia.linear %h, %v16 : (tensor<?x?x96xbf16>, tensor<24x96xbf16>) -> tensor<?x?x24xbf16>
+  return %y : tensor<?x?x24xbf16>
 }

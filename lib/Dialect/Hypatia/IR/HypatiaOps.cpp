@@ -258,6 +258,10 @@ Activation SiluOp::getActivationKind() { return Activation::silu; }
 
 OpFoldResult DropoutOp::fold(FoldAdaptor) { return getInput(); }
 
+OpFoldResult ConvertOp::fold(FoldAdaptor) {
+  return getInput().getType() == getType() ? getInput() : nullptr;
+}
+
 OpFoldResult ReluOp::fold(FoldAdaptor) {
   Operation *producer = getInput().getDefiningOp();
   if (isa_and_nonnull<ReluOp, FusedLinearReluOp>(producer))

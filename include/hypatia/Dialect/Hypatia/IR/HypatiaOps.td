@@ -240,6 +240,30 @@ def Hypatia_MulOp : Hypatia_Op<"mul", [Pure, Commutative,
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
 }
 
+def Hypatia_ConvertOp : Hypatia_Op<"convert", [Pure,
+                                                SameOperandsAndResultShape]> {
+  let summary = "Elementwise conversion to another float type.";
+  let description = [{
+    Each element converted to the result's element type: narrowing (`f32`
+    to `f16` or `bf16`) rounds to nearest, ties to even, as `Tensor.to`
+    does; widening is exact; `f16` to `bf16` and back goes through `f32`.
+    This is what `torch.autocast` does to the operands of a matrix product:
+    the importer converts a layer's `f32` input, weight and bias to the
+    `bf16` or `f16` of its result. A conversion to the input's own type
+    folds away.
+
+    Example:
+
+    ```mlir
+    %w16 = hypatia.convert %w : tensor<3072x768xf32> to tensor<3072x768xbf16>
+    ```
+  }];
+  let arguments = (ins Hypatia_FloatTensor:$input);
+  let results = (outs Hypatia_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($result)";
+  let hasFolder = 1;
+}
+
 def Hypatia_Probability : AttrConstraint<
     CPred<"::llvm::cast<::mlir::FloatAttr>($_self).getValueAsDouble() >= 0.0 && "
           "::llvm::cast<::mlir::FloatAttr>($_self).getValueAsDouble() < 1.0">,
