@@ -4,7 +4,7 @@ Hypatia for the GPU, against PyTorch in the same process.
 
     python3 bench/transformer_bench.py build DIR [--suite JSON] [--chips sm_90a]  # here
     python3 bench/transformer_bench.py run DIR --json OUT [--max-autotune] [--only NAME,...]
-    python3 bench/transformer_bench.py modules --json OUT           # on the GPU
+    python3 bench/transformer_bench.py modules --json OUT [--variants f32,bf16,autocast]  # on the GPU
     python3 bench/transformer_bench.py report RUN.json MODULES.json --plot PNG > table.md
 
 `build` writes each block as hypatia IR with the 3-D input torch.compile
@@ -223,7 +223,8 @@ def real_modules():
     }
 
 
-def modules(json_path):
+def modules(json_path, variants):
+    import contextlib
     import copy
     import logging
 
@@ -245,17 +246,24 @@ def modules(json_path):
     rows = []
     print(f"{'module':24} {'dtype':5} {'rel.err':>8} {'hypatia':>8} {'hyp+RO':>8} {'eager':>8} "
           f"{'compile':>8} {'vs eager':>8}  left to PyTorch")
+    # autocast: the float32 module under torch.autocast("cuda", bfloat16),
+    # compiled, run and timed inside it.
+    dtypes = {"f32": torch.float32, "bf16": torch.bfloat16, "autocast": torch.float32}
     for name, (make, shape) in real_modules().items():
-        for dtype in (torch.float32, torch.bfloat16):
+        for short in variants:
+            dtype = dtypes[short]
             torch.manual_seed(0)
             model = make().to("cuda", dtype).eval()
             x = (torch.rand(shape, device="cuda") * 2 - 1).to(dtype)
             torch._dynamo.reset()
             del fallbacks[:]
-            with torch.inference_mode():
+            autocast = torch.autocast("cuda", dtype=torch.bfloat16) if short == "autocast" \
+                else contextlib.nullcontext()
+            with torch.inference_mode(), autocast:
                 compiled = torch.compile(model, backend="hypatia")
                 result = compiled(x)
-                reference = copy.deepcopy(model).double()(x.double())
+                with torch.autocast("cuda", enabled=False):
+                    reference = copy.deepcopy(model).double()(x.double())
                 error = ((result.double() - reference).abs().max()
                          / reference.abs().max()).item()
                 left = sorted(set(fallbacks))
@@ -269,7 +277,6 @@ def modules(json_path):
                                               compile=lambda: inductor_model(x)))
                 hyp, eager, inductor = times["hypatia"], times["eager"], times["compile"]
                 hyp_graphs = times["hypatia_graphs"]
-            short = {torch.float32: "f32", torch.bfloat16: "bf16"}[dtype]
             rows.append(dict(module=name, dtype=short, relative_error=error,
                              graphs_relative_error=graph_error, hypatia=hyp,
                              hypatia_graphs=hyp_graphs, eager=eager, compile=inductor,
@@ -346,6 +353,8 @@ def main():
     parser.add_argument("--json", type=Path)
     parser.add_argument("--plot", type=Path)
     parser.add_argument("--max-autotune", action="store_true")
+    parser.add_argument("--variants", default="f32,bf16,autocast",
+                        help="modules mode: f32, bf16, autocast (f32 under bf16 autocast)")
     parser.add_argument("--chips", default="sm_90a",
                         help="CUDA chips to build for (build mode)")
     parser.add_argument("--only", default="")
@@ -355,7 +364,7 @@ def main():
     elif args.mode == "run":
         run(args.paths[0], args.json, args.max_autotune, set(filter(None, args.only.split(","))))
     elif args.mode == "modules":
-        modules(args.json)
+        modules(args.json, args.variants.split(","))
     else:
         report(args.paths[0], args.paths[1] if len(args.paths) > 1 else None, args.plot)
 
