@@ -202,6 +202,15 @@ class Value:
         return f"<hypatia value %{self.index}>"
 
 
+def _dtype_code(dtype: str) -> int:
+    """The C API's code of element type `dtype` ("f32", "f16", "bf16")."""
+    dtype_codes = vocabulary.codes("dtype")
+    if dtype not in dtype_codes:
+        raise TypeError(f"element type must be one of {', '.join(dtype_codes)}, "
+                        f"got {dtype!r}")
+    return dtype_codes[dtype]
+
+
 class FunctionBuilder(Owned):
     """Builds one function of hypatia ops into a new module, op by op. Each op
     is verified as it is made: a shape mismatch raises MLIRError at once,
@@ -235,13 +244,9 @@ class FunctionBuilder(Owned):
     def argument(self, dtype: str, shape: Sequence[int | None]) -> Value:
         """A function argument: a tensor of `dtype` ("f32", "f16", "bf16") and
         `shape` (None or -1 for a dynamic size)."""
-        dtype_codes = vocabulary.codes("dtype")
-        if dtype not in dtype_codes:
-            raise TypeError(f"element type must be one of {', '.join(dtype_codes)}, "
-                            f"got {dtype!r}")
         sizes = [-1 if size is None else int(size) for size in shape]
         return self._value(self._capi.hypatiaBuilderAddArgument(
-            self._handle, dtype_codes[dtype], len(sizes), _capi.int64_array(sizes)),
+            self._handle, _dtype_code(dtype), len(sizes), _capi.int64_array(sizes)),
             "an argument")
 
     def linear(self, x: Value, weight: Value, bias: Value | None = None,
@@ -285,12 +290,8 @@ class FunctionBuilder(Owned):
     def convert(self, x: Value, dtype: str) -> Value:
         """hypatia.convert: `x` with its elements converted to `dtype` ("f32",
         "f16", "bf16"), rounded to nearest even where it narrows."""
-        dtype_codes = vocabulary.codes("dtype")
-        if dtype not in dtype_codes:
-            raise TypeError(f"element type must be one of {', '.join(dtype_codes)}, "
-                            f"got {dtype!r}")
         return self._value(self._capi.hypatiaBuilderConvert(
-            self._handle, self._id(x), dtype_codes[dtype]), "a conversion")
+            self._handle, self._id(x), _dtype_code(dtype)), "a conversion")
 
     def slice_rows(self, x: Value, start: int, count: int) -> Value:
         """Rows [start, start + count) of `x` (a view once bufferized)."""
