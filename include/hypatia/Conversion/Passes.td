@@ -141,7 +141,8 @@ def MLPKernelToGPU : Pass<"hypatia-mlp-kernel-to-gpu", "mlir::func::FuncOp"> {
       `fence.proxy.async`; per layer one inline PTX block loads the bias
       pairs into the accumulators, issues `wgmma.mma_async` m64nNk16 per
       16-column k-tile (A: the activations in registers; B: a shared-memory
-      descriptor) and waits for them. Each tile loads its own input.
+      descriptor) and waits for them; the next tile's input (16 registers'
+      worth) is loaded while a tile computes.
     - `nvvm.mma.sync` m16n8k16 elsewhere: blocks of 8 warps, each striding
       over warp tiles of 16, 32 or 64 rows (1, 2 or 4 m-tiles, as many as
       keep the widest layer's accumulators within 64 registers); weights
