@@ -84,15 +84,23 @@ void hypatiaBuilderSetLocation(HypatiaBuilder *builder, const char *name,
   builder->loc = loc;
 }
 
+/// The element type of a hypatia_dtype code, or null with an error at the
+/// builder's location.
+static Type getElementType(HypatiaBuilder *builder, int32_t code) {
+  std::optional<ElementType> type = getElementTypeOfCode(code);
+  if (!type) {
+    emitError(builder->loc)
+        << "unknown element type code " << code << " (0: f32, 1: f16, 2: bf16)";
+    return {};
+  }
+  return getMLIRType(&builder->context->context, *type);
+}
+
 int64_t hypatiaBuilderAddArgument(HypatiaBuilder *builder, int32_t elementType,
                                   int32_t rank, const int64_t *shape) {
-  MLIRContext *context = &builder->context->context;
-  std::optional<ElementType> type = getElementTypeOfCode(elementType);
-  if (!type) {
-    emitError(builder->loc) << "unknown element type code " << elementType
-                            << " (0: f32, 1: f16, 2: bf16)";
+  Type type = getElementType(builder, elementType);
+  if (!type)
     return -1;
-  }
   if (rank < 0 || (rank > 0 && !shape)) {
     emitError(builder->loc) << "invalid rank " << rank << " or no shape";
     return -1;
@@ -110,7 +118,7 @@ int64_t hypatiaBuilderAddArgument(HypatiaBuilder *builder, int32_t elementType,
     return -1;
   }
   builder->values.push_back(builder->function.front().addArgument(
-      RankedTensorType::get(sizes, getMLIRType(context, *type)), builder->loc));
+      RankedTensorType::get(sizes, type), builder->loc));
   return builder->values.size() - 1;
 }
 
@@ -201,16 +209,12 @@ int64_t hypatiaBuilderConvert(HypatiaBuilder *builder, int64_t input,
   Value x = builder->lookup(input, "input");
   if (!x)
     return -1;
-  std::optional<ElementType> type = getElementTypeOfCode(elementType);
-  if (!type) {
-    emitError(builder->loc) << "unknown element type code " << elementType
-                            << " (0: f32, 1: f16, 2: bf16)";
+  Type type = getElementType(builder, elementType);
+  if (!type)
     return -1;
-  }
-  auto inputType = cast<RankedTensorType>(x.getType());
-  return builder->add(ConvertOp::create(
-      builder->builder, builder->loc,
-      inputType.clone(getMLIRType(&builder->context->context, *type)), x));
+  return builder->add(
+      ConvertOp::create(builder->builder, builder->loc,
+                        cast<RankedTensorType>(x.getType()).clone(type), x));
 }
 
 int64_t hypatiaBuilderReshape(HypatiaBuilder *builder, int64_t input,

@@ -18,16 +18,12 @@ namespace {
 /// both dynamic), which the host writes and reads. On the device, the host's
 /// stores to it crashed.
 bool isShapeBuffer(Operation *op) {
-  return llvm::any_of(
-             op->getOperandTypes(),
-             [](Type type) {
-               return isa<MemRefType>(type) &&
-                      cast<MemRefType>(type).getElementType().isIndex();
-             }) ||
-         llvm::any_of(op->getResultTypes(), [](Type type) {
-           return isa<MemRefType>(type) &&
-                  cast<MemRefType>(type).getElementType().isIndex();
-         });
+  auto isIndexBuffer = [](Type type) {
+    auto buffer = dyn_cast<MemRefType>(type);
+    return buffer && buffer.getElementType().isIndex();
+  };
+  return llvm::any_of(op->getOperandTypes(), isIndexBuffer) ||
+         llvm::any_of(op->getResultTypes(), isIndexBuffer);
 }
 
 struct HostBuffersToDevicePass

@@ -202,41 +202,41 @@ struct ElementwiseActivationLowering
   bool computeF32InF64;
 };
 
-struct MulLowering : public OpRewritePattern<MulOp> {
-  MulLowering(MLIRContext *context, bool computeF32InF64)
-      : OpRewritePattern(context), computeF32InF64(computeF32InF64) {}
+/// An elementwise op of the dialect whose scalar form is
+/// `computeScalar` on the operands widened to the compute type, rounded once
+/// to the result's element type.
+template <typename OpTy>
+struct ElementwiseOpLowering : public OpRewritePattern<OpTy> {
+  ElementwiseOpLowering(MLIRContext *context, bool computeF32InF64)
+      : OpRewritePattern<OpTy>(context), computeF32InF64(computeF32InF64) {}
 
-  LogicalResult matchAndRewrite(MulOp op,
+  LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
-    Value result = lowerElementwise(
-        rewriter, op.getLoc(), op->getOperands(), computeF32InF64,
-        [](OpBuilder &b, Location loc, ValueRange args) -> Value {
-          return arith::MulFOp::create(b, loc, args[0], args[1]);
-        });
+    Value result = lowerElementwise(rewriter, op.getLoc(), op->getOperands(),
+                                    computeF32InF64, computeScalar,
+                                    op.getType().getElementType());
     rewriter.replaceOp(op, result);
     return success();
   }
 
-  bool computeF32InF64;
-};
-
-/// The value, widened to the compute type, rounded once to the result's.
-struct ConvertLowering : public OpRewritePattern<ConvertOp> {
-  ConvertLowering(MLIRContext *context, bool computeF32InF64)
-      : OpRewritePattern(context), computeF32InF64(computeF32InF64) {}
-
-  LogicalResult matchAndRewrite(ConvertOp op,
-                                PatternRewriter &rewriter) const override {
-    Value result = lowerElementwise(
-        rewriter, op.getLoc(), op.getInput(), computeF32InF64,
-        [](OpBuilder &, Location, ValueRange args) { return args[0]; },
-        op.getType().getElementType());
-    rewriter.replaceOp(op, result);
-    return success();
-  }
+  static Value computeScalar(OpBuilder &b, Location loc, ValueRange args);
 
   bool computeF32InF64;
 };
+
+template <>
+Value ElementwiseOpLowering<MulOp>::computeScalar(OpBuilder &b, Location loc,
+                                                  ValueRange args) {
+  return arith::MulFOp::create(b, loc, args[0], args[1]);
+}
+
+/// A conversion is the value itself: the rounding to the result's type is
+/// lowerElementwise's.
+template <>
+Value ElementwiseOpLowering<ConvertOp>::computeScalar(OpBuilder &, Location,
+                                                      ValueRange args) {
+  return args[0];
+}
 
 /// Dropout is the identity at inference.
 struct DropoutLowering : public OpRewritePattern<DropoutOp> {
@@ -257,8 +257,8 @@ struct HypatiaToLinalgPass
     MLIRContext *context = &getContext();
     RewritePatternSet patterns(context);
     patterns.add<LinearLayerLowering, FusedMLPLowering,
-                 ElementwiseActivationLowering, MulLowering, ConvertLowering>(
-        context, computeF32InF64);
+                 ElementwiseActivationLowering, ElementwiseOpLowering<MulOp>,
+                 ElementwiseOpLowering<ConvertOp>>(context, computeF32InF64);
     patterns.add<DropoutLowering>(context);
     // Every pattern applies unconditionally and creates no hypatia op: the
     // greedy driver, in one sweep of the ops, suffices. (Dialect conversion
