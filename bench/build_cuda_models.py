@@ -63,6 +63,10 @@ def main():
     parser.add_argument("--only", default="", help="comma-separated config names (default: all)")
     parser.add_argument("--chips", default="",
                         help="CUDA chips to build for, e.g. sm_90 (default: hypatia-compile's)")
+    parser.add_argument("--target", default="",
+                        help="a #hypatia.target attribute for the module instead of the default "
+                             "(experiments: e.g. a bandwidth that makes every chain take wgmma)")
+    parser.add_argument("--suffix", default="", help="appended to each model's name")
     args = parser.parse_args()
     only = set(filter(None, args.only.split(",")))
     args.out.mkdir(parents=True, exist_ok=True)
@@ -73,16 +77,25 @@ def main():
         if only and config["name"] not in only:
             continue
         for dtype in args.dtypes.split(","):
-            name = f"{config['name']}_{dtype}"
+            name = f"{config['name']}_{dtype}{args.suffix}"
             stem = args.out / name
-            stem.with_suffix(".mlir").write_text(model_source(config, dtype))
+            source = model_source(config, dtype)
+            if args.target:
+                source = f"module attributes {{hypatia.target = {args.target}}} {{\n{source}}}\n"
+            stem.with_suffix(".mlir").write_text(source)
             run([str(args.bin / "hypatia-compile"), "--target=cuda"]
                 + ([f"--chip={args.chips}"] if args.chips else []) + [
                  str(stem.with_suffix(".mlir")), "-o", str(stem.with_suffix(".so"))])
             manifest.append(dict(name=name, config=config, dtype=dtype,
                                  layers=layers_of(config), chips=args.chips or "default"))
             print("built", stem.with_suffix(".so").name, flush=True)
-    (args.out / "manifest.json").write_text(json.dumps(manifest, indent=1))
+    manifest_path = args.out / "manifest.json"
+    if args.suffix and manifest_path.exists():
+        # A variant joins the models already built there.
+        built = [e for e in json.loads(manifest_path.read_text())
+                 if e["name"] not in {m["name"] for m in manifest}]
+        manifest = built + manifest
+    manifest_path.write_text(json.dumps(manifest, indent=1))
 
 
 if __name__ == "__main__":

@@ -12,12 +12,15 @@ config of ../shared/bench/suite.json and dtype (f32, bf16): the suite's MLP as
 an nn.Sequential of nn.Linear and nn.ReLU (nn.Linear's init) in eval mode
 under torch.inference_mode(); the backend's result against float64
 (norm-wise relative error, and max relative error as strict mode measures
-it); then ms per forward (median of 7 loops of 20 forwards, CUDA events,
-after warm-up: timing.py) for
+it); then ms per forward (median of 7 rounds of 20 forwards, CUDA events,
+after warm-up, contenders timed in turns: timing.py) for
   hypatia          torch.compile(model, backend="hypatia")
+  hypatia_ro       torch.compile(model, backend="hypatia", mode="reduce-overhead")
+                   (each call replays a captured CUDA graph)
   inductor         torch.compile(model)                  (default backend)
   inductor_ro      torch.compile(model, mode="reduce-overhead")
   eager            model(x)
+  eager_graph      model(x) captured in a CUDA graph, replayed
 Compile times (first call) are reported too. TF32 is off everywhere.
 """
 
@@ -31,10 +34,11 @@ import torch
 import torch.nn as nn
 
 import hypatia.torch
-from timing import time_ms
+from timing import graphed, time_interleaved
 
 ROOT = Path(__file__).resolve().parent.parent
-PEERS = ["inductor", "inductor_ro", "eager"]
+OURS = ["hypatia", "hypatia_ro"]
+PEERS = ["inductor", "inductor_ro", "eager", "eager_graph"]
 
 
 def make_model(config):
@@ -84,8 +88,8 @@ def main():
     suite = json.loads(args.suite.read_text())
     rows = []
     print(f"{torch.cuda.get_device_name()}, torch {torch.__version__}")
-    print(f"{'model':15} {'norm.err':>8} {'max.err':>8} {'hypatia':>8} "
-          + " ".join(f"{p:>11}" for p in PEERS)
+    print(f"{'model':15} {'norm.err':>8} {'max.err':>8} "
+          + " ".join(f"{p:>11}" for p in OURS + PEERS)
           + f" {'vs induct':>9} {'vs best':>7} {'compile s (hyp/ind)':>20}")
     for config in suite["configs"]:
         if only and config["name"] not in only:
@@ -97,9 +101,11 @@ def main():
             x = (torch.rand(config["batch"], config["in"], device="cuda") * 2 - 1).to(dtype)
             with torch.inference_mode():
                 ours = torch.compile(model, backend="hypatia")
+                ours_ro = torch.compile(model, backend="hypatia", mode="reduce-overhead")
                 inductor = torch.compile(model)
                 inductor_ro = torch.compile(model, mode="reduce-overhead")
                 hypatia_compile_s, y = first_call_seconds(ours, x)
+                y_ro = ours_ro(x).clone()
                 inductor_compile_s, _ = first_call_seconds(inductor, x)
                 reference = x.double()
                 for layer in model:
@@ -110,11 +116,14 @@ def main():
                 difference = y.double() - reference
                 norm_error = (difference.norm() / reference.norm()).item()
                 max_error = (difference.abs().max() / reference.abs().max()).item()
-                timings = dict(hypatia=time_ms(lambda: ours(x)),
-                               inductor=time_ms(lambda: inductor(x)),
-                               inductor_ro=time_ms(lambda: inductor_ro(x)),
-                               eager=time_ms(lambda: model(x)))
+                if not torch.equal(y_ro, y):
+                    raise SystemExit(f"{config['name']}: the CUDA graph's result differs")
+                timings = time_interleaved(dict(
+                    hypatia=lambda: ours(x), hypatia_ro=lambda: ours_ro(x),
+                    inductor=lambda: inductor(x), inductor_ro=lambda: inductor_ro(x),
+                    eager=lambda: model(x), eager_graph=graphed(lambda: model(x))))
             best = min(PEERS, key=lambda p: timings[p])
+            mine = min(OURS, key=lambda p: timings[p])
             name = f"{config['name']}/{dtype_name}"
             row = dict(model=name, config=config["name"], dtype=dtype_name,
                        relative_error=norm_error, max_relative_error=max_error,
@@ -123,13 +132,14 @@ def main():
                                             inductor=inductor_compile_s),
                        **timings, best_peer=best,
                        ratio_to_inductor=timings["hypatia"] / timings["inductor"],
-                       ratio_to_best=timings["hypatia"] / timings[best])
+                       ratio_to_best=timings["hypatia"] / timings[best],
+                       best_mode=mine, best_mode_to_best=timings[mine] / timings[best])
             rows.append(row)
-            print(f"{name:15} {norm_error:8.1e} {max_error:8.1e} {timings['hypatia']:8.4f} "
-                  + " ".join(f"{timings[p]:11.4f}" for p in PEERS)
-                  + f" {row['ratio_to_inductor']:9.3f} {row['ratio_to_best']:7.3f}"
+            print(f"{name:15} {norm_error:8.1e} {max_error:8.1e} "
+                  + " ".join(f"{timings[p]:11.4f}" for p in OURS + PEERS)
+                  + f" {row['ratio_to_inductor']:9.3f} {row['best_mode_to_best']:7.3f}"
                   f" {hypatia_compile_s:9.2f}/{inductor_compile_s:<9.2f}"
-                  + (f"  pieces={counter.compiled}" if counter.compiled != 1 else "")
+                  + (f"  pieces={counter.compiled}" if counter.compiled != len(OURS) else "")
                   + (f"  WARN {counter.warnings}" if counter.warnings else ""), flush=True)
             if args.json:
                 args.json.write_text(json.dumps(dict(

@@ -184,7 +184,12 @@ def test_fused_mlp_kernel_on_misaligned_views(features, hidden, out, torch_seed)
         reference = h @ w3.T + b3
         assert not y.isnan().any()
         if batch:
-            assert relative_error(y, reference) <= 1e-2
+            # Relative to the size of the last layer's terms, not of its
+            # result: with one row and one output the result can be near
+            # zero (0.005 from terms summing to about 1), and bf16 hidden
+            # activations then leave a 1.5% error of that one value.
+            scale = (h.abs() @ w3.abs().T + b3.abs()).max().item()
+            assert (y.double() - reference).abs().max().item() / scale <= 1e-2
 
 
 @pytest.mark.parametrize("how", [{"mode": "reduce-overhead"},

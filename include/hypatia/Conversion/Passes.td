@@ -133,7 +133,7 @@ def MLPKernelToGPU : Pass<"hypatia-mlp-kernel-to-gpu", "mlir::func::FuncOp"> {
     to the last row and never stored. The products take one of two forms:
 
     - warpgroup MMA, where every chip of the target is `sm_90a`, the input is
-      read in vectors and the chain does at least 1.5x the target's ridge
+      read in vectors and the chain does at least 0.9x the target's ridge
       (peak FLOPs over bandwidth) per byte of input and result: blocks of
       four warpgroups (two where a layer is wider than 64), each carrying 64
       rows; weights staged as K-major core matrices (8 rows x 8 elements,

@@ -886,15 +886,17 @@ void MLPKernelEmitter::emit(gpu::LaunchOp launch) {
 
 /// Whether the kernel for `shape` multiplies by wgmma rather than mma.sync:
 /// where the target's chips all run it, the input is read in vectors, and
-/// the chain does at least 1.5x the target's ridge (peak FLOPs over
-/// bandwidth) in FLOPs per byte of input and result. Measured on the H200
-/// (bench/results/mlp-kernel-h200.txt, bf16, 2^18-2^20 rows): wgmma took
-/// narrow (422 FLOP/byte) from 0.051 to 0.042 ms, w128x4 (1150) from 0.098
-/// to 0.059, w64x4 (320) from 0.027 to 0.023; it lost on ngp64x2 (149:
-/// 0.049 -> 0.051) and w32x8 (181: 0.062 -> 0.066), which are bound by
-/// reading the input, where mma.sync's blocks prefetch it in registers
-/// (wgmma's four warpgroups have none to spare); and with element-wise
-/// input reads (nerf3, odd63), which need more registers than it leaves.
+/// the chain does at least 0.9x the target's ridge (peak FLOPs over
+/// bandwidth) in FLOPs per byte of input and result, the least that was
+/// measured. On the H200 (bf16, 2^20 rows, bench/experiments/batch_slope.py)
+/// wgmma took narrow (422 FLOP/byte, 2.6x the ridge) from 0.051 to 0.042 ms,
+/// w128x4 (1150) from 0.098 to 0.059, w64x4 (320) from 0.027 to 0.023
+/// (session 8); once constants were sunk into the kernel and wgmma's
+/// warpgroups prefetched their next tile (session 9), also the configs bound
+/// by reading the input: ngp64x2 (149 FLOP/byte, 0.92x the ridge) 0.0470 ->
+/// 0.0360 ms and w32x8 (181) 0.0541 -> 0.0502 (session 10; mma.sync had won
+/// both before). Below that no chain was measured. With element-wise input
+/// reads (nerf3, odd63) wgmma needs more registers than it leaves.
 static bool prefersWarpgroupMMA(const ChainShape &shape,
                                 const TargetInfo &target, Type elementType,
                                 bool vectorInput) {
@@ -908,7 +910,7 @@ static bool prefersWarpgroupMMA(const ChainShape &shape,
   double ridge = target.getPeakFlops(elementType.isF16() ? ElementType::F16
                                                          : ElementType::BF16) /
                  target.getBytesPerSecond();
-  return flops / bytes >= 1.5 * ridge;
+  return flops / bytes >= 0.9 * ridge;
 }
 
 /// An i1: whether every row of the 2-D `buffer` starts at a multiple of
