@@ -204,9 +204,10 @@ __device__ inline void clusterSync() {
                "barrier.cluster.wait.acquire.aligned;" ::: "memory");
 }
 
-// RELOAD false: every layer multiplies by layer 0's weights (wrong results:
-// timing only), to see what the weight stream costs.
-template <int CLUSTER, bool RELOAD>
+// RELOAD false: every layer multiplies by layer 0's weights; SKIP bit 0: no
+// gather through distributed shared memory; bit 1: no mma loop (wrong
+// results: timing only), to see what each part costs.
+template <int CLUSTER, bool RELOAD, int SKIP = 0>
 __global__ void __launch_bounds__(THREADS)
     deepMLPCluster(const __nv_bfloat16 *x, const __nv_bfloat16 *weights,
                    const __nv_bfloat16 *biases, __nv_bfloat16 *y) {
@@ -241,7 +242,7 @@ __global__ void __launch_bounds__(THREADS)
     __syncthreads();
     float acc[2][2][4] = {};  // [n8 tile][independent chain][fragment]
     int kBegin = kPart * WIDTH / KSPLIT;
-    for (int k = kBegin; k < kBegin + WIDTH / KSPLIT; k += 32) {
+    for (int k = kBegin; !(SKIP & 2) && k < kBegin + WIDTH / KSPLIT; k += 32) {
       for (int h = 0; h < 2; ++h) {
         uint32_t a[4], b[4];
         ldmatrix4(a, &s.a[lane % 16][k + 16 * h + (lane / 16) * 8]);
@@ -286,7 +287,7 @@ __global__ void __launch_bounds__(THREADS)
       break;
     // Every block's slice of this layer written; then gather the next input.
     clusterSync();
-    for (int i = threadIdx.x; i < CROWS * WIDTH / 8; i += THREADS) {
+    for (int i = threadIdx.x; !(SKIP & 1) && i < CROWS * WIDTH / 8; i += THREADS) {
       int row = i / (WIDTH / 8), col = (i % (WIDTH / 8)) * 8;
       uint32_t owner = col / CCOLS;
       uint32_t local = (uint32_t)__cvta_generic_to_shared(&s.slice[buf][row][col % CCOLS]);
@@ -449,6 +450,12 @@ int main() {
              " (layer 0's weights throughout: timing only)");
   clusterRun(deepMLPCluster<16, false>, 16, sizeof(ClusterShared<16>),
              " (layer 0's weights throughout: timing only)");
+  clusterRun(deepMLPCluster<8, true, 1>, 8, sizeof(ClusterShared<8>),
+             " (no gather: timing only)");
+  clusterRun(deepMLPCluster<8, true, 2>, 8, sizeof(ClusterShared<8>),
+             " (no mma: timing only)");
+  clusterRun(deepMLPCluster<8, true, 3>, 8, sizeof(ClusterShared<8>),
+             " (neither: weights, epilogue and barriers only)");
 
   // The cuBLASLt chain: one GEMM per layer, bias and ReLU in the epilogue.
   cublasLtHandle_t lt;
