@@ -572,10 +572,12 @@ Selection hypatia::eqsat::extractGreedy(const EGraph &egraph,
   return result;
 }
 
-std::optional<Selection>
-hypatia::eqsat::extractExact(const EGraph &egraph,
-                             llvm::ArrayRef<ClassId> roots,
-                             const CostModel &model, size_t maxClasses) {
+std::optional<Selection> hypatia::eqsat::extractExact(
+    const EGraph &egraph, llvm::ArrayRef<ClassId> roots, const CostModel &model,
+    const ExactLimits &limits, const Selection *incumbent, ExactStop *stop) {
+  ExactStop ignored;
+  ExactStop &why = stop ? *stop : ignored;
+  why = ExactStop::None;
   // The classes any program for the roots could use.
   llvm::DenseSet<ClassId> reachable;
   std::vector<ClassId> work;
@@ -586,8 +588,10 @@ hypatia::eqsat::extractExact(const EGraph &egraph,
     work.pop_back();
     if (!reachable.insert(id).second)
       continue;
-    if (reachable.size() > maxClasses)
+    if (reachable.size() > limits.maxClasses) {
+      why = ExactStop::Classes;
       return std::nullopt;
+    }
     for (const ENode &node : egraph.getClass(id).nodes)
       for (ClassId child : node.children)
         work.push_back(egraph.find(child));
@@ -597,15 +601,37 @@ hypatia::eqsat::extractExact(const EGraph &egraph,
   Selection current, best;
   current.choice.assign(ids.empty() ? 0 : ids.back() + 1, -1);
   Cost bestCost = Cost::infinity();
+  if (incumbent) {
+    std::optional<Cost> incumbentCost =
+        getDagCost(egraph, roots, *incumbent, model);
+    if (incumbentCost) {
+      bestCost = *incumbentCost;
+      best = *incumbent;
+    }
+  }
 
   // Decide the needed classes one at a time; a class is needed once a
   // decided node uses it. Each decided class is paid once (DAG cost).
   std::vector<ClassId> needed;
   for (ClassId root : roots)
     needed.push_back(egraph.find(root));
+  size_t steps = 0;
+  bool stopped = false;
   std::function<void(size_t, Cost)> decide = [&](size_t next, Cost cost) {
-    if (!(cost < bestCost))
+    if (stopped || !(cost < bestCost))
       return;
+    // The clock is read every 1024 steps: it costs more than a step.
+    if (++steps > limits.maxSteps) {
+      why = ExactStop::Steps;
+      stopped = true;
+      return;
+    }
+    if (limits.deadline && steps % 1024 == 0 &&
+        std::chrono::steady_clock::now() > *limits.deadline) {
+      why = ExactStop::Deadline;
+      stopped = true;
+      return;
+    }
     while (next < needed.size() && current[needed[next]] >= 0)
       ++next;
     if (next == needed.size()) {
@@ -628,7 +654,25 @@ hypatia::eqsat::extractExact(const EGraph &egraph,
     current.choice[id] = -1;
   };
   decide(0, Cost());
-  if (bestCost.isInfinite())
+  if (stopped || bestCost.isInfinite())
     return std::nullopt;
   return best;
+}
+
+Selection hypatia::eqsat::extract(const EGraph &egraph,
+                                  llvm::ArrayRef<ClassId> roots,
+                                  const CostModel &model,
+                                  const Selection *baseline,
+                                  const ExactLimits &limits, Extractor &used) {
+  Selection greedy =
+      extractGreedy(egraph, roots, model, baseline, limits.deadline);
+  std::optional<Selection> exact =
+      extractExact(egraph, roots, model, limits, &greedy);
+  if (!exact) {
+    used = Extractor::Greedy;
+    return greedy;
+  }
+  used = exact->choice == greedy.choice ? Extractor::GreedyProvenOptimal
+                                        : Extractor::Exact;
+  return std::move(*exact);
 }

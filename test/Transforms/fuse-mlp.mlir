@@ -31,14 +31,14 @@
 // measured minimum of 14.5 us it is not, and the chain is left as it is).
 // RUN: %python %S/Inputs/diamonds.py 1000 > %t.diamonds.mlir
 // RUN: hypatia-opt %t.diamonds.mlir --hypatia-attach-target=overrides=fused_mlp_min_us=0 --fuse-mlp=report=true -o /dev/null 2>&1 | FileCheck %s --check-prefix=DIAMONDS
-// DIAMONDS: remark: fuse-mlp: {{.*}} (4000 kernels) -> {{.*}} (3000 kernels); extraction greedy
+// DIAMONDS: remark: fuse-mlp: {{.*}} (4000 kernels) -> {{.*}} (3000 kernels); extraction greedy (too large for branch and bound)
 // RUN: hypatia-opt %t.diamonds.mlir --hypatia-attach-target=overrides=fused_mlp_min_us=0 --fuse-mlp="report=true extraction=exact" -o /dev/null 2>&1 | FileCheck %s --check-prefix=EXACT-TOO-BIG
 // EXACT-TOO-BIG: (3000 kernels); extraction greedy (exact: more than 24 e-classes reachable)
 // Bad options are errors:
 // RUN: not hypatia-opt %s --fuse-mlp=extraction=best 2>&1 | FileCheck %s --check-prefix=BAD-EXTRACTION
 // RUN: not hypatia-opt %s --hypatia-attach-target=overrides=fused_mlp_max_layers=17 --fuse-mlp 2>&1 | FileCheck %s --check-prefix=BAD-LAYERS
 
-// REPORT: fuse-mlp.mlir:[[@LINE+12]]:1: remark: fuse-mlp: 10 e-nodes, 8 e-classes, 2 iterations, stopped: saturated; estimated cost 97.441 us (3 kernels) -> 84.485 us (2 kernels); extraction greedy
+// REPORT: fuse-mlp.mlir:[[@LINE+12]]:1: remark: fuse-mlp: 10 e-nodes, 8 e-classes, 2 iterations, stopped: saturated; estimated cost 97.441 us (3 kernels) -> 84.485 us (2 kernels); extraction greedy, proven optimal by branch and bound
 // ITERATIONS: remark: fuse-mlp: {{.*}} 1 iterations, stopped: iteration limit
 // NODES: remark: fuse-mlp: {{.*}} stopped: node limit
 // BAD-EXTRACTION: error: fuse-mlp: unknown extraction 'best': expected greedy or exact

@@ -8,7 +8,9 @@
 // The greedy extractor starts from the cheapest tree (each class's best node
 // by tree cost, which is acyclic by construction) and then improves it by
 // local moves evaluated exactly under the DAG cost, with reference counts.
-// The exact extractor (branch and bound, for small e-graphs) is the check.
+// The exact extractor (branch and bound, for small e-graphs) is the check;
+// seeded with the greedy result it proves that optimal or finds the optimum,
+// which `extract` (what --fuse-mlp runs) does on blocks small enough.
 //
 //===----------------------------------------------------------------------===//
 
@@ -78,12 +80,45 @@ Selection extractGreedy(const EGraph &egraph, llvm::ArrayRef<ClassId> roots,
                         const Selection *baseline = nullptr,
                         std::optional<Deadline> deadline = std::nullopt);
 
-/// The optimal selection by branch and bound, or nullopt when more than
-/// `maxClasses` classes are reachable from the roots.
-std::optional<Selection> extractExact(const EGraph &egraph,
-                                      llvm::ArrayRef<ClassId> roots,
-                                      const CostModel &model,
-                                      size_t maxClasses = 24);
+/// Limits of the branch-and-bound search: the classes reachable from the
+/// roots, the search steps (one per class decision), and the deadline. Its
+/// time is exponential in the classes at worst; the step limit makes it
+/// hard.
+struct ExactLimits {
+  size_t maxClasses = 24;
+  size_t maxSteps = 1000000;
+  std::optional<Deadline> deadline;
+};
+
+/// Which limit stopped a branch-and-bound search.
+enum class ExactStop { None, Classes, Steps, Deadline };
+
+/// The optimal selection by branch and bound, or nullopt when a limit stops
+/// the search before it has proven a selection optimal (`stop` says which).
+/// With `incumbent` (a valid selection, e.g. the greedy one) the search
+/// prunes against its cost from the start and returns it where nothing is
+/// cheaper.
+std::optional<Selection>
+extractExact(const EGraph &egraph, llvm::ArrayRef<ClassId> roots,
+             const CostModel &model, const ExactLimits &limits = {},
+             const Selection *incumbent = nullptr, ExactStop *stop = nullptr);
+
+/// What `extract` ran, for remarks.
+enum class Extractor {
+  /// Greedy, then branch and bound from its result: optimal.
+  GreedyProvenOptimal,
+  /// Branch and bound found a cheaper selection than greedy's: optimal.
+  Exact,
+  /// Greedy alone (branch and bound out of its limits).
+  Greedy,
+};
+
+/// The extraction `--fuse-mlp` runs: greedy DAG extraction (never costlier
+/// than `baseline`), then, within `limits`, branch and bound seeded with
+/// its result, which either proves it optimal or finds the optimum.
+Selection extract(const EGraph &egraph, llvm::ArrayRef<ClassId> roots,
+                  const CostModel &model, const Selection *baseline,
+                  const ExactLimits &limits, Extractor &used);
 
 } // namespace hypatia::eqsat
 
