@@ -659,20 +659,85 @@ std::optional<Selection> hypatia::eqsat::extractExact(
   return best;
 }
 
-Selection hypatia::eqsat::extract(const EGraph &egraph,
-                                  llvm::ArrayRef<ClassId> roots,
-                                  const CostModel &model,
-                                  const Selection *baseline,
-                                  const ExactLimits &limits, Extractor &used) {
-  Selection greedy =
-      extractGreedy(egraph, roots, model, baseline, limits.deadline);
-  std::optional<Selection> exact =
-      extractExact(egraph, roots, model, limits, &greedy);
-  if (!exact) {
-    used = Extractor::Greedy;
-    return greedy;
+namespace {
+/// Roots whose programs can share a class, and every class reachable from
+/// them.
+struct Region {
+  std::vector<ClassId> roots, classes;
+};
+} // namespace
+
+/// The roots grouped into connected regions, in the order of each region's
+/// first root.
+static std::vector<Region> splitIntoRegions(const EGraph &egraph,
+                                            llvm::ArrayRef<ClassId> roots) {
+  // The first root that reached each class; roots that reach a common class
+  // are united (union-find over root indices).
+  llvm::DenseMap<ClassId, unsigned> owner;
+  std::vector<unsigned> parent(roots.size());
+  for (unsigned i = 0; i < roots.size(); ++i)
+    parent[i] = i;
+  auto leaderOf = [&](unsigned i) {
+    while (parent[i] != i)
+      i = parent[i] = parent[parent[i]];
+    return i;
+  };
+  std::vector<ClassId> work;
+  for (unsigned r = 0; r < roots.size(); ++r) {
+    work.push_back(egraph.find(roots[r]));
+    while (!work.empty()) {
+      ClassId id = work.back();
+      work.pop_back();
+      auto [it, inserted] = owner.try_emplace(id, r);
+      if (!inserted) {
+        // Reached before (by this root or an earlier one, which went on).
+        unsigned a = leaderOf(it->second), b = leaderOf(r);
+        if (a != b)
+          parent[b] = a;
+        continue;
+      }
+      for (const ENode &node : egraph.getClass(id).nodes)
+        for (ClassId child : node.children)
+          work.push_back(egraph.find(child));
+    }
   }
-  used = exact->choice == greedy.choice ? Extractor::GreedyProvenOptimal
-                                        : Extractor::Exact;
-  return std::move(*exact);
+  llvm::DenseMap<unsigned, unsigned> regionOfLeader;
+  std::vector<Region> regions;
+  for (unsigned r = 0; r < roots.size(); ++r) {
+    auto [it, inserted] =
+        regionOfLeader.try_emplace(leaderOf(r), regions.size());
+    if (inserted)
+      regions.emplace_back();
+    regions[it->second].roots.push_back(roots[r]);
+  }
+  for (auto [id, r] : owner)
+    regions[regionOfLeader.lookup(leaderOf(r))].classes.push_back(id);
+  return regions;
+}
+
+Selection
+hypatia::eqsat::extract(const EGraph &egraph, llvm::ArrayRef<ClassId> roots,
+                        const CostModel &model, const Selection *baseline,
+                        const ExactLimits &limits, ExtractionSummary &summary) {
+  summary = {};
+  Selection result;
+  for (const Region &region : splitIntoRegions(egraph, roots)) {
+    Selection greedy =
+        extractGreedy(egraph, region.roots, model, baseline, limits.deadline);
+    std::optional<Selection> exact =
+        extractExact(egraph, region.roots, model, limits, &greedy);
+    if (!exact)
+      ++summary.greedyOnly;
+    else if (exact->choice == greedy.choice)
+      ++summary.provenOptimal;
+    else
+      ++summary.improvedByExact;
+    const Selection &chosen = exact ? *exact : greedy;
+    for (ClassId id : region.classes) {
+      if (result.choice.size() <= id)
+        result.choice.resize(id + 1, -1);
+      result.choice[id] = chosen[id];
+    }
+  }
+  return result;
 }

@@ -202,6 +202,29 @@ Selection BlockRewriter::getInputSelection() const {
   return selection;
 }
 
+/// The remark's words for what the default extraction ran.
+static std::string describe(const ExtractionSummary &summary) {
+  constexpr const char *kProven = "greedy, proven optimal by branch and bound";
+  constexpr const char *kImproved = "branch and bound (cheaper than greedy)";
+  constexpr const char *kGreedy = "greedy (too large for branch and bound)";
+  if (summary.getNumRegions() == 1)
+    return summary.provenOptimal     ? kProven
+           : summary.improvedByExact ? kImproved
+                                     : kGreedy;
+  std::string text =
+      "per region (" + std::to_string(summary.getNumRegions()) + "):";
+  const char *separator = " ";
+  for (auto [count, what] : {std::pair{summary.provenOptimal, kProven},
+                             std::pair{summary.improvedByExact, kImproved},
+                             std::pair{summary.greedyOnly, kGreedy}}) {
+    if (!count)
+      continue;
+    text += separator + std::to_string(count) + " " + what;
+    separator = "; ";
+  }
+  return text;
+}
+
 BlockRewriter::Outcome BlockRewriter::run(const RunnerLimits &runnerLimits,
                                           const BackoffOptions &backoff,
                                           bool exact) {
@@ -242,13 +265,9 @@ BlockRewriter::Outcome BlockRewriter::run(const RunnerLimits &runnerLimits,
     // blocks small enough for it to finish (greedy missed the optimum on 3
     // of 2000 random small e-graphs, by up to 14%; see EqSatTest).
     ExactLimits limits{/*maxClasses=*/64, /*maxSteps=*/100000, deadline};
-    Extractor used;
-    selection = extract(egraph, roots, model, &input, limits, used);
-    outcome.extractor = used == Extractor::GreedyProvenOptimal
-                            ? "greedy, proven optimal by branch and bound"
-                        : used == Extractor::Exact
-                            ? "branch and bound (cheaper than greedy)"
-                            : "greedy (too large for branch and bound)";
+    ExtractionSummary summary;
+    selection = extract(egraph, roots, model, &input, limits, summary);
+    outcome.extractor = describe(summary);
   }
   std::optional<Cost> after = getDagCost(egraph, roots, *selection, model);
   outcome.after = after ? *after : Cost::infinity();

@@ -34,6 +34,10 @@
 // DIAMONDS: remark: fuse-mlp: {{.*}} (4000 kernels) -> {{.*}} (3000 kernels); extraction greedy (too large for branch and bound)
 // RUN: hypatia-opt %t.diamonds.mlir --hypatia-attach-target=overrides=fused_mlp_min_us=0 --fuse-mlp="report=true extraction=exact" -o /dev/null 2>&1 | FileCheck %s --check-prefix=EXACT-TOO-BIG
 // EXACT-TOO-BIG: (3000 kernels); extraction greedy (exact: more than 24 e-classes reachable)
+// Parts of a block that share nothing are extracted apart (each never
+// costlier than its input, and proven optimal here):
+// RUN: hypatia-opt %S/Inputs/two-regions.mlir --fuse-mlp=report=true -o /dev/null 2>&1 | FileCheck %s --check-prefix=REGIONS
+// REGIONS: (9 kernels) -> {{.*}} (6 kernels); extraction per region (2): 2 greedy, proven optimal by branch and bound
 // Bad options are errors:
 // RUN: not hypatia-opt %s --fuse-mlp=extraction=best 2>&1 | FileCheck %s --check-prefix=BAD-EXTRACTION
 // RUN: not hypatia-opt %s --hypatia-attach-target=overrides=fused_mlp_max_layers=17 --fuse-mlp 2>&1 | FileCheck %s --check-prefix=BAD-LAYERS

@@ -103,22 +103,29 @@ extractExact(const EGraph &egraph, llvm::ArrayRef<ClassId> roots,
              const CostModel &model, const ExactLimits &limits = {},
              const Selection *incumbent = nullptr, ExactStop *stop = nullptr);
 
-/// What `extract` ran, for remarks.
-enum class Extractor {
-  /// Greedy, then branch and bound from its result: optimal.
-  GreedyProvenOptimal,
-  /// Branch and bound found a cheaper selection than greedy's: optimal.
-  Exact,
-  /// Greedy alone (branch and bound out of its limits).
-  Greedy,
+/// What `extract` ran, per connected region of the roots (roots whose
+/// programs can share a class are one region).
+struct ExtractionSummary {
+  /// Regions whose greedy result branch and bound proved optimal.
+  unsigned provenOptimal = 0;
+  /// Regions where branch and bound found a cheaper program than greedy.
+  unsigned improvedByExact = 0;
+  /// Regions out of branch and bound's limits: greedy alone.
+  unsigned greedyOnly = 0;
+
+  unsigned getNumRegions() const {
+    return provenOptimal + improvedByExact + greedyOnly;
+  }
 };
 
-/// The extraction `--fuse-mlp` runs: greedy DAG extraction (never costlier
-/// than `baseline`), then, within `limits`, branch and bound seeded with
-/// its result, which either proves it optimal or finds the optimum.
+/// The extraction `--fuse-mlp` runs, region by region: greedy DAG
+/// extraction (never costlier than `baseline` on the region), then, within
+/// `limits`, branch and bound seeded with its result, which either proves
+/// it optimal or finds the optimum. A region that gains nothing keeps its
+/// baseline program without holding the others back.
 Selection extract(const EGraph &egraph, llvm::ArrayRef<ClassId> roots,
                   const CostModel &model, const Selection *baseline,
-                  const ExactLimits &limits, Extractor &used);
+                  const ExactLimits &limits, ExtractionSummary &summary);
 
 } // namespace hypatia::eqsat
 

@@ -201,8 +201,9 @@ def FuseMLP : Pass<"fuse-mlp"> {
            "after): Debian's LLVM is built without statistics, so "
            "-mlir-pass-statistics shows none there">,
     Option<"extraction", "extraction", "std::string", "\"greedy\"",
-           "Extraction: greedy (DAG-aware, default; then branch and bound "
-           "seeded with its result on blocks of at most 64 e-classes, within "
+           "Extraction: greedy (DAG-aware, default, per connected region of "
+           "the block; then branch and bound seeded with its result on "
+           "regions of at most 64 e-classes, within "
            "100,000 steps and max-seconds: it proves the result optimal or "
            "finds the optimum) or exact (branch and bound alone; blocks of "
            "at most 24 e-classes within 10,000,000 steps, else greedy)">,
