@@ -720,19 +720,32 @@ hypatia::eqsat::extract(const EGraph &egraph, llvm::ArrayRef<ClassId> roots,
                         const CostModel &model, const Selection *baseline,
                         const ExactLimits &limits, ExtractionSummary &summary) {
   summary = {};
+  // Greedy once over the whole block (its setup is linear in the e-graph,
+  // so once per region would be quadratic in blocks of many regions), then
+  // per region: the cheaper of greedy and the baseline, improved or proven
+  // optimal by branch and bound.
+  Selection greedy =
+      extractGreedy(egraph, roots, model, nullptr, limits.deadline);
   Selection result;
   for (const Region &region : splitIntoRegions(egraph, roots)) {
-    Selection greedy =
-        extractGreedy(egraph, region.roots, model, baseline, limits.deadline);
+    const Selection *start = &greedy;
+    if (baseline) {
+      std::optional<Cost> greedyCost =
+          getDagCost(egraph, region.roots, greedy, model);
+      std::optional<Cost> baselineCost =
+          getDagCost(egraph, region.roots, *baseline, model);
+      if (baselineCost && (!greedyCost || !(*greedyCost < *baselineCost)))
+        start = baseline;
+    }
     std::optional<Selection> exact =
-        extractExact(egraph, region.roots, model, limits, &greedy);
+        extractExact(egraph, region.roots, model, limits, start);
     if (!exact)
       ++summary.greedyOnly;
-    else if (exact->choice == greedy.choice)
+    else if (exact->choice == start->choice)
       ++summary.provenOptimal;
     else
       ++summary.improvedByExact;
-    const Selection &chosen = exact ? *exact : greedy;
+    const Selection &chosen = exact ? *exact : *start;
     for (ClassId id : region.classes) {
       if (result.choice.size() <= id)
         result.choice.resize(id + 1, -1);
