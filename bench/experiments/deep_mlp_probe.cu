@@ -71,12 +71,13 @@ __device__ inline void ldmatrix4(uint32_t (&r)[4], const void *p) {
                : "r"(address));
 }
 
-// 32 rows x 512 columns of bf16 from global (row stride WIDTH) to shared,
+// ROWS_ rows x 512 columns of bf16 from global (row stride WIDTH) to shared,
 // 16 bytes per cp.async, through L2 only (.cg: rows another block wrote are
-// never served from a stale L1 line).
-__device__ inline void copyTile(__nv_bfloat16 (*dst)[STRIDE],
+// never served from a stale L1 line); one commit group.
+template <int ROWS_>
+__device__ inline void copyRows(__nv_bfloat16 (*dst)[STRIDE],
                                 const __nv_bfloat16 *src) {
-  for (int i = threadIdx.x; i < TILE * WIDTH / 8; i += THREADS) {
+  for (int i = threadIdx.x; i < ROWS_ * WIDTH / 8; i += THREADS) {
     int row = i / (WIDTH / 8), col = (i % (WIDTH / 8)) * 8;
     uint32_t address = (uint32_t)__cvta_generic_to_shared(&dst[row][col]);
     asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(address),
@@ -103,7 +104,7 @@ __global__ void __launch_bounds__(THREADS)
       return;
     int layer = item / TILES_PER_LAYER;
     int r = item % TILES_PER_LAYER / COL_BLOCKS, c = item % COL_BLOCKS;
-    copyTile(s.w, weights + ((size_t)layer * WIDTH + c * TILE) * WIDTH);
+    copyRows<TILE>(s.w, weights + ((size_t)layer * WIDTH + c * TILE) * WIDTH);
     const __nv_bfloat16 *in =
         layer == 0 ? x : buffers + (size_t)((layer - 1) & 1) * ROWS * WIDTH;
     if (layer > 0 && threadIdx.x == 0) {
@@ -116,7 +117,7 @@ __global__ void __launch_bounds__(THREADS)
       } while (seen < COL_BLOCKS);
     }
     __syncthreads();
-    copyTile(s.a, in + (size_t)r * TILE * WIDTH);
+    copyRows<TILE>(s.a, in + (size_t)r * TILE * WIDTH);
     asm volatile("cp.async.wait_all;");
     __syncthreads();
 
@@ -187,18 +188,6 @@ template <int CLUSTER> struct ClusterShared {
   float partial[8][2][32][4];          // per warp: its k part's sums
 };
 
-template <int CCOLS>
-__device__ inline void copyWeightSlice(__nv_bfloat16 (*dst)[STRIDE],
-                                       const __nv_bfloat16 *src) {
-  for (int i = threadIdx.x; i < CCOLS * WIDTH / 8; i += THREADS) {
-    int row = i / (WIDTH / 8), col = (i % (WIDTH / 8)) * 8;
-    uint32_t address = (uint32_t)__cvta_generic_to_shared(&dst[row][col]);
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(address),
-                 "l"(src + (size_t)row * WIDTH + col));
-  }
-  asm volatile("cp.async.commit_group;");
-}
-
 __device__ inline void clusterSync() {
   asm volatile("barrier.cluster.arrive.release.aligned;\n"
                "barrier.cluster.wait.acquire.aligned;" ::: "memory");
@@ -222,7 +211,7 @@ __global__ void __launch_bounds__(THREADS)
   int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   int g = lane / 4, t = lane % 4;
   int nPair = warp % NPAIRS, kPart = warp / NPAIRS;
-  copyWeightSlice<CCOLS>(s.w[0], weights + (size_t)rank * CCOLS * WIDTH);
+  copyRows<CCOLS>(s.w[0], weights + (size_t)rank * CCOLS * WIDTH);
   for (int i = threadIdx.x; i < CROWS * WIDTH / 8; i += THREADS) {
     int row = i / (WIDTH / 8), col = (i % (WIDTH / 8)) * 8;
     *reinterpret_cast<uint4 *>(&s.a[row][col]) = *reinterpret_cast<const uint4 *>(
@@ -231,7 +220,7 @@ __global__ void __launch_bounds__(THREADS)
   for (int layer = 0; layer < LAYERS; ++layer) {
     int buf = layer & 1;
     if (layer + 1 < LAYERS)
-      copyWeightSlice<CCOLS>(
+      copyRows<CCOLS>(
           s.w[buf ^ 1],
           weights + ((size_t)(RELOAD ? layer + 1 : 0) * WIDTH + rank * CCOLS) * WIDTH);
     // Wait for this layer's weights (all groups but the one just issued).

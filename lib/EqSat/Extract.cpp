@@ -620,12 +620,12 @@ std::optional<Selection> hypatia::eqsat::extractExact(
   std::function<void(size_t, Cost)> decide = [&](size_t next, Cost cost) {
     if (stopped || !(cost < bestCost))
       return;
-    // The clock is read every 1024 steps: it costs more than a step.
     if (++steps > limits.maxSteps) {
       why = ExactStop::Steps;
       stopped = true;
       return;
     }
+    // The clock is read every 1024 steps: it costs more than a step.
     if (limits.deadline && steps % 1024 == 0 &&
         std::chrono::steady_clock::now() > *limits.deadline) {
       why = ExactStop::Deadline;

@@ -256,7 +256,8 @@ BlockRewriter::Outcome BlockRewriter::run(const RunnerLimits &runnerLimits,
     outcome.extractor =
         selection ? "exact"
         : stop == ExactStop::Classes
-            ? "greedy (exact: more than 24 e-classes reachable)"
+            ? "greedy (exact: more than " + std::to_string(limits.maxClasses) +
+                  " e-classes reachable)"
             : "greedy (exact: stopped by its step or time limit)";
     if (!selection)
       selection = extractGreedy(egraph, roots, model, &input, deadline);

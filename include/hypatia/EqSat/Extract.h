@@ -10,7 +10,7 @@
 // local moves evaluated exactly under the DAG cost, with reference counts.
 // The exact extractor (branch and bound, for small e-graphs) is the check;
 // seeded with the greedy result it proves that optimal or finds the optimum,
-// which `extract` (what --fuse-mlp runs) does on blocks small enough.
+// which `extract` (what --fuse-mlp runs) does on regions small enough.
 //
 //===----------------------------------------------------------------------===//
 
