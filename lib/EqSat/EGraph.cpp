@@ -54,7 +54,7 @@ ClassId EGraph::find(ClassId id) const {
 ClassId EGraph::makeSet() {
   ClassId id = unionFind.size();
   unionFind.push_back(id);
-  modified.push_back(epoch);
+  lastChange.push_back(++clock);
   return id;
 }
 
@@ -108,7 +108,7 @@ bool EGraph::merge(ClassId a, ClassId b) {
   unionFind[b] = a;
   --numClasses;
   pending.push_back(a);
-  modified[a] = epoch;
+  lastChange[a] = ++clock;
 
   std::unique_ptr<EClass> from = std::move(classes[b]);
   EClass &into = *classes[a];
@@ -175,8 +175,10 @@ void EGraph::rebuild() {
         ClassData before = parent.data;
         if (!analysis->merge(parent.data, analysis->make(*this, arena[index])))
           analysisConflict = true;
-        if (parent.data != before)
+        if (parent.data != before) {
           analysisPending.push_back(parent.id);
+          lastChange[parent.id] = ++clock;
+        }
       }
     }
   }

@@ -48,8 +48,12 @@ RunReport hypatia::eqsat::runEqualitySaturation(EGraph &egraph,
   report.applied.assign(rules.size(), 0);
   report.bans.assign(rules.size(), 0);
   std::vector<unsigned> bannedUntil(rules.size(), 0);
-  // Per rule, the matches applied so far and the epoch they were applied in:
-  // applying one again would add nothing (see Rewrite::readsClassContents).
+  // Per rule, the matches applied so far and the e-graph's clock when they
+  // were last applied: applying one again adds nothing unless one of its
+  // classes changed since (see Rewrite::readsClassContents). A match applied
+  // after its classes' last change in an iteration is not applied again in
+  // the next, which per-iteration stamps did (chains of 64-wide layers were
+  // extended three times over).
   std::vector<AppliedMatches> applied(rules.size());
   egraph.rebuild();
 
@@ -64,8 +68,6 @@ RunReport hypatia::eqsat::runEqualitySaturation(EGraph &egraph,
   for (unsigned iteration = 0;; ++iteration) {
     if (iteration >= limits.maxIterations)
       return finish(StopReason::IterationLimit);
-    egraph.advanceEpoch();
-
     // Search every rule first, then apply: matches see one e-graph state.
     // The limits are hard, as egg's: checked between searches and as
     // matches apply, so the e-graph ends at most one application past
@@ -109,14 +111,14 @@ RunReport hypatia::eqsat::runEqualitySaturation(EGraph &egraph,
         if (previous != applied[index].end() &&
             (!rule.readsClassContents ||
              llvm::all_of(llvm::drop_begin(key), [&](ClassId id) {
-               return egraph.getLastModified(id) < previous->second;
+               return egraph.getLastChange(id) <= previous->second;
              })))
           continue;
         // A match that fails its condition is looked at again next time: the
         // facts it depends on may change.
         if (rule.condition && !rule.condition(egraph, match))
           continue;
-        applied[index][key] = egraph.getEpoch();
+        applied[index][key] = egraph.getClock();
         for (ClassId result : rule.applier(egraph, match))
           egraph.merge(match.root, result);
         ++report.applied[index];

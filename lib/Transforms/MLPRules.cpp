@@ -83,14 +83,10 @@ std::vector<Rewrite> hypatia::buildMLPRules(SymbolTable &table,
       if (!fits(egraph, weight))
         return results;
       bool hasBias = egraph.getData(bias).size() > 0;
-      // By index: adding nodes may reallocate the class's node list, so each
-      // producer is copied, and only the ones that can be extended.
+      // By index: adding nodes may reallocate the class's node list, so a
+      // producer is read before anything is added.
       for (size_t i = 0; i < egraph.getClass(hidden).nodes.size(); ++i) {
-        const ENode &candidate = egraph.getClass(hidden).nodes[i];
-        if (candidate.op != symbols.fusedMLP &&
-            !symbols.getLayerActivation(candidate.op))
-          continue;
-        ENode producer = candidate;
+        const ENode &producer = egraph.getClass(hidden).nodes[i];
         llvm::SmallVector<Activation> activations;
         if (std::optional<Activation> inner =
                 symbols.getLayerActivation(producer.op)) {
@@ -118,6 +114,7 @@ std::vector<Rewrite> hypatia::buildMLPRules(SymbolTable &table,
         ENode chain;
         chain.op = symbols.fusedMLP;
         chain.payload = language.activationLists.intern(activations);
+        chain.children.reserve(producer.children.size() + 2);
         chain.children.push_back(producer.children[0]);
         appendLayers(producer, chain.children);
         chain.children.push_back(weight);

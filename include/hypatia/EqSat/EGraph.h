@@ -132,11 +132,12 @@ public:
   /// Canonicalizes the children of `node`.
   ENode canonicalize(ENode node) const;
 
-  /// A counter the runner advances once per iteration; every class records
-  /// the value it had when the class last gained a node or was merged.
-  void advanceEpoch() { ++epoch; }
-  uint64_t getEpoch() const { return epoch; }
-  uint64_t getLastModified(ClassId id) const { return modified[find(id)]; }
+  /// A clock that advances at every change of a class (made, merged with
+  /// another, or its facts changed); each class records the time of its last
+  /// change. A rule applied at time t to classes unchanged since would add
+  /// nothing new (the runner skips it).
+  uint64_t getClock() const { return clock; }
+  uint64_t getLastChange(ClassId id) const { return lastChange[find(id)]; }
 
 private:
   ClassId makeSet();
@@ -154,8 +155,8 @@ private:
   std::vector<ClassId> analysisPending;
   size_t numClasses = 0;
   bool analysisConflict = false;
-  uint64_t epoch = 0;
-  std::vector<uint64_t> modified;
+  uint64_t clock = 0;
+  std::vector<uint64_t> lastChange;
 };
 
 } // namespace hypatia::eqsat
