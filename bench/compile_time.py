@@ -4,10 +4,12 @@
     python3 bench/compile_time.py [--bin build/bin] [--out bench/results]
 
 Generates MLPs of 10, 100, 1000 and 10000 hidden layers (linear + relu, with
-a dropout every 4 layers, weights of their own) in two widths: 512, where only fused_linear_* apply,
-and 64, where fused_mlp chains (up to 16 layers) are explored too; and wide
+a dropout every 4 layers, weights of their own) in f32 at widths 512 and 64
+(only fused_linear_* apply: the fused kernel is for half types) and in bf16
+at width 64, where fused_mlp chains (up to 16 layers) are explored too; wide
 DAGs: N branches (linear, relu, linear, weights of their own) fanning out
-of one input. For each,
+of one input; and chains of diamonds (test/Transforms/Inputs/diamonds.py).
+All for the CUDA target (--hypatia-attach-target=kind=cuda). For each,
 reports the pass's wall time from -mlir-timing (median of 3 runs), the peak
 resident memory of hypatia-opt with the pass and without it (parse and print
 only), e-nodes, iterations and stop reason. Writes compile_time.json and, when
@@ -26,12 +28,13 @@ from pathlib import Path
 
 LAYERS = [10, 100, 1000, 10000]
 FANOUT = [10, 100, 1000]
+DIAMONDS = [10, 100, 1000, 10000]
 
 
-def chain(layers, width):
-    t = f"tensor<?x{width}xf32>"
-    w = f"tensor<{width}x{width}xf32>"
-    b = f"tensor<{width}xf32>"
+def chain(layers, width, dtype="f32"):
+    t = f"tensor<?x{width}x{dtype}>"
+    w = f"tensor<{width}x{width}x{dtype}>"
+    b = f"tensor<{width}x{dtype}>"
     params = ", ".join(f"%w{i}: {w}, %b{i}: {b}" for i in range(layers))
     lines = [f"func.func @mlp(%x: {t}, {params}) -> {t} {{"]
     value = "%x"
@@ -61,10 +64,21 @@ def fanout(branches, width=256):
     return "\n".join(lines) + "\n"
 
 
+def diamonds(units):
+    """test/Transforms/Inputs/diamonds.py's chain: per unit h = x W, relu(h),
+    g = h V, x' = relu(h) * g (bf16, 16384 x 64)."""
+    script = Path(__file__).resolve().parent.parent / "test/Transforms/Inputs/diamonds.py"
+    return subprocess.run([sys.executable, str(script), str(units)], capture_output=True,
+                          text=True, check=True).stdout
+
+
 def measure(opt, path, with_pass):
+    # The CUDA target: where fused_mlp chains (bf16, up to 16 layers of 64)
+    # are explored.
     command = ["/usr/bin/time", "-f", "MAXRSS %M", opt, str(path), "-o", "/dev/null"]
     if with_pass:
-        command[4:4] = ["--fuse-mlp=report=true max-nodes=1000000",
+        command[4:4] = ["--hypatia-attach-target=kind=cuda",
+                        "--fuse-mlp=report=true max-nodes=1000000",
                         "--mlir-timing", "--mlir-timing-display=list"]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
@@ -85,8 +99,11 @@ def main():
     args = parser.parse_args()
     opt = str(args.bin / "hypatia-opt")
     cases = [(f"chain-w512-{n}", "chain, width 512", n, chain(n, 512)) for n in LAYERS]
-    cases += [(f"chain-w64-{n}", "chain, width 64 (fused_mlp)", n, chain(n, 64)) for n in LAYERS]
+    cases += [(f"chain-w64-{n}", "chain, width 64", n, chain(n, 64)) for n in LAYERS]
+    cases += [(f"chain-w64-bf16-{n}", "chain, width 64, bf16 (fused_mlp)", n,
+               chain(n, 64, "bf16")) for n in LAYERS]
     cases += [(f"fanout-{n}", "fan-out DAG, width 256", n, fanout(n)) for n in FANOUT]
+    cases += [(f"diamonds-{n}", "diamonds, width 64, bf16", n, diamonds(n)) for n in DIAMONDS]
 
     rows = []
     with tempfile.TemporaryDirectory() as work:

@@ -135,6 +135,35 @@ def test_unsupported_op_runs_in_pytorch_with_one_log_line(torch_seed, caplog):
     assert len(compiled) == 2, compiled  # the pieces before and after tanh
 
 
+def graph_of(model, x):
+    """Dynamo's FX graph of `model` and its example inputs."""
+    captured = {}
+
+    def capture(graph_module, example_inputs):
+        captured["graph"] = (graph_module, example_inputs)
+        return graph_module.forward
+
+    torch.compile(model, backend=capture)(x)
+    return captured["graph"]
+
+
+@pytest.mark.parametrize("model, whole", [
+    (nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 4)), True),
+    (Mixed(), False)])
+def test_a_graph_compiled_whole_is_called_without_the_split_module(model, whole, torch_seed):
+    model = model.eval()
+    x = torch.rand(6, 16)
+    with torch.no_grad():
+        graph_module, example_inputs = graph_of(model, x)
+        run = hypatia.torch.compile_graph(graph_module, example_inputs)
+        # Whole: the compiled piece's own call; else the split FX module.
+        assert isinstance(getattr(run, "__self__", None), torch.fx.GraphModule) != whole
+        results = run(*example_inputs)
+        expected = graph_module(*example_inputs)
+    assert type(results) is type(expected) and len(results) == len(expected)
+    assert relative_error(results[0], float64_reference(model, x)) <= 1e-5
+
+
 def test_strict_mode_passes_on_correct_results(torch_seed, caplog):
     model = Mixed().eval()
     compiled = torch.compile(model, backend="hypatia", options={"check": "strict"})

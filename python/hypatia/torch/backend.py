@@ -95,10 +95,15 @@ class _GraphedCall:
     graph's own, copied in at each replay."""
 
     def __init__(self, prepared, tensors):
-        self.parameters = [isinstance(t, torch.nn.Parameter) for t in tensors]
+        parameters = [isinstance(t, torch.nn.Parameter) for t in tensors]
         self.inputs = [t if parameter else torch.empty_like(t)
-                       for t, parameter in zip(tensors, self.parameters)]
-        self.addresses = [t.data_ptr() for t in self.inputs]
+                       for t, parameter in zip(tensors, parameters)]
+        # (index, address) of the parameters read in place, and (index,
+        # buffer) of the inputs copied in.
+        self.parameters = [(i, t.data_ptr()) for i, (t, parameter)
+                           in enumerate(zip(self.inputs, parameters)) if parameter]
+        self.copied = [(i, t) for i, (t, parameter)
+                       in enumerate(zip(self.inputs, parameters)) if not parameter]
         self._copy_in(tensors)
         # Warm-up on a side stream (the GEMM plans are made here), then the
         # capture; the results live in the graph's memory pool.
@@ -112,14 +117,14 @@ class _GraphedCall:
             self.results = prepared(*self.inputs)
 
     def _copy_in(self, tensors):
-        for buffer, tensor, parameter in zip(self.inputs, tensors, self.parameters):
-            if not parameter and buffer.data_ptr() != tensor.data_ptr():
+        for index, buffer in self.copied:
+            tensor = tensors[index]
+            if tensor.data_ptr() != buffer.data_ptr():
                 buffer.copy_(tensor)
 
     def matches(self, tensors):
         """Whether the parameters are still where the graph reads them."""
-        return all(not parameter or t.data_ptr() == address for t, parameter, address
-                   in zip(tensors, self.parameters, self.addresses))
+        return all(tensors[index].data_ptr() == address for index, address in self.parameters)
 
     def __call__(self, tensors):
         self._copy_in(tensors)
@@ -158,7 +163,7 @@ class _Variant:
     def call(self, tensors):
         if self.device.type == "cpu":
             _follow_torch_threads()
-        shapes = tuple(tuple(t.shape) for t in tensors)
+        shapes = tuple(t.shape for t in tensors)
         call = self.calls.get(shapes)
         if call is not None and self.cuda_graphs and not call.matches(tensors):
             call = None  # a parameter was replaced: capture anew
@@ -180,12 +185,17 @@ class CompiledGraph(torch.nn.Module):
     sizes: the sizes dynamo made symbolic are dynamic in the compiled
     function, so one compile serves all of their values."""
 
+    # Concrete input signatures remembered with their variant (the fast path
+    # of a call: no dynamic-size key to build); beyond, the memo starts over.
+    MAX_SEEN = 256
+
     def __init__(self, graph_module, options, name):
         super().__init__()
         self.graph_module = graph_module
         self.options = options
         self.name = name
         self._variants = {}
+        self._seen = {}
         self._support = _Support(graph_module)
         # Per graph input: which of its sizes are dynamic (None for a
         # non-tensor input).
@@ -241,6 +251,34 @@ class CompiledGraph(torch.nn.Module):
                 for (kind, source), t in zip(signature.arguments, tensors)]
 
     def forward(self, *inputs):
+        seen = tuple((t.shape, t.dtype, t.device) if isinstance(t, torch.Tensor) else repr(t)
+                     for t in inputs)
+        variant = self._seen.get(seen)
+        if variant is None:
+            variant = self._variant_for(inputs)
+            if len(self._seen) >= self.MAX_SEEN:
+                self._seen.clear()
+            self._seen[seen] = variant
+        if variant == "eager":
+            return self.graph_module(*inputs)
+        arguments = []
+        for kind, source in variant.signature.arguments:
+            if kind == "input":
+                tensor = inputs[source]
+            else:
+                # Weights read from modules are not in the key: a weight
+                # replaced by one of another shape or dtype needs a new variant.
+                tensor = source.get()
+                if (tensor.shape, tensor.dtype, tensor.device) != variant.params[source]:
+                    self._variants = {k: v for k, v in self._variants.items() if v is not variant}
+                    self._seen.clear()
+                    return self.forward(*inputs)
+            arguments.append(tensor if tensor.is_contiguous() else tensor.contiguous())
+        results = variant.call(arguments)
+        return results[0] if variant.signature.single else results
+
+    def _variant_for(self, inputs):
+        """The variant for these inputs (compiled on first use), or "eager"."""
         key = self._key(inputs)
         variant = self._variants.get(key)
         if variant is None:
@@ -257,22 +295,7 @@ class CompiledGraph(torch.nn.Module):
                                 str(error).replace("\n", "; "))
                     variant = "eager"
             self._variants[key] = variant
-        if variant == "eager":
-            return self.graph_module(*inputs)
-        arguments = []
-        for kind, source in variant.signature.arguments:
-            if kind == "input":
-                tensor = inputs[source]
-            else:
-                # Weights read from modules are not in the key: a weight
-                # replaced by one of another shape or dtype needs a new variant.
-                tensor = source.get()
-                if (tensor.shape, tensor.dtype, tensor.device) != variant.params[source]:
-                    del self._variants[key]
-                    return self.forward(*inputs)
-            arguments.append(tensor if tensor.is_contiguous() else tensor.contiguous())
-        results = variant.call(arguments)
-        return results[0] if variant.signature.single else results
+        return variant
 
 
 def _graph_needs_autograd(graph_module, example_inputs):
@@ -361,7 +384,7 @@ def compile_graph(graph_module, example_inputs, options=None):
         log.warning("hypatia: running in PyTorch: %s%s (%s)", _node_name(node), _where(node),
                     reason)
     split = _partition(graph_module, support, options)
-    run = split.forward
+    run = split.forward if isinstance(split, torch.nn.Module) else split
     if options.check == "strict":
         run = _checked(run, graph_module, "graph")
     return run
@@ -393,7 +416,40 @@ def _partition(graph_module, support, options):
             piece = split.get_submodule(node.target)
             setattr(split, node.target, CompiledGraph(piece, options, node.target))
     split.recompile()
-    return split
+    return _single_piece_call(split) or split
+
+
+def _single_piece_call(split):
+    """Where the split graph only hands its inputs to one compiled piece and
+    returns its result (the whole graph compiled, the common case), a call of
+    the piece itself: without the FX module's generated forward and
+    nn.Module call in between (a few microseconds a call on small models,
+    where the host is the bound). None otherwise."""
+    nodes = list(split.graph.nodes)
+    placeholders = [n for n in nodes if n.op == "placeholder"]
+    calls = [n for n in nodes if n.op == "call_module"]
+    output = nodes[-1]
+    if (len(calls) != 1 or len(nodes) != len(placeholders) + 2 or output.op != "output"
+            or calls[0].kwargs or not all(a in placeholders for a in calls[0].args)):
+        return None
+    call = calls[0]
+    returned = output.args[0]
+    if returned is call:
+        wrap = False
+    elif isinstance(returned, tuple) and len(returned) == 1 and returned[0] is call:
+        wrap = True
+    else:
+        return None
+    piece = split.get_submodule(call.target)
+    order = [placeholders.index(a) for a in call.args]
+    forward = piece.forward
+
+    def run(*inputs):
+        result = forward(*[inputs[i] for i in order])
+        return (result,) if wrap else result
+
+    run.split = split  # the graph module it stands for (tests, debugging)
+    return run
 
 
 def hypatia_backend(graph_module, example_inputs, options=None, **kwargs):
