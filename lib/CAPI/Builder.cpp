@@ -194,14 +194,24 @@ int64_t hypatiaBuilderDropout(HypatiaBuilder *builder, int64_t input,
                                         b.getF64FloatAttr(probability)));
 }
 
-int64_t hypatiaBuilderMul(HypatiaBuilder *builder, int64_t lhs, int64_t rhs) {
+/// An elementwise op of two values (hypatia.mul, hypatia.add).
+template <typename BinaryOp>
+static int64_t buildBinary(HypatiaBuilder *builder, int64_t lhs, int64_t rhs) {
   Value a = builder->lookup(lhs, "lhs");
   Value b = builder->lookup(rhs, "rhs");
   if (!a || !b)
     return -1;
   // The verifier reports operands of different types at the location.
   return builder->add(
-      MulOp::create(builder->builder, builder->loc, a.getType(), a, b));
+      BinaryOp::create(builder->builder, builder->loc, a.getType(), a, b));
+}
+
+int64_t hypatiaBuilderMul(HypatiaBuilder *builder, int64_t lhs, int64_t rhs) {
+  return buildBinary<MulOp>(builder, lhs, rhs);
+}
+
+int64_t hypatiaBuilderAdd(HypatiaBuilder *builder, int64_t lhs, int64_t rhs) {
+  return buildBinary<AddOp>(builder, lhs, rhs);
 }
 
 int64_t hypatiaBuilderConvert(HypatiaBuilder *builder, int64_t input,

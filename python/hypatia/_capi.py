@@ -60,6 +60,7 @@ _SIGNATURES = {
     "hypatiaBuilderActivation": (_I64, [_P, _I32, _I64]),
     "hypatiaBuilderDropout": (_I64, [_P, _I64, ctypes.c_double]),
     "hypatiaBuilderMul": (_I64, [_P, _I64, _I64]),
+    "hypatiaBuilderAdd": (_I64, [_P, _I64, _I64]),
     "hypatiaBuilderConvert": (_I64, [_P, _I64, _I32]),
     "hypatiaBuilderSliceRows": (_I64, [_P, _I64, _I64, _I64]),
     "hypatiaBuilderGetType": (_I32, [_P, _I64, ctypes.POINTER(_I32),

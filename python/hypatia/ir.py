@@ -287,6 +287,11 @@ class FunctionBuilder(Owned):
         return self._value(self._capi.hypatiaBuilderMul(
             self._handle, self._id(lhs), self._id(rhs)), "a product")
 
+    def add(self, lhs: Value, rhs: Value) -> Value:
+        """hypatia.add: the elementwise sum of two values of one type."""
+        return self._value(self._capi.hypatiaBuilderAdd(
+            self._handle, self._id(lhs), self._id(rhs)), "a sum")
+
     def convert(self, x: Value, dtype: str) -> Value:
         """hypatia.convert: `x` with its elements converted to `dtype` ("f32",
         "f16", "bf16"), rounded to nearest even where it narrows."""

@@ -135,6 +135,42 @@ def test_unsupported_op_runs_in_pytorch_with_one_log_line(torch_seed, caplog):
     assert len(compiled) == 2, compiled  # the pieces before and after tanh
 
 
+class Residual(nn.Module):
+    """A transformer block's MLP with its residual connection."""
+
+    def __init__(self, shift=False):
+        super().__init__()
+        self.fc1, self.fc2 = nn.Linear(16, 48), nn.Linear(48, 16)
+        self.shift = nn.Parameter(torch.rand(48)) if shift else None
+
+    def forward(self, x):
+        h = F.gelu(self.fc1(x))
+        if self.shift is not None:
+            h = h + self.shift  # broadcasts: not hypatia.add
+        return x + self.fc2(h)
+
+
+def test_residual_block_compiles_whole(torch_seed, caplog):
+    model = Residual().eval()
+    x = torch.rand(3, 5, 16) * 2 - 1
+    with caplog.at_level(logging.INFO, logger="hypatia"), torch.no_grad():
+        result = torch.compile(model, backend="hypatia")(x)
+    assert relative_error(result, float64_reference(model, x)) <= 1e-5
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    compiled = [r.message for r in caplog.records if "compiled fused_" in r.message]
+    assert len(compiled) == 1, compiled
+
+
+def test_broadcasting_add_runs_in_pytorch_with_its_reason(torch_seed, caplog):
+    model = Residual(shift=True).eval()
+    x = torch.rand(3, 16) * 2 - 1
+    with caplog.at_level(logging.INFO, logger="hypatia"), torch.no_grad():
+        result = torch.compile(model, backend="hypatia")(x)
+    assert relative_error(result, float64_reference(model, x)) <= 1e-5
+    warnings = [r.message for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and "an add that broadcasts" in warnings[0], warnings
+
+
 def graph_of(model, x):
     """Dynamo's FX graph of `model` and its example inputs."""
     captured = {}

@@ -120,6 +120,9 @@ HYPATIA_CAPI_EXPORT int64_t hypatiaBuilderDropout(HypatiaBuilder *builder,
 /* hypatia.mul: the elementwise product of two values of one type. */
 HYPATIA_CAPI_EXPORT int64_t hypatiaBuilderMul(HypatiaBuilder *builder,
                                               int64_t lhs, int64_t rhs);
+/* hypatia.add: the elementwise sum of two values of one type. */
+HYPATIA_CAPI_EXPORT int64_t hypatiaBuilderAdd(HypatiaBuilder *builder,
+                                              int64_t lhs, int64_t rhs);
 /* hypatia.convert: `input` with every element converted to `elementType` (a
  * hypatia_dtype), rounded to nearest even where it narrows. */
 HYPATIA_CAPI_EXPORT int64_t hypatiaBuilderConvert(HypatiaBuilder *builder,

@@ -230,6 +230,12 @@ Value ElementwiseOpLowering<MulOp>::computeScalar(OpBuilder &b, Location loc,
   return arith::MulFOp::create(b, loc, args[0], args[1]);
 }
 
+template <>
+Value ElementwiseOpLowering<AddOp>::computeScalar(OpBuilder &b, Location loc,
+                                                  ValueRange args) {
+  return arith::AddFOp::create(b, loc, args[0], args[1]);
+}
+
 /// A conversion is the value itself: the rounding to the result's type is
 /// lowerElementwise's.
 template <>
@@ -256,9 +262,11 @@ struct HypatiaToLinalgPass
   void runOnOperation() override {
     MLIRContext *context = &getContext();
     RewritePatternSet patterns(context);
-    patterns.add<LinearLayerLowering, FusedMLPLowering,
-                 ElementwiseActivationLowering, ElementwiseOpLowering<MulOp>,
-                 ElementwiseOpLowering<ConvertOp>>(context, computeF32InF64);
+    patterns
+        .add<LinearLayerLowering, FusedMLPLowering,
+             ElementwiseActivationLowering, ElementwiseOpLowering<MulOp>,
+             ElementwiseOpLowering<AddOp>, ElementwiseOpLowering<ConvertOp>>(
+            context, computeF32InF64);
     patterns.add<DropoutLowering>(context);
     // Every pattern applies unconditionally and creates no hypatia op: the
     // greedy driver, in one sweep of the ops, suffices. (Dialect conversion

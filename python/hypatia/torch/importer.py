@@ -136,7 +136,10 @@ class _Support:
                 if operand_op is not None and operand_op.kind == "matmul" and \
                         _bias_add(operand, self.ops.get) is node:
                     return None
-            return "an add that is not the bias of a matrix product"
+            # Else an elementwise sum (a residual connection): hypatia.add.
+            if any(not isinstance(operand, torch.fx.Node) or tensor_info(operand)[0] != shape
+                   for operand in op.operands):
+                return "an add that broadcasts (Hypatia adds tensors of one shape)"
         if op.kind == "reshape":
             if any(not isinstance(size, int) for size in op.attributes["shape"]):
                 return "a reshape to a shape computed at run time"
@@ -351,9 +354,16 @@ def import_graph(graph_module, example_inputs, name="forward", context=None, sup
                 values[node] = _shaped(builder.linear(x, w))
         elif kind == "add":
             a, b = op.operands
-            matmul, bias = (a, b) if values.get(a, ("",))[0] == "deferred" else (b, a)
-            _, x, w, _ = values[matmul]
-            values[node] = _shaped(builder.linear(x, w, value(bias)[0]))
+            deferred = [operand for operand in (a, b)
+                        if values.get(operand, ("",))[0] == "deferred"
+                        and values[operand][3] is node]
+            if deferred:  # the bias of a matrix product: one linear layer
+                matmul = deferred[0]
+                bias = b if matmul is a else a
+                _, x, w, _ = values[matmul]
+                values[node] = _shaped(builder.linear(x, w, value(bias)[0]))
+            else:
+                values[node] = _shaped(builder.add(value(a)[0], value(b)[0]))
         elif kind == "addmm":
             bias = in_dtype_of(node, op.operands[0], value(op.operands[0])[0])
             x = in_dtype_of(node, op.operands[1], value(op.operands[1])[0])

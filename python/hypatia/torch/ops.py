@@ -160,8 +160,10 @@ def describe(node, modules):
             if len(shape) == 1 and isinstance(shape[0], (list, tuple, torch.Size)):
                 shape = shape[0]
             return Op("reshape", [x], shape=tuple(shape))
-        if target == "mul":
-            return Op("mul", [x, _arg(node, 1, "other")])
+        if target in ("mul", "add"):
+            if node.kwargs.get("alpha", 1) != 1:
+                raise Unsupported("add with alpha")
+            return Op(target, [x, _arg(node, 1, "other")])
         if target == "chunk":
             return Op("chunk", [x], chunks=_arg(node, 1, "chunks"), dim=_arg(node, 2, "dim", 0))
         if target in _IDENTITY_METHODS:

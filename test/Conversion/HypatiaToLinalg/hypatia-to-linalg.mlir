@@ -225,6 +225,34 @@ func.func @mul(%a: tensor<4x?x8xbf16>, %b: tensor<4x?x8xbf16>) -> tensor<4x?x8xb
 
 // -----
 
+// The sum: one generic, bf16 added in f32 and rounded once; f32 is added in
+// f64 in the reference mode.
+// CHECK-LABEL: func.func @add
+// CHECK-SAME: (%[[A:.*]]: tensor<?x8xbf16>, %[[B:.*]]: tensor<?x8xbf16>)
+// CHECK: %[[S:.*]] = linalg.generic {{.*}} ins(%[[A]], %[[B]] : tensor<?x8xbf16>, tensor<?x8xbf16>)
+// CHECK:   %[[EA:.*]] = arith.extf %{{.*}} : bf16 to f32
+// CHECK:   %[[EB:.*]] = arith.extf %{{.*}} : bf16 to f32
+// CHECK:   %[[T:.*]] = arith.addf %[[EA]], %[[EB]] : f32
+// CHECK:   arith.truncf %[[T]] : f32 to bf16
+// CHECK: return %[[S]]
+func.func @add(%a: tensor<?x8xbf16>, %b: tensor<?x8xbf16>) -> tensor<?x8xbf16> {
+  %0 = hypatia.add %a, %b : tensor<?x8xbf16>
+  return %0 : tensor<?x8xbf16>
+}
+
+// CHECK-LABEL: func.func @add_f32
+// CHECK: arith.addf %{{.*}}, %{{.*}} : f32
+// F64-LABEL: func.func @add_f32
+// F64: arith.extf %{{.*}} : f32 to f64
+// F64: arith.addf %{{.*}}, %{{.*}} : f64
+// F64: arith.truncf %{{.*}} : f64 to f32
+func.func @add_f32(%a: tensor<?x8xf32>, %b: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %0 = hypatia.add %a, %b : tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
 // A conversion rounds once: f32 to bf16 directly (in the reference mode
 // through f64, which holds every f32 exactly); bf16 to f16 through f32.
 // CHECK-LABEL: func.func @convert

@@ -219,6 +219,14 @@ func.func @mul_of_different_types(%a: tensor<8x16xf32>, %b: tensor<8x32xf32>) ->
 
 // -----
 
+func.func @add_of_different_types(%a: tensor<8x16xf32>, %b: tensor<8x16xbf16>) -> tensor<8x16xf32> {
+  // expected-error @+1 {{'hypatia.add' op requires the same type for all operands and results}}
+  %0 = "hypatia.add"(%a, %b) : (tensor<8x16xf32>, tensor<8x16xbf16>) -> tensor<8x16xf32>
+  return %0 : tensor<8x16xf32>
+}
+
+// -----
+
 func.func @convert_of_another_shape(%x: tensor<8x16xf32>) -> tensor<8x32xbf16> {
   // expected-error @+1 {{'hypatia.convert' op requires the same shape for all operands and results}}
   %0 = "hypatia.convert"(%x) : (tensor<8x16xf32>) -> tensor<8x32xbf16>

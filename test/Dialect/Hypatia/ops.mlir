@@ -93,6 +93,15 @@ func.func @mul(%a: tensor<2x?x16xbf16>, %b: tensor<2x?x16xbf16>) -> tensor<2x?x1
   return %0 : tensor<2x?x16xbf16>
 }
 
+// CHECK-LABEL: func.func @add
+// CHECK: hypatia.add %{{.*}}, %{{.*}} : tensor<2x?x16xf16>
+// GENERIC-LABEL: sym_name = "add"
+// GENERIC: "hypatia.add"(%{{.*}}, %{{.*}}) : (tensor<2x?x16xf16>, tensor<2x?x16xf16>) -> tensor<2x?x16xf16>
+func.func @add(%a: tensor<2x?x16xf16>, %b: tensor<2x?x16xf16>) -> tensor<2x?x16xf16> {
+  %0 = hypatia.add %a, %b : tensor<2x?x16xf16>
+  return %0 : tensor<2x?x16xf16>
+}
+
 // CHECK-LABEL: func.func @convert
 // CHECK: hypatia.convert %{{.*}} : tensor<?x16xf32> to tensor<?x16xbf16>
 // CHECK: hypatia.convert %{{.*}} : tensor<?x16xbf16> to tensor<?x16xf16>

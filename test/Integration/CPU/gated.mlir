@@ -1,8 +1,9 @@
-// Gated MLPs on the CPU (the reference path) against float64 NumPy on fresh
-// random inputs: the elementwise product, LLaMA's down(silu(gate(x)) * up(x))
-// on a 3-D input, and timm's GluMlp with its projection chunked into row
-// slices. The activation and the product form one loop nest; each still
-// rounds to f32, as the ops do one by one.
+// Gated MLPs and a residual connection on the CPU (the reference path)
+// against float64 NumPy on fresh random inputs: the elementwise product,
+// LLaMA's down(silu(gate(x)) * up(x)) on a 3-D input, timm's GluMlp with its
+// projection chunked into row slices, and x + mlp(x). The activation and the
+// product form one loop nest; each still rounds to f32, as the ops do one by
+// one.
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: hypatia-run %s -e mul --seed %seed --dynamic-sizes 37 --output-dir %t/mul
 // RUN: %reference %t/mul 'arg0 * arg1' --rtol 1e-6 | FileCheck %s
@@ -10,6 +11,8 @@
 // RUN: %reference %t/gated 'linear(silu(linear(arg0, arg1)) * linear(arg0, arg2), arg3)' --rtol 1e-6 | FileCheck %s
 // RUN: hypatia-run %s -e glu --seed %seed --dynamic-sizes 37 --output-dir %t/glu
 // RUN: %reference %t/glu 'linear(linear(arg0, arg1[:80], arg2[:80]) * gelu(linear(arg0, arg1[80:], arg2[80:])), arg3, arg4)' --rtol 1e-6 | FileCheck %s
+// RUN: hypatia-run %s -e residual --seed %seed --dynamic-sizes 37 --output-dir %t/residual
+// RUN: %reference %t/residual 'linear(gelu(linear(arg0, arg1, arg2)), arg3, arg4) + arg0' --rtol 1e-6 | FileCheck %s
 // CHECK: PASS
 
 func.func @mul(%a: tensor<?x7x33xf32>, %b: tensor<?x7x33xf32>) -> tensor<?x7x33xf32> {
@@ -40,4 +43,13 @@ func.func @glu(%x: tensor<?x96xf32>, %w1: tensor<160x96xf32>, %b1: tensor<160xf3
   %h = hypatia.mul %x1, %g : tensor<?x80xf32>
   %y = hypatia.linear %h, %w2, %b2 : (tensor<?x80xf32>, tensor<48x80xf32>, tensor<48xf32>) -> tensor<?x48xf32>
   return %y : tensor<?x48xf32>
+}
+
+// A residual connection (hypatia.add) after a GELU MLP on a 3-D input.
+func.func @residual(%x: tensor<2x?x64xf32>, %w1: tensor<96x64xf32>, %b1: tensor<96xf32>, %w2: tensor<64x96xf32>, %b2: tensor<64xf32>) -> tensor<2x?x64xf32> {
+  %h = hypatia.linear %x, %w1, %b1 : (tensor<2x?x64xf32>, tensor<96x64xf32>, tensor<96xf32>) -> tensor<2x?x96xf32>
+  %g = hypatia.gelu %h : tensor<2x?x96xf32>
+  %y = hypatia.linear %g, %w2, %b2 : (tensor<2x?x96xf32>, tensor<64x96xf32>, tensor<64xf32>) -> tensor<2x?x64xf32>
+  %r = hypatia.add %y, %x : tensor<2x?x64xf32>
+  return %r : tensor<2x?x64xf32>
 }

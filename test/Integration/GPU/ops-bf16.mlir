@@ -40,6 +40,8 @@
 // the f32 inputs unrounded).
 // RUN: hypatia-run --target=cuda %s -e autocast --seed %seed --dynamic-sizes 2,9 --output-dir %t/autocast
 // RUN: %reference %t/autocast 'linear(gelu(linear(arg0, arg1, arg2)), arg3)' --rtol 1e-2 | FileCheck %s
+// RUN: hypatia-run --target=cuda %s -e residual --seed %seed --dynamic-sizes 37 --output-dir %t/residual
+// RUN: %reference %t/residual 'linear(gelu(linear(arg0, arg1, arg2)), arg3, arg4) + arg0' --rtol 1e-2 | FileCheck %s
 // CHECK: PASS
 
 func.func @linear(%x: tensor<?x96xbf16>, %w: tensor<80x96xbf16>, %b: tensor<80xbf16>) -> tensor<?x80xbf16> {
@@ -153,4 +155,13 @@ func.func @autocast(%x: tensor<?x?x64xf32>, %w1: tensor<96x64xf32>, %b1: tensor<
   %v16 = hypatia.convert %w2 : tensor<24x96xf32> to tensor<24x96xbf16>
   %y = hypatia.linear %h, %v16 : (tensor<?x?x96xbf16>, tensor<24x96xbf16>) -> tensor<?x?x24xbf16>
   return %y : tensor<?x?x24xbf16>
+}
+
+// A residual connection (hypatia.add) after a GELU MLP on a 3-D input.
+func.func @residual(%x: tensor<2x?x64xbf16>, %w1: tensor<96x64xbf16>, %b1: tensor<96xbf16>, %w2: tensor<64x96xbf16>, %b2: tensor<64xbf16>) -> tensor<2x?x64xbf16> {
+  %h = hypatia.linear %x, %w1, %b1 : (tensor<2x?x64xbf16>, tensor<96x64xbf16>, tensor<96xbf16>) -> tensor<2x?x96xbf16>
+  %g = hypatia.gelu %h : tensor<2x?x96xbf16>
+  %y = hypatia.linear %g, %w2, %b2 : (tensor<2x?x96xbf16>, tensor<64x96xbf16>, tensor<64xbf16>) -> tensor<2x?x64xbf16>
+  %r = hypatia.add %y, %x : tensor<2x?x64xbf16>
+  return %r : tensor<2x?x64xbf16>
 }

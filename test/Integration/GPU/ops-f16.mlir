@@ -36,6 +36,8 @@
 // RUN: %reference %t/gated 'linear(silu(linear(arg0, arg1)) * linear(arg0, arg2), arg3)' --rtol 1e-2 | FileCheck %s
 // RUN: hypatia-run --target=cuda %s -e glu --seed %seed --dynamic-sizes 37 --output-dir %t/glu
 // RUN: %reference %t/glu 'linear(linear(arg0, arg1[:80], arg2[:80]) * gelu(linear(arg0, arg1[80:], arg2[80:])), arg3, arg4)' --rtol 1e-2 | FileCheck %s
+// RUN: hypatia-run --target=cuda %s -e residual --seed %seed --dynamic-sizes 37 --output-dir %t/residual
+// RUN: %reference %t/residual 'linear(gelu(linear(arg0, arg1, arg2)), arg3, arg4) + arg0' --rtol 1e-2 | FileCheck %s
 // CHECK: PASS
 
 func.func @linear(%x: tensor<?x96xf16>, %w: tensor<80x96xf16>, %b: tensor<80xf16>) -> tensor<?x80xf16> {
@@ -139,4 +141,13 @@ func.func @glu(%x: tensor<?x96xf16>, %w1: tensor<160x96xf16>, %b1: tensor<160xf1
   %h = hypatia.mul %x1, %g : tensor<?x80xf16>
   %y = hypatia.linear %h, %w2, %b2 : (tensor<?x80xf16>, tensor<48x80xf16>, tensor<48xf16>) -> tensor<?x48xf16>
   return %y : tensor<?x48xf16>
+}
+
+// A residual connection (hypatia.add) after a GELU MLP on a 3-D input.
+func.func @residual(%x: tensor<2x?x64xf16>, %w1: tensor<96x64xf16>, %b1: tensor<96xf16>, %w2: tensor<64x96xf16>, %b2: tensor<64xf16>) -> tensor<2x?x64xf16> {
+  %h = hypatia.linear %x, %w1, %b1 : (tensor<2x?x64xf16>, tensor<96x64xf16>, tensor<96xf16>) -> tensor<2x?x96xf16>
+  %g = hypatia.gelu %h : tensor<2x?x96xf16>
+  %y = hypatia.linear %g, %w2, %b2 : (tensor<2x?x96xf16>, tensor<64x96xf16>, tensor<64xf16>) -> tensor<2x?x64xf16>
+  %r = hypatia.add %y, %x : tensor<2x?x64xf16>
+  return %r : tensor<2x?x64xf16>
 }

@@ -240,6 +240,29 @@ def Hypatia_MulOp : Hypatia_Op<"mul", [Pure, Commutative,
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
 }
 
+def Hypatia_AddOp : Hypatia_Op<"add", [Pure, Commutative,
+                                        SameOperandsAndResultType]> {
+  let summary = "Elementwise sum `lhs + rhs`.";
+  let description = [{
+    The elementwise sum of two tensors of one type (no broadcasting), as
+    `torch.add` on equal shapes. `f16`/`bf16` operands are added in `f32`
+    and the sum rounded once, as PyTorch does. This is a transformer block's
+    residual connection (`x + mlp(x)`, BERT's `hidden + input` before its
+    LayerNorm); a bias vector added to a matrix product is not this op but
+    the bias of `hypatia.linear`. The lowerings fuse it with the elementwise
+    ops around it.
+
+    Example:
+
+    ```mlir
+    %y = hypatia.add %h, %x : tensor<16x512x1024xbf16>
+    ```
+  }];
+  let arguments = (ins Hypatia_FloatTensor:$lhs, Hypatia_FloatTensor:$rhs);
+  let results = (outs Hypatia_FloatTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
+}
+
 def Hypatia_ConvertOp : Hypatia_Op<"convert", [Pure,
                                                 SameOperandsAndResultShape]> {
   let summary = "Elementwise conversion to another float type.";
