@@ -50,10 +50,8 @@ RunReport hypatia::eqsat::runEqualitySaturation(EGraph &egraph,
   std::vector<unsigned> bannedUntil(rules.size(), 0);
   // Per rule, the matches applied so far and the e-graph's clock when they
   // were last applied: applying one again adds nothing unless one of its
-  // classes changed since (see Rewrite::readsClassContents). A match applied
-  // after its classes' last change in an iteration is not applied again in
-  // the next, which per-iteration stamps did (chains of 64-wide layers were
-  // extended three times over).
+  // classes changed after that (see Rewrite::readsClassContents); a change
+  // earlier in the same iteration does not count.
   std::vector<AppliedMatches> applied(rules.size());
   egraph.rebuild();
 

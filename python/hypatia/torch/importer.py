@@ -52,6 +52,13 @@ def _bias_add(node, op_of):
     return add
 
 
+def _broadcasts(op, shape):
+    """Whether an elementwise op's operands are not all tensors of `shape`
+    (the dialect's elementwise ops take one type, no broadcasting)."""
+    return any(not isinstance(operand, torch.fx.Node) or tensor_info(operand)[0] != shape
+               for operand in op.operands)
+
+
 class _Support:
     """Which nodes of a graph Hypatia compiles; the reasons for the rest."""
 
@@ -137,16 +144,13 @@ class _Support:
                         _bias_add(operand, self.ops.get) is node:
                     return None
             # Else an elementwise sum (a residual connection): hypatia.add.
-            if any(not isinstance(operand, torch.fx.Node) or tensor_info(operand)[0] != shape
-                   for operand in op.operands):
+            if _broadcasts(op, shape):
                 return "an add that broadcasts (Hypatia adds tensors of one shape)"
         if op.kind == "reshape":
             if any(not isinstance(size, int) for size in op.attributes["shape"]):
                 return "a reshape to a shape computed at run time"
-        if op.kind == "mul":
-            for operand in op.operands:
-                if not isinstance(operand, torch.fx.Node) or tensor_info(operand)[0] != shape:
-                    return "a product that broadcasts (Hypatia multiplies tensors of one shape)"
+        if op.kind == "mul" and _broadcasts(op, shape):
+            return "a product that broadcasts (Hypatia multiplies tensors of one shape)"
         return None
 
     def _check_chunk(self, node, op):
