@@ -62,7 +62,47 @@ static int64_t getRowVector(int64_t paddedWidth) {
   return paddedWidth % 32 == 0 ? 8 : 4;
 }
 
+/// Bytes of one asynchronous copy (cp.async) of the input or result's rows.
+static constexpr int64_t kCopyBytes = 16;
+
+/// Elements of layer `layer`'s weight row (`k` wide) that staging moves at
+/// once: 8 (16 bytes) where the columns are in order and rows hold whole
+/// vectors; pairs in the first layer (its permutation, getInputColumn, keeps
+/// pairs together); else elements.
+static int64_t getWeightChunk(unsigned layer, int64_t k) {
+  return layer != 0 && k % kVectorElements == 0 ? kVectorElements
+         : k % 2 == 0                           ? 2
+                                                : 1;
+}
+
 namespace {
+/// How a kernel moves the rows of its input or of its result.
+enum class RowAccess {
+  /// Each thread moves its `inputVector` (`outputVector`) contiguous
+  /// elements of a row at once: every row starts at a multiple of that
+  /// vector's bytes.
+  Vector,
+  /// Each warp moves the contiguous span of its 16-row tiles between global
+  /// and shared memory in 16-byte pieces (the input by asynchronous copies,
+  /// the next tile's in flight while this one computes), and threads take
+  /// their elements from shared memory: rows of any width (63 -> ... -> 17)
+  /// read and written at full width, where rows are contiguous and the
+  /// buffer starts at a multiple of 16 bytes.
+  Staged,
+  /// Element by element: any view.
+  Element,
+};
+
+/// What one launch of the kernel assumes of its buffers; the host checks it
+/// before launching.
+struct KernelVariant {
+  RowAccess input = RowAccess::Element, output = RowAccess::Element;
+
+  bool operator==(const KernelVariant &other) const {
+    return input == other.input && output == other.output;
+  }
+};
+
 /// How a block splits its rows among its warps. A unit (a warp for mma.sync;
 /// a warpgroup of four warps for wgmma, whose m64 is four warps' 16 rows)
 /// takes `tilesPerUnit` tiles of 16 rows per warp at a time; the units of
@@ -126,6 +166,39 @@ struct ChainShape {
     inputVector = getRowVector(padded.front());
     outputVector = getRowVector(padded.back());
   }
+
+  /// Shared memory for every layer's weight and bias, one after the other.
+  int64_t getWeightBytes(bool hasBias, int64_t elementBytes) const {
+    int64_t bytes = 0;
+    for (size_t l = 0; l + 1 < widths.size(); ++l)
+      bytes += TargetInfo::getFusedMLPLayerSharedBytes(widths[l + 1], widths[l],
+                                                       hasBias, elementBytes);
+    return bytes;
+  }
+};
+
+/// Where a block's shared memory holds what: the weights and biases from 0,
+/// then, for RowAccess::Staged, each warp's staged input rows (its tiles'
+/// rows, `widths.front()` elements each, back to back as in the input) and
+/// its staged result rows (padded width, as the threads hold them).
+struct SharedLayout {
+  int64_t inputOffset, inputWarpBytes = 0;
+  int64_t outputOffset, outputWarpBytes = 0;
+  int64_t totalBytes;
+
+  SharedLayout(const ChainShape &shape, const WorkSplit &split,
+               const KernelVariant &variant, bool hasBias,
+               int64_t elementBytes) {
+    int64_t rowsPerWarp = kTileRows * split.tilesPerUnit;
+    inputOffset =
+        llvm::alignTo(shape.getWeightBytes(hasBias, elementBytes), kCopyBytes);
+    if (variant.input == RowAccess::Staged)
+      inputWarpBytes = rowsPerWarp * shape.widths.front() * elementBytes;
+    outputOffset = inputOffset + split.warpsPerBlock * inputWarpBytes;
+    if (variant.output == RowAccess::Staged)
+      outputWarpBytes = rowsPerWarp * shape.padded.back() * elementBytes;
+    totalBytes = outputOffset + split.warpsPerBlock * outputWarpBytes;
+  }
 };
 } // namespace
 
@@ -153,14 +226,13 @@ class MLPKernelEmitter {
 public:
   MLPKernelEmitter(OpBuilder &b, Location loc, MLPKernelOp op,
                    const ChainShape &shape, const WorkSplit &split,
-                   bool inputAligned, bool outputAligned)
+                   const KernelVariant &variant, const SharedLayout &layout)
       : b(b), loc(loc), op(op),
         elementType(cast<MemRefType>(op.getInput().getType()).getElementType()),
         f32(b.getF32Type()), pairType(VectorType::get({2}, elementType)),
         widths(shape.widths), padded(shape.padded),
         inputVector(shape.inputVector), outputVector(shape.outputVector),
-        split(split), inputAligned(inputAligned), outputAligned(outputAligned) {
-  }
+        split(split), variant(variant), layout(layout) {}
 
   void emit(gpu::LaunchOp launch);
 
@@ -171,6 +243,7 @@ private:
   Value add(Value x, int64_t y) {
     return arith::AddIOp::create(b, loc, x, index(y));
   }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
   Value mul(Value x, int64_t y) {
     return arith::MulIOp::create(b, loc, x, index(y));
   }
@@ -189,6 +262,27 @@ private:
   }
   Value zeroOf(Type type) {
     return arith::ConstantOp::create(b, loc, b.getZeroAttr(type));
+  }
+  /// Waits until every lane of the warp is here, ordering their shared
+  /// memory accesses.
+  void syncWarp() {
+    NVVM::SyncWarpOp::create(
+        b, loc, arith::ConstantIntOp::create(b, loc, b.getI32Type(), -1));
+  }
+  /// A 1-D view of the contiguous rows of the 2-D `buffer` (RowAccess::Staged:
+  /// the host checked that its row stride is its width).
+  Value flatten(Value buffer) {
+    auto type = cast<MemRefType>(buffer.getType());
+    auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, buffer);
+    Value size = arith::MulIOp::create(b, loc, metadata.getSizes()[0],
+                                       index(type.getDimSize(1)));
+    auto flatType = MemRefType::get(
+        {ShapedType::kDynamic}, type.getElementType(),
+        StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic, {1}));
+    return memref::ReinterpretCastOp::create(
+        b, loc, flatType, metadata.getBaseBuffer(),
+        OpFoldResult(metadata.getOffset()), ArrayRef<OpFoldResult>{size},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
   }
 
   /// The input column that column `p` of the first layer's staged weight
@@ -334,13 +428,14 @@ private:
   MLPKernelOp op;
   Type elementType, f32;
   VectorType pairType;
-  /// The chain's shape (ChainShape), and whether the input and result
-  /// accesses may assume alignment to their size (the host launches this
-  /// kernel only where they are).
+  /// The chain's shape (ChainShape); what the host checked of the buffers
+  /// before launching this kernel (KernelVariant); where shared memory holds
+  /// what.
   ArrayRef<int64_t> widths, padded;
   int64_t inputVector, outputVector;
   const WorkSplit &split;
-  bool inputAligned, outputAligned;
+  const KernelVariant &variant;
+  const SharedLayout &layout;
 };
 
 } // namespace
@@ -446,10 +541,12 @@ Value MLPKernelEmitter::loadInputVector(Value row, Value column,
   int64_t elementBytes = elementType.getIntOrFloatBitWidth() / 8;
   auto vectorType = VectorType::get({inputVector}, elementType);
   if ((group + 1) * 4 * inputVector <= widths.front())
-    return vector::LoadOp::create(
-        b, loc, vectorType, input, ValueRange{row, column},
-        /*nontemporal=*/false,
-        llvm::Align(inputAligned ? inputVector * elementBytes : elementBytes));
+    return vector::LoadOp::create(b, loc, vectorType, input,
+                                  ValueRange{row, column},
+                                  /*nontemporal=*/false,
+                                  llvm::Align(variant.input == RowAccess::Vector
+                                                  ? inputVector * elementBytes
+                                                  : elementBytes));
   SmallVector<Value> elements;
   Value zero = zeroOf(elementType);
   for (int64_t i = 0; i < inputVector; ++i) {
@@ -469,7 +566,7 @@ void MLPKernelEmitter::storeOutputVector(Value vector, Value row, Value column,
   if ((group + 1) * 4 * outputVector <= widths.back()) {
     vector::StoreOp::create(b, loc, vector, output, ValueRange{row, column},
                             /*nontemporal=*/false,
-                            llvm::Align(outputAligned
+                            llvm::Align(variant.output == RowAccess::Vector
                                             ? outputVector * elementBytes
                                             : elementBytes));
     return;
@@ -526,22 +623,38 @@ void MLPKernelEmitter::emit(gpu::LaunchOp launch) {
   // Rows past the batch are read as the last row (rows do not mix in an
   // MLP) and never stored.
   Value lastRow = arith::SubIOp::create(b, loc, rows, index(1));
-  Value warpRow =
-      arith::AddIOp::create(b, loc, mul(warpInUnit, kTileRows), group);
-  auto threadRows = [&](Value warpTile, int64_t tile) -> std::array<Value, 2> {
-    Value upper = arith::AddIOp::create(
-        b, loc,
+  Value warpFirstRow = mul(warpInUnit, kTileRows);
+  // The first row of a warp's tile `tile`, and the thread's two rows of it.
+  auto tileFirstRow = [&](Value warpTile, int64_t tile) {
+    return add(
         add(mul(warpTile, unitRows), tile * kTileRows * split.warpsPerUnit),
-        warpRow);
+        warpFirstRow);
+  };
+  auto threadRows = [&](Value warpTile, int64_t tile) -> std::array<Value, 2> {
+    Value upper = add(tileFirstRow(warpTile, tile), group);
     return {upper, add(upper, 8)};
   };
   // The first layer's A fragments of a warp tile (per tile, per 16-column
-  // k-tile, four registers), from the thread's vectors of its two rows.
+  // k-tile, four registers), from the thread's vectors of its two rows
+  // (`vectors`: per tile, the upper row's, then the lower row's).
   int64_t inputTiles = padded.front() / kTileDepth;
   int64_t tilesPerInputVector = inputVector / 4;
+  auto toFragments = [&](ArrayRef<std::array<SmallVector<Value>, 2>> vectors) {
+    SmallVector<Value> fragments;
+    for (auto &[upper, lower] : vectors)
+      for (int64_t kt = 0; kt < inputTiles; ++kt) {
+        int64_t vectorGroup = kt / tilesPerInputVector;
+        int64_t slot = kt % tilesPerInputVector * 4;
+        fragments.append({registerAt(upper[vectorGroup], slot),
+                          registerAt(lower[vectorGroup], slot),
+                          registerAt(upper[vectorGroup], slot + 2),
+                          registerAt(lower[vectorGroup], slot + 2)});
+      }
+    return fragments;
+  };
   auto loadInput = [&](Value warpTile) {
     // Every load of the warp tile is issued before its registers are taken
-    // apart: per tile, the upper row's vectors, then the lower row's.
+    // apart.
     SmallVector<std::array<SmallVector<Value>, 2>> vectors(tilesPerWarp);
     for (int64_t tile = 0; tile < tilesPerWarp; ++tile) {
       auto rows = threadRows(warpTile, tile);
@@ -555,23 +668,176 @@ void MLPKernelEmitter::emit(gpu::LaunchOp launch) {
               loadInputVector(readRow, column, vectorGroup));
         }
     }
-    SmallVector<Value> fragments;
-    for (auto &[upper, lower] : vectors)
-      for (int64_t kt = 0; kt < inputTiles; ++kt) {
-        int64_t vectorGroup = kt / tilesPerInputVector;
-        int64_t slot = kt % tilesPerInputVector * 4;
-        fragments.append({registerAt(upper[vectorGroup], slot),
-                          registerAt(lower[vectorGroup], slot),
-                          registerAt(upper[vectorGroup], slot + 2),
-                          registerAt(lower[vectorGroup], slot + 2)});
-      }
-    return fragments;
+    return toFragments(vectors);
   };
 
-  // The first tiles' input is in flight while the weights are staged.
+  auto workgroup =
+      gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
+  Value shared = gpu::DynamicSharedMemoryOp::create(
+      b, loc,
+      MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
+                      MemRefLayoutAttrInterface(), workgroup));
+  // The warp's part of the shared memory at `offset`, `warpBytes` per warp,
+  // as `shape`.
+  auto getWarpBuffer = [&](int64_t offset, int64_t warpBytes,
+                           ArrayRef<int64_t> shape) -> Value {
+    auto type = MemRefType::get(shape, elementType, MemRefLayoutAttrInterface(),
+                                workgroup);
+    return memref::ViewOp::create(
+        b, loc, type, shared, add(mul(warp, warpBytes), offset), ValueRange{});
+  };
+
+  // RowAccess::Staged input: the warp's tiles' rows, a contiguous span of
+  // the input, are copied to shared memory in 16-byte pieces by its lanes
+  // (cp.async; zeros past the batch), and each thread reads its vectors from
+  // there; the copy of the next tiles is in flight while these compute.
+  int64_t inputWidth = widths.front();
+  int64_t copyElements = kCopyBytes / elementBytes;
+  Value stagedInput, flatInput, inputElements;
+  if (variant.input == RowAccess::Staged) {
+    stagedInput = getWarpBuffer(layout.inputOffset, layout.inputWarpBytes,
+                                {tilesPerWarp * kTileRows * inputWidth});
+    flatInput = flatten(input);
+    inputElements = mul(rows, inputWidth);
+  }
+  auto copyInputAsync = [&](Value warpTile) {
+    int64_t copiesPerTile = kTileRows * inputWidth / copyElements;
+    auto tokenType = nvgpu::DeviceAsyncTokenType::get(b.getContext());
+    for (int64_t tile = 0; tile < tilesPerWarp; ++tile) {
+      Value tileStart = mul(tileFirstRow(warpTile, tile), inputWidth);
+      for (int64_t round = 0; round * kWarpSize < copiesPerTile; ++round) {
+        Value copy = add(lane, round * kWarpSize);
+        OpBuilder::InsertionGuard guard(b);
+        if ((round + 1) * kWarpSize > copiesPerTile) {
+          auto inTile = scf::IfOp::create(b, loc, less(copy, copiesPerTile));
+          b.setInsertionPointToStart(&inTile.getThenRegion().front());
+        }
+        Value start = add(tileStart, mul(copy, copyElements));
+        // Elements of the batch in this piece (the rest is zero-filled), and
+        // a source within the buffer.
+        Value inBatch = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                              start, inputElements);
+        Value count = arith::SelectOp::create(
+            b, loc, inBatch,
+            min(arith::SubIOp::create(b, loc, inputElements, start),
+                copyElements),
+            index(0));
+        Value source =
+            arith::SelectOp::create(b, loc, inBatch, start, index(0));
+        nvgpu::DeviceAsyncCopyOp::create(
+            b, loc, tokenType, stagedInput,
+            ValueRange{
+                add(mul(copy, copyElements), tile * kTileRows * inputWidth)},
+            flatInput, ValueRange{source}, b.getIndexAttr(copyElements), count,
+            b.getUnitAttr());
+      }
+    }
+    NVVM::CpAsyncCommitGroupOp::create(b, loc);
+  };
+  // The fragments of the staged tiles, once the warp's copies are complete.
+  auto readStagedInput = [&] {
+    NVVM::CpAsyncWaitGroupOp::create(b, loc, b.getI32IntegerAttr(0));
+    syncWarp();
+    SmallVector<std::array<SmallVector<Value>, 2>> vectors(tilesPerWarp);
+    auto vectorType = VectorType::get({inputVector}, elementType);
+    Value zero = zeroOf(elementType);
+    for (int64_t tile = 0; tile < tilesPerWarp; ++tile)
+      for (int64_t half = 0; half < 2; ++half) {
+        Value rowStart =
+            mul(add(group, tile * kTileRows + half * 8), inputWidth);
+        for (int64_t vectorGroup = 0;
+             vectorGroup * tilesPerInputVector < inputTiles; ++vectorGroup) {
+          Value column =
+              add(mul(quad, inputVector), vectorGroup * 4 * inputVector);
+          bool inWidth = (vectorGroup + 1) * 4 * inputVector <= inputWidth;
+          SmallVector<Value> elements;
+          for (int64_t i = 0; i < inputVector; ++i) {
+            Value at = add(column, i);
+            Value value = memref::LoadOp::create(
+                b, loc, stagedInput,
+                add(rowStart, inWidth ? at : min(at, inputWidth - 1)));
+            if (!inWidth)
+              value = arith::SelectOp::create(b, loc, less(at, inputWidth),
+                                              value, zero);
+            elements.push_back(value);
+          }
+          vectors[tile][half].push_back(
+              vector::FromElementsOp::create(b, loc, vectorType, elements));
+        }
+      }
+    // Every lane has its elements before the next copies overwrite them.
+    syncWarp();
+    return toFragments(vectors);
+  };
+
+  // RowAccess::Staged result: the threads write their rows of the warp's
+  // tiles to shared memory at padded width, and the warp's lanes copy the
+  // contiguous span of the result they make in 16-byte pieces (element by
+  // element at the end of the batch).
+  int64_t outputWidth = widths.back();
+  Value stagedOutput, flatOutput, outputElements;
+  if (variant.output == RowAccess::Staged) {
+    stagedOutput = getWarpBuffer(layout.outputOffset, layout.outputWarpBytes,
+                                 {tilesPerWarp * kTileRows, padded.back()});
+    flatOutput = flatten(op.getInit());
+    outputElements = mul(rows, outputWidth);
+  }
+  auto copyOutput = [&](Value warpTile) {
+    syncWarp();
+    int64_t copiesPerTile = kTileRows * outputWidth / copyElements;
+    auto vectorType = VectorType::get({copyElements}, elementType);
+    for (int64_t tile = 0; tile < tilesPerWarp; ++tile) {
+      Value tileStart = mul(tileFirstRow(warpTile, tile), outputWidth);
+      for (int64_t round = 0; round * kWarpSize < copiesPerTile; ++round) {
+        Value copy = add(lane, round * kWarpSize);
+        OpBuilder::InsertionGuard guard(b);
+        if ((round + 1) * kWarpSize > copiesPerTile) {
+          auto inTile = scf::IfOp::create(b, loc, less(copy, copiesPerTile));
+          b.setInsertionPointToStart(&inTile.getThenRegion().front());
+        }
+        Value first = mul(copy, copyElements);
+        SmallVector<Value> elements;
+        for (int64_t i = 0; i < copyElements; ++i) {
+          Value at = add(first, i);
+          elements.push_back(memref::LoadOp::create(
+              b, loc, stagedOutput,
+              ValueRange{add(div(at, outputWidth), tile * kTileRows),
+                         rem(at, outputWidth)}));
+        }
+        Value vector =
+            vector::FromElementsOp::create(b, loc, vectorType, elements);
+        Value start = add(tileStart, first);
+        Value whole =
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule,
+                                  add(start, copyElements), outputElements);
+        auto ifWhole = scf::IfOp::create(b, loc, whole, /*withElse=*/true);
+        b.setInsertionPointToStart(&ifWhole.getThenRegion().front());
+        vector::StoreOp::create(b, loc, vector, flatOutput, start,
+                                /*nontemporal=*/false, llvm::Align(kCopyBytes));
+        // The end of the batch: the elements within it.
+        b.setInsertionPointToStart(&ifWhole.getElseRegion().front());
+        for (int64_t i = 0; i < copyElements; ++i) {
+          Value at = add(start, i);
+          auto inBatch = scf::IfOp::create(
+              b, loc,
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, at,
+                                    outputElements));
+          OpBuilder::InsertionGuard elementGuard(b);
+          b.setInsertionPointToStart(&inBatch.getThenRegion().front());
+          memref::StoreOp::create(b, loc, elements[i], flatOutput, at);
+        }
+      }
+    }
+    // Every lane has read the staged rows before the next tile's overwrite
+    // them.
+    syncWarp();
+  };
+
+  // The first tiles' input is in flight while the weights are staged (in
+  // registers, or on its way to shared memory).
   int64_t registersPerTile = tilesPerWarp * inputTiles * 4;
   int64_t prefetchDepth =
-      split.prefetchRegisters == 0
+      split.prefetchRegisters == 0 || variant.input == RowAccess::Staged
           ? 0
           : std::max<int64_t>(1, split.prefetchRegisters / registersPerTile);
   SmallVector<Value> firstInput;
@@ -579,6 +845,8 @@ void MLPKernelEmitter::emit(gpu::LaunchOp launch) {
     llvm::append_range(
         firstInput, loadInput(arith::AddIOp::create(b, loc, firstTile,
                                                     mul(tileStride, ahead))));
+  if (variant.input == RowAccess::Staged)
+    copyInputAsync(firstTile);
 
   // Every layer's weight and bias [N] (in f32: it initialises the
   // accumulators) in shared memory at padded widths, one after the other;
@@ -589,12 +857,6 @@ void MLPKernelEmitter::emit(gpu::LaunchOp launch) {
   // order: one k-tile is two core matrices 128 bytes apart (the descriptor's
   // leading byte offset), 8 rows are K / 8 core matrices apart (its stride
   // byte offset).
-  auto workgroup =
-      gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
-  Value shared = gpu::DynamicSharedMemoryOp::create(
-      b, loc,
-      MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
-                      MemRefLayoutAttrInterface(), workgroup));
   SmallVector<Value> sharedWeights, sharedBiases;
   SmallVector<int64_t> weightOffsets, biasOffsets;
   int64_t offset = 0;
@@ -665,44 +927,50 @@ void MLPKernelEmitter::emit(gpu::LaunchOp launch) {
     auto sourceRow = [&, lastLayer](Value p) {
       return lastLayer ? getOutputColumn(p) : p;
     };
-    // Pieces of `chunk` elements along a row: 8 (16-byte vectors) where the
-    // columns are in order and rows hold whole vectors; pairs in the first
-    // layer (its permutation keeps pairs together); else elements.
-    int64_t chunk = !firstLayer && k % kVectorElements == 0 ? kVectorElements
-                    : k % 2 == 0                            ? 2
-                                                            : 1;
+    int64_t chunk = getWeightChunk(l, k);
     auto chunkType = VectorType::get({chunk}, elementType);
     int64_t chunksPerRow = paddedK / chunk;
     Value weight = op.getWeights()[l], sharedWeight = sharedWeights.back();
+    // Chunk `i` of the staged weight: where it comes from (row and column of
+    // the weight, clamped into it) and whether it lies within the weight
+    // (else it is zero), and where it goes.
+    auto sourceOf = [&, sourceRow, firstLayer, n, k, chunk, chunksPerRow](
+                        Value i) -> std::pair<SmallVector<Value>, Value> {
+      Value row = sourceRow(div(i, chunksPerRow));
+      Value column = mul(rem(i, chunksPerRow), chunk);
+      if (firstLayer)
+        column = getInputColumn(column);
+      Value inRange =
+          arith::AndIOp::create(b, loc, less(row, n), less(column, k));
+      return {SmallVector<Value>{min(row, n - 1), min(column, k - chunk)},
+              inRange};
+    };
+    auto destinationOf = [&, chunksPerRow, chunk](Value i) {
+      // Shared rows are 16-byte aligned by construction; a chunk lies within
+      // one row of a core matrix.
+      Value row = div(i, chunksPerRow);
+      Value column = mul(rem(i, chunksPerRow), chunk);
+      if (split.warpgroupMMA)
+        return SmallVector<Value>{div(row, 8), div(column, 8), rem(row, 8),
+                                  rem(column, 8)};
+      return SmallVector<Value>{row, column};
+    };
+    bool padding = paddedN != n || paddedK != k;
     stage(
         paddedN * chunksPerRow,
         [&](Value i) -> Value {
-          Value row = sourceRow(div(i, chunksPerRow));
-          Value column = mul(rem(i, chunksPerRow), chunk);
-          if (firstLayer)
-            column = getInputColumn(column);
+          auto [source, inWeight] = sourceOf(i);
           // Global rows may be views with any offset: element alignment
           // there.
-          Value value = vector::LoadOp::create(
-              b, loc, chunkType, weight,
-              ValueRange{min(row, n - 1), min(column, k - chunk)});
-          if (paddedN == n && paddedK == k)
+          Value value =
+              vector::LoadOp::create(b, loc, chunkType, weight, source);
+          if (!padding)
             return value;
-          Value inRange =
-              arith::AndIOp::create(b, loc, less(row, n), less(column, k));
-          return arith::SelectOp::create(b, loc, inRange, value,
+          return arith::SelectOp::create(b, loc, inWeight, value,
                                          zeroOf(chunkType));
         },
-        [&, sharedWeight, chunksPerRow, chunk](Value value, Value i) {
-          // Shared rows are 16-byte aligned by construction; a chunk lies
-          // within one row of a core matrix.
-          Value row = div(i, chunksPerRow);
-          Value column = mul(rem(i, chunksPerRow), chunk);
-          SmallVector<Value> indices = {row, column};
-          if (split.warpgroupMMA)
-            indices = {div(row, 8), div(column, 8), rem(row, 8),
-                       rem(column, 8)};
-          vector::StoreOp::create(b, loc, value, sharedWeight, indices,
+        [&, sharedWeight, destinationOf, chunk](Value value, Value i) {
+          vector::StoreOp::create(b, loc, value, sharedWeight, destinationOf(i),
                                   /*nontemporal=*/false,
                                   llvm::Align(chunk * elementBytes));
         });
@@ -763,7 +1031,10 @@ void MLPKernelEmitter::emit(gpu::LaunchOp launch) {
   b.setInsertionPointToStart(tiles.getBody());
   Value warpTile = tiles.getInductionVar();
   SmallVector<Value> tileInput, nextInput;
-  if (prefetchDepth == 0) {
+  if (variant.input == RowAccess::Staged) {
+    tileInput = readStagedInput();
+    copyInputAsync(add(warpTile, tileStride));
+  } else if (prefetchDepth == 0) {
     tileInput = loadInput(warpTile);
   } else {
     tileInput.assign(tiles.getRegionIterArgs().begin(),
@@ -857,8 +1128,28 @@ void MLPKernelEmitter::emit(gpu::LaunchOp launch) {
       // The last layer's pairs go to the result, rows within the batch
       // only: the pairs of a group of n-tiles are the thread's contiguous
       // columns there.
-      auto [upperRow, lowerRow] = threadRows(warpTile, tile);
       int64_t tilesPerOutputVector = outputVector / 2;
+      if (variant.output == RowAccess::Staged) {
+        // To the warp's staged rows, at padded width (copyOutput takes the
+        // columns within the result's).
+        for (auto [half, pairs] :
+             {std::make_pair(0, &upperPairs), std::make_pair(8, &lowerPairs)}) {
+          Value row = add(group, tile * kTileRows + half);
+          for (int64_t vectorGroup = 0;
+               vectorGroup * 4 * outputVector < widths.back(); ++vectorGroup)
+            vector::StoreOp::create(
+                b, loc,
+                concatenate(ArrayRef<Value>(*pairs).slice(
+                    vectorGroup * tilesPerOutputVector, tilesPerOutputVector)),
+                stagedOutput,
+                ValueRange{row, add(mul(quad, outputVector),
+                                    vectorGroup * 4 * outputVector)},
+                /*nontemporal=*/false,
+                llvm::Align(outputVector * elementBytes));
+        }
+        continue;
+      }
+      auto [upperRow, lowerRow] = threadRows(warpTile, tile);
       for (auto [row, pairs] : {std::make_pair(upperRow, &upperPairs),
                                 std::make_pair(lowerRow, &lowerPairs)}) {
         auto store = scf::IfOp::create(
@@ -879,13 +1170,16 @@ void MLPKernelEmitter::emit(gpu::LaunchOp launch) {
       }
     }
   }
+  if (variant.output == RowAccess::Staged)
+    copyOutput(warpTile);
   // (Without iteration arguments the loop already ends in its yield.)
   if (!nextInput.empty())
     scf::YieldOp::create(b, loc, nextInput);
 }
 
 /// Whether the kernel for `shape` multiplies by wgmma rather than mma.sync:
-/// where the target's chips all run it, the input is read in vectors, and
+/// where the target's chips all run it, the input is not read element by
+/// element (RowAccess::Element), and
 /// the chain does at least 0.9x the target's ridge (peak FLOPs over
 /// bandwidth) in FLOPs per byte of input and result, the least that was
 /// measured. On the H200 (bf16, 2^20 rows, bench/experiments/batch_slope.py)
@@ -896,11 +1190,12 @@ void MLPKernelEmitter::emit(gpu::LaunchOp launch) {
 /// by reading the input: ngp64x2 (149 FLOP/byte, 0.92x the ridge) 0.0470 ->
 /// 0.0360 ms and w32x8 (181) 0.0541 -> 0.0502 (session 10; mma.sync had won
 /// both before). Below that no chain was measured. With element-wise input
-/// reads (nerf3, odd63) wgmma needs more registers than it leaves.
+/// reads wgmma needs more registers than it leaves; staged input
+/// (RowAccess::Staged: nerf3, odd63) takes none.
 static bool prefersWarpgroupMMA(const ChainShape &shape,
                                 const TargetInfo &target, Type elementType,
-                                bool vectorInput) {
-  if (!target.hasWarpgroupMMA() || !vectorInput)
+                                bool elementInput) {
+  if (!target.hasWarpgroupMMA() || elementInput)
     return false;
   double flops = 0;
   for (size_t l = 0; l + 1 < shape.padded.size(); ++l)
@@ -931,6 +1226,18 @@ static Value buildRowsAligned(OpBuilder &b, Location loc, Value buffer,
       buildIsAddressAligned(b, loc, buffer, elements * elementBytes));
 }
 
+/// An i1: whether the 2-D `buffer`'s rows are contiguous (its row stride is
+/// its width) and it starts at a multiple of 16 bytes (RowAccess::Staged).
+static Value buildRowsContiguous(OpBuilder &b, Location loc, Value buffer) {
+  auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, buffer);
+  Value contiguous = arith::CmpIOp::create(
+      b, loc, arith::CmpIPredicate::eq, metadata.getStrides()[0],
+      arith::ConstantIndexOp::create(
+          b, loc, cast<MemRefType>(buffer.getType()).getDimSize(1)));
+  return arith::AndIOp::create(
+      b, loc, contiguous, buildIsAddressAligned(b, loc, buffer, kCopyBytes));
+}
+
 static LogicalResult lowerToKernel(MLPKernelOp op) {
   if (op.getResult())
     return op.emitOpError("is still on tensors: run it after bufferization");
@@ -947,11 +1254,31 @@ static LogicalResult lowerToKernel(MLPKernelOp op) {
   TargetInfo target = TargetInfo::getFor(op);
   ArrayRef<int64_t> widths = shape.widths;
   Type elementType = cast<MemRefType>(op.getInput().getType()).getElementType();
-  int64_t sharedBytes = 0;
-  for (unsigned l = 0; l < op.getNumLayers(); ++l)
-    sharedBytes += TargetInfo::getFusedMLPLayerSharedBytes(
-        widths[l + 1], widths[l], !op.getBiases().empty(),
-        elementType.getIntOrFloatBitWidth() / 8);
+  int64_t elementBytes = elementType.getIntOrFloatBitWidth() / 8;
+  bool hasBias = !op.getBiases().empty();
+  auto getSplit = [&](const KernelVariant &variant) {
+    return WorkSplit(shape.padded,
+                     prefersWarpgroupMMA(shape, target, elementType,
+                                         variant.input == RowAccess::Element));
+  };
+
+  // The fast variant: rows in vectors where their widths allow, else staged
+  // through shared memory where that fits beside the weights. The fallback
+  // moves elements and works for any view. (Weights staged by cp.async
+  // instead of through registers were measured slower on the H200: fixed
+  // cost per call 9-10 us -> 13-15 us on narrow, odd63 and nerf3, bf16.)
+  KernelVariant fast, fallback;
+  fast.input = widths.front() % shape.inputVector == 0 ? RowAccess::Vector
+                                                       : RowAccess::Staged;
+  fast.output = widths.back() % shape.outputVector == 0 ? RowAccess::Vector
+                                                        : RowAccess::Staged;
+  int64_t sharedBudget = target.fusedMLPMaxWeightKiB * 1024;
+  if (SharedLayout(shape, getSplit(fast), fast, hasBias, elementBytes)
+          .totalBytes > sharedBudget) {
+    for (RowAccess *access : {&fast.input, &fast.output})
+      if (*access == RowAccess::Staged)
+        *access = RowAccess::Element;
+  }
 
   OpBuilder b(op);
   Location loc = op.getLoc();
@@ -964,11 +1291,10 @@ static LogicalResult lowerToKernel(MLPKernelOp op) {
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, rows, index(0));
   auto ifNonEmpty = scf::IfOp::create(b, loc, nonEmpty);
   b.setInsertionPointToStart(&ifNonEmpty.getThenRegion().front());
-  auto buildLaunch = [&](bool inputAligned, bool outputAligned) {
+  auto buildLaunch = [&](const KernelVariant &variant) {
     OpBuilder::InsertionGuard guard(b);
-    WorkSplit split(
-        shape.padded,
-        prefersWarpgroupMMA(shape, target, elementType, inputAligned));
+    WorkSplit split = getSplit(variant);
+    SharedLayout layout(shape, split, variant, hasBias, elementBytes);
     Value tiles =
         arith::CeilDivUIOp::create(b, loc, rows, index(split.getUnitRows()));
     // A persistent grid: one block per multiprocessor at most (a block's
@@ -984,36 +1310,34 @@ static LogicalResult lowerToKernel(MLPKernelOp op) {
     Value one = index(1);
     auto launch = gpu::LaunchOp::create(
         b, loc, blocks, one, one, index(split.getBlockThreads()), one, one,
-        arith::ConstantIntOp::create(b, loc, sharedBytes, 32));
+        arith::ConstantIntOp::create(b, loc, layout.totalBytes, 32));
     b.setInsertionPointToStart(&launch.getBody().front());
-    MLPKernelEmitter(b, loc, op, shape, split, inputAligned, outputAligned)
-        .emit(launch);
+    MLPKernelEmitter(b, loc, op, shape, split, variant, layout).emit(launch);
     gpu::TerminatorOp::create(b, loc);
   };
-  // Vector accesses to the input and result where each of their rows starts
-  // at a multiple of the vector's size; where a buffer does not (a view that
-  // starts at any element, or a width that is no multiple of the vector),
-  // the kernel that accesses it element by element.
-  bool inputMayAlign = widths.front() % shape.inputVector == 0;
-  bool outputMayAlign = widths.back() % shape.outputVector == 0;
-  if (!inputMayAlign && !outputMayAlign) {
-    buildLaunch(false, false);
-  } else {
-    Value aligned = arith::ConstantIntOp::create(b, loc, 1, 1);
-    if (inputMayAlign)
-      aligned = arith::AndIOp::create(
-          b, loc, aligned,
-          buildRowsAligned(b, loc, op.getInput(), shape.inputVector));
-    if (outputMayAlign)
-      aligned = arith::AndIOp::create(
-          b, loc, aligned,
-          buildRowsAligned(b, loc, op.getInit(), shape.outputVector));
-    auto ifAligned = scf::IfOp::create(b, loc, aligned, /*withElse=*/true);
-    b.setInsertionPointToStart(&ifAligned.getThenRegion().front());
-    buildLaunch(inputMayAlign, outputMayAlign);
-    b.setInsertionPointToStart(&ifAligned.getElseRegion().front());
-    buildLaunch(false, false);
+  if (fast == fallback) {
+    buildLaunch(fallback);
+    op.erase();
+    return success();
   }
+  // What the fast variant assumes, checked on the host.
+  Value assumptions = arith::ConstantIntOp::create(b, loc, 1, 1);
+  auto assume = [&](Value condition) {
+    assumptions = arith::AndIOp::create(b, loc, assumptions, condition);
+  };
+  for (auto [access, buffer, vector] :
+       {std::make_tuple(fast.input, op.getInput(), shape.inputVector),
+        std::make_tuple(fast.output, op.getInit(), shape.outputVector)}) {
+    if (access == RowAccess::Vector)
+      assume(buildRowsAligned(b, loc, buffer, vector));
+    else if (access == RowAccess::Staged)
+      assume(buildRowsContiguous(b, loc, buffer));
+  }
+  auto ifAssumed = scf::IfOp::create(b, loc, assumptions, /*withElse=*/true);
+  b.setInsertionPointToStart(&ifAssumed.getThenRegion().front());
+  buildLaunch(fast);
+  b.setInsertionPointToStart(&ifAssumed.getElseRegion().front());
+  buildLaunch(fallback);
   op.erase();
   return success();
 }

@@ -74,8 +74,8 @@
 // CHECK: arith.minui {{.*}}, %[[SMS]] : index
 // CHECK: %[[SHARED:.*]] = arith.constant 11840 : i32
 // CHECK: gpu.launch blocks({{.*}}) in ({{.*}}) threads({{.*}}) in ({{.*}} = %c256, {{.*}}) dynamic_shared_memory_size %[[SHARED]]
-// CHECK: vector.load %arg0[{{.*}}] {alignment = 16 : i64} : memref<?x64xbf16>, vector<8xbf16>
 // CHECK: gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
+// CHECK: vector.load %arg0[{{.*}}] {alignment = 16 : i64} : memref<?x64xbf16>, vector<8xbf16>
 // CHECK: memref.view {{.*}} to memref<64x72xbf16, #gpu.address_space<workgroup>>
 // CHECK: memref.view {{.*}} to memref<64xf32, #gpu.address_space<workgroup>>
 // CHECK: gpu.barrier
@@ -121,17 +121,56 @@ func.func @f16(%x: memref<?x32xf16>, %w1: memref<32x32xf16>, %w2: memref<16x32xf
 
 // Widths that are not multiples of 16 (3 -> 64 -> 1, a NeRF-style MLP) are
 // computed padded to them: the weights are staged as [64, 16 + 8] and
-// [16, 64 + 8] with zeros past the real ones, the input's columns past 3
-// read as zero (loads clamped into the row, then selected), and only the
-// result's column 0 stored. Neither width holds whole vectors: one launch.
+// [16, 64 + 8] with zeros past the real ones, and only the result's column 0
+// is written. Neither width holds whole vectors, so where both buffers'
+// rows are contiguous and start at multiples of 16 bytes, the rows are
+// staged: each warp
+// copies its two tiles' input rows (32 x 3 elements) to shared memory by
+// cp.async in 16-byte pieces (zero-filled past the batch), its lanes read
+// their elements from there once the copies are complete (bar.warp.sync),
+// and the next tiles' copies are issued before this tile computes; results
+// go to shared memory at padded width (32 x 16 per warp) and out in 16-byte
+// pieces (element by element at the end of the batch). Shared memory:
+// weights and biases 5696 bytes, staged input 8 x 192, staged results
+// 8 x 1024 = 15424. Else the kernel that moves elements (loads clamped into
+// the row, then selected).
 // CHECK-LABEL: func.func @ragged
-// CHECK: gpu.launch
-// CHECK-NOT: gpu.launch
+// CHECK: memref.extract_strided_metadata %arg0
+// CHECK: arith.cmpi eq, %{{.*}}, %c3
+// CHECK: memref.extract_strided_metadata %arg5
+// CHECK: arith.cmpi eq, %{{.*}}, %c1
+// CHECK: scf.if
+// CHECK: gpu.launch {{.*}} dynamic_shared_memory_size %c15424_i32
+// CHECK: memref.view {{.*}} to memref<96xbf16, #gpu.address_space<workgroup>>
+// CHECK: memref.reinterpret_cast {{.*}} to memref<?xbf16, strided<[1], offset: ?>>
+// CHECK: memref.view {{.*}} to memref<32x16xbf16, #gpu.address_space<workgroup>>
+// CHECK: nvgpu.device_async_copy {{.*}}, 8, %{{.*}} {bypassL1} : memref<?xbf16, strided<[1], offset: ?>> to memref<96xbf16, #gpu.address_space<workgroup>>
+// CHECK: nvvm.cp.async.commit.group
+// CHECK: memref.view {{.*}} to memref<64x24xbf16, #gpu.address_space<workgroup>>
+// CHECK: vector.store {{.*}} : memref<64x24xbf16, #gpu.address_space<workgroup>>, vector<1xbf16>
+// CHECK: gpu.barrier
+// CHECK: scf.for
+// CHECK-NEXT: nvvm.cp.async.wait.group 0
+// CHECK-NEXT: arith.constant -1 : i32
+// CHECK-NEXT: nvvm.bar.warp.sync
+// CHECK: memref.load {{.*}} : memref<96xbf16, #gpu.address_space<workgroup>>
+// CHECK: nvvm.bar.warp.sync
+// CHECK: nvgpu.device_async_copy
+// CHECK: nvvm.cp.async.commit.group
+// CHECK-COUNT-32: nvvm.mma.sync
+// CHECK-NOT: nvvm.mma.sync
+// CHECK: vector.store {{.*}} : memref<32x16xbf16, #gpu.address_space<workgroup>>, vector<4xbf16>
+// CHECK: nvvm.bar.warp.sync
+// CHECK: memref.load {{.*}} : memref<32x16xbf16, #gpu.address_space<workgroup>>
+// CHECK: vector.store {{.*}} {alignment = 16 : i64} : memref<?xbf16, strided<[1], offset: ?>>, vector<8xbf16>
+// CHECK: } else {
+// CHECK: memref.store {{.*}} : memref<?xbf16, strided<[1], offset: ?>>
+// CHECK: nvvm.bar.warp.sync
+// CHECK: } else {
+// CHECK: gpu.launch {{.*}} dynamic_shared_memory_size %c5696_i32
+// CHECK-NOT: cp.async
 // CHECK: memref.load %arg0
 // CHECK: arith.select
-// CHECK: memref.view {{.*}} to memref<64x24xbf16, #gpu.address_space<workgroup>>
-// CHECK: memref.view {{.*}} to memref<16x72xbf16, #gpu.address_space<workgroup>>
-// CHECK: memref.view {{.*}} to memref<16xf32, #gpu.address_space<workgroup>>
 // CHECK: scf.for
 // CHECK-COUNT-32: nvvm.mma.sync
 // CHECK-NOT: nvvm.mma.sync
