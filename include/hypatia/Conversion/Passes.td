@@ -133,7 +133,7 @@ def MLPKernelToGPU : Pass<"hypatia-mlp-kernel-to-gpu", "mlir::func::FuncOp"> {
     to the last row and never stored. The products take one of two forms:
 
     - warpgroup MMA, where every chip of the target is `sm_90a`, the input is
-      read in vectors and the chain does at least 0.9x the target's ridge
+      read in vectors or staged (below) and the chain does at least 0.9x the target's ridge
       (peak FLOPs over bandwidth) per byte of input and result: blocks of
       four warpgroups (two where a layer is wider than 64), each carrying 64
       rows; weights staged as K-major core matrices (8 rows x 8 elements,
@@ -158,9 +158,16 @@ def MLPKernelToGPU : Pass<"hypatia-mlp-kernel-to-gpu", "mlir::func::FuncOp"> {
     or 8 of a result row: the first layer's input columns and the last
     layer's output columns are permuted in the staged weights to make the
     columns of a thread's fragments contiguous (a layer's sum over k does not
-    depend on its order). The host launches that kernel where the input's
-    and result's rows start at multiples of those vectors, else a copy of it
-    that moves elements (PyTorch views may start at any element).
+    depend on its order). Rows whose width holds no whole vector (`63`,
+    `17`, `3`) are staged through shared memory instead: each warp copies
+    its tiles' input rows, one contiguous span, by `cp.async` in 16-byte
+    pieces (zero-filled past the batch; the next tiles' copies in flight
+    while these compute) and its lanes read their elements from there;
+    results go to shared memory and out in 16-byte pieces. The host launches
+    that kernel where the input's and result's rows start at multiples of
+    those vectors (staged: are contiguous and start at a multiple of 16
+    bytes), else a copy of it that moves elements (PyTorch views may start
+    at any element).
 
     Example: the narrow MLP `64 -> 64 x 8 -> 16` in bf16 stages 78 KiB per
     block; built for sm_90a it runs 36 `wgmma` m64n64k16 and m64n16k16 per
