@@ -700,38 +700,49 @@ void MLPKernelEmitter::emit(gpu::LaunchOp launch) {
     flatInput = flatten(input);
     inputElements = mul(rows, inputWidth);
   }
-  auto copyInputAsync = [&](Value warpTile) {
-    int64_t copiesPerTile = kTileRows * inputWidth / copyElements;
-    auto tokenType = nvgpu::DeviceAsyncTokenType::get(b.getContext());
+  // Runs `body` for each 16-byte piece of the warp's tiles' rows of
+  // `width` elements (a contiguous span per tile), spread over the lanes:
+  // with the tile, the element where the tile starts in the flat buffer, and
+  // the piece's number within the tile.
+  auto forEachWarpPiece = [&](Value warpTile, int64_t width,
+                              function_ref<void(int64_t, Value, Value)> body) {
+    int64_t piecesPerTile = kTileRows * width / copyElements;
     for (int64_t tile = 0; tile < tilesPerWarp; ++tile) {
-      Value tileStart = mul(tileFirstRow(warpTile, tile), inputWidth);
-      for (int64_t round = 0; round * kWarpSize < copiesPerTile; ++round) {
-        Value copy = add(lane, round * kWarpSize);
+      Value tileStart = mul(tileFirstRow(warpTile, tile), width);
+      for (int64_t round = 0; round * kWarpSize < piecesPerTile; ++round) {
+        Value piece = add(lane, round * kWarpSize);
         OpBuilder::InsertionGuard guard(b);
-        if ((round + 1) * kWarpSize > copiesPerTile) {
-          auto inTile = scf::IfOp::create(b, loc, less(copy, copiesPerTile));
+        if ((round + 1) * kWarpSize > piecesPerTile) {
+          auto inTile = scf::IfOp::create(b, loc, less(piece, piecesPerTile));
           b.setInsertionPointToStart(&inTile.getThenRegion().front());
         }
-        Value start = add(tileStart, mul(copy, copyElements));
-        // Elements of the batch in this piece (the rest is zero-filled), and
-        // a source within the buffer.
-        Value inBatch = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                              start, inputElements);
-        Value count = arith::SelectOp::create(
-            b, loc, inBatch,
-            min(arith::SubIOp::create(b, loc, inputElements, start),
-                copyElements),
-            index(0));
-        Value source =
-            arith::SelectOp::create(b, loc, inBatch, start, index(0));
-        nvgpu::DeviceAsyncCopyOp::create(
-            b, loc, tokenType, stagedInput,
-            ValueRange{
-                add(mul(copy, copyElements), tile * kTileRows * inputWidth)},
-            flatInput, ValueRange{source}, b.getIndexAttr(copyElements), count,
-            b.getUnitAttr());
+        body(tile, tileStart, piece);
       }
     }
+  };
+  auto copyInputAsync = [&](Value warpTile) {
+    auto tokenType = nvgpu::DeviceAsyncTokenType::get(b.getContext());
+    forEachWarpPiece(
+        warpTile, inputWidth, [&](int64_t tile, Value tileStart, Value copy) {
+          Value start = add(tileStart, mul(copy, copyElements));
+          // Elements of the batch in this piece (the rest is zero-filled), and
+          // a source within the buffer.
+          Value inBatch = arith::CmpIOp::create(
+              b, loc, arith::CmpIPredicate::ult, start, inputElements);
+          Value count = arith::SelectOp::create(
+              b, loc, inBatch,
+              min(arith::SubIOp::create(b, loc, inputElements, start),
+                  copyElements),
+              index(0));
+          Value source =
+              arith::SelectOp::create(b, loc, inBatch, start, index(0));
+          nvgpu::DeviceAsyncCopyOp::create(
+              b, loc, tokenType, stagedInput,
+              ValueRange{
+                  add(mul(copy, copyElements), tile * kTileRows * inputWidth)},
+              flatInput, ValueRange{source}, b.getIndexAttr(copyElements),
+              count, b.getUnitAttr());
+        });
     NVVM::CpAsyncCommitGroupOp::create(b, loc);
   };
   // The fragments of the staged tiles, once the warp's copies are complete.
@@ -784,50 +795,42 @@ void MLPKernelEmitter::emit(gpu::LaunchOp launch) {
   }
   auto copyOutput = [&](Value warpTile) {
     syncWarp();
-    int64_t copiesPerTile = kTileRows * outputWidth / copyElements;
     auto vectorType = VectorType::get({copyElements}, elementType);
-    for (int64_t tile = 0; tile < tilesPerWarp; ++tile) {
-      Value tileStart = mul(tileFirstRow(warpTile, tile), outputWidth);
-      for (int64_t round = 0; round * kWarpSize < copiesPerTile; ++round) {
-        Value copy = add(lane, round * kWarpSize);
-        OpBuilder::InsertionGuard guard(b);
-        if ((round + 1) * kWarpSize > copiesPerTile) {
-          auto inTile = scf::IfOp::create(b, loc, less(copy, copiesPerTile));
-          b.setInsertionPointToStart(&inTile.getThenRegion().front());
-        }
-        Value first = mul(copy, copyElements);
-        SmallVector<Value> elements;
-        for (int64_t i = 0; i < copyElements; ++i) {
-          Value at = add(first, i);
-          elements.push_back(memref::LoadOp::create(
-              b, loc, stagedOutput,
-              ValueRange{add(div(at, outputWidth), tile * kTileRows),
-                         rem(at, outputWidth)}));
-        }
-        Value vector =
-            vector::FromElementsOp::create(b, loc, vectorType, elements);
-        Value start = add(tileStart, first);
-        Value whole =
-            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule,
-                                  add(start, copyElements), outputElements);
-        auto ifWhole = scf::IfOp::create(b, loc, whole, /*withElse=*/true);
-        b.setInsertionPointToStart(&ifWhole.getThenRegion().front());
-        vector::StoreOp::create(b, loc, vector, flatOutput, start,
-                                /*nontemporal=*/false, llvm::Align(kCopyBytes));
-        // The end of the batch: the elements within it.
-        b.setInsertionPointToStart(&ifWhole.getElseRegion().front());
-        for (int64_t i = 0; i < copyElements; ++i) {
-          Value at = add(start, i);
-          auto inBatch = scf::IfOp::create(
-              b, loc,
-              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, at,
-                                    outputElements));
-          OpBuilder::InsertionGuard elementGuard(b);
-          b.setInsertionPointToStart(&inBatch.getThenRegion().front());
-          memref::StoreOp::create(b, loc, elements[i], flatOutput, at);
-        }
-      }
-    }
+    forEachWarpPiece(
+        warpTile, outputWidth, [&](int64_t tile, Value tileStart, Value copy) {
+          Value first = mul(copy, copyElements);
+          SmallVector<Value> elements;
+          for (int64_t i = 0; i < copyElements; ++i) {
+            Value at = add(first, i);
+            elements.push_back(memref::LoadOp::create(
+                b, loc, stagedOutput,
+                ValueRange{add(div(at, outputWidth), tile * kTileRows),
+                           rem(at, outputWidth)}));
+          }
+          Value vector =
+              vector::FromElementsOp::create(b, loc, vectorType, elements);
+          Value start = add(tileStart, first);
+          Value whole =
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule,
+                                    add(start, copyElements), outputElements);
+          auto ifWhole = scf::IfOp::create(b, loc, whole, /*withElse=*/true);
+          b.setInsertionPointToStart(&ifWhole.getThenRegion().front());
+          vector::StoreOp::create(b, loc, vector, flatOutput, start,
+                                  /*nontemporal=*/false,
+                                  llvm::Align(kCopyBytes));
+          // The end of the batch: the elements within it.
+          b.setInsertionPointToStart(&ifWhole.getElseRegion().front());
+          for (int64_t i = 0; i < copyElements; ++i) {
+            Value at = add(start, i);
+            auto inBatch = scf::IfOp::create(
+                b, loc,
+                arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, at,
+                                      outputElements));
+            OpBuilder::InsertionGuard elementGuard(b);
+            b.setInsertionPointToStart(&inBatch.getThenRegion().front());
+            memref::StoreOp::create(b, loc, elements[i], flatOutput, at);
+          }
+        });
     // Every lane has read the staged rows before the next tile's overwrite
     // them.
     syncWarp();
