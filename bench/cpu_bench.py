@@ -2,25 +2,31 @@
 """MLPs through torch.compile(backend="hypatia") on the CPU, against eager
 PyTorch and torch.compile (Inductor, default mode) in the same process.
 
-    python3 bench/cpu_bench.py [--json OUT] [--reference]
+    python3 bench/cpu_bench.py [--json OUT] [--reference] [--one-row] [--suite]
 
 Runs on the CPU machine (PYTHONPATH=python, a built tree). For each model, f32,
 fresh random inputs and nn.Linear's own initialisation: each contender's
 result against the model in float64 (norm-wise relative error), then seconds
 per forward, the median of 7 rounds that time each contender in turn (after
 warm-up). `--reference` compiles Hypatia's models in its float64-accurate
-reference mode instead (loop nests, no BLAS): the CPU path before BLAS.
+reference mode instead (loop nests, no GEMM library): the CPU path before
+one. `--suite` adds the configs of ../shared/bench/suite.json up to xlarge
+(the suite's MLPs as torch_backend_bench.py builds them; issue 13's bar).
 """
 
 import argparse
 import json
 import statistics
 import time
+from pathlib import Path
 
 import torch
 import torch.nn as nn
 
 import hypatia.torch
+from torch_backend_bench import make_model
+
+SUITE = Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "suite.json"
 
 MODELS = {
     # The MLP of issue 13 (1.72 s through the backend vs 0.134 s eager).
@@ -34,6 +40,17 @@ MODELS = {
     "silu_mlp": (lambda: nn.Sequential(
         nn.Linear(1024, 4096), nn.SiLU(), nn.Linear(4096, 1024)), (256, 1024)),
 }
+
+
+def suite_models(last="xlarge"):
+    """The suite's configs in its order, up to `last`."""
+    models = {}
+    for config in json.loads(SUITE.read_text())["configs"]:
+        models[config["name"]] = ((lambda config=config: make_model(config)),
+                                  (config["batch"], config["in"]))
+        if config["name"] == last:
+            break
+    return models
 
 
 def time_interleaved(contenders, rounds=7):
@@ -55,7 +72,10 @@ def main():
     parser.add_argument("--reference", action="store_true")
     parser.add_argument("--one-row", action="store_true",
                         help="inputs of one row (1 x features): matrix-vector products")
+    parser.add_argument("--suite", action="store_true",
+                        help="also the suite's configs up to xlarge")
     args = parser.parse_args()
+    models = dict(MODELS, **(suite_models() if args.suite else {}))
     hypatia.torch.register()
     torch.manual_seed(0)
     options = {"reference": True} if args.reference else {}
@@ -63,7 +83,7 @@ def main():
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     print(f"{'model':18} {'err hyp':>8} {'err ind':>8} {'hypatia':>9} {'eager':>9} "
           f"{'inductor':>9} {'vs eager':>8} {'vs best':>8}")
-    for name, (make, shape) in MODELS.items():
+    for name, (make, shape) in models.items():
         model = make().eval()
         if args.one_row:
             shape = (1, shape[-1])

@@ -46,7 +46,7 @@ enum class Pipeline : uint8_t {
   roundTrip,
   /// --fuse-mlp with its report.
   fuse,
-  /// --fuse-mlp, then the CPU pipeline (BLAS library calls).
+  /// --fuse-mlp, then the CPU pipeline (GEMM library calls).
   cpu,
   /// The CPU pipeline's float64-accurate reference mode.
   cpuReference,

@@ -34,18 +34,19 @@ if [[ ! -f .device/llvm.tar.xz ]]; then
   tar -C "$root" -cf - . | xz -T0 -9 > .device/llvm.tar.xz
 fi
 
-# OpenBLAS, which CPU models link (-lopenblas), with the libraries it loads:
-# the GPU machine's image has none (linking finds it through LIBRARY_PATH,
-# loading through LD_LIBRARY_PATH; device-test.sh sets both).
-if [[ ! -f .device/blas.tar.xz ]]; then
-  root="$stage/blas/opt/hypatia-deps/lib"
+# oneDNN, which CPU models link (-ldnnl), with the libraries it loads that
+# the GPU machine's image may lack (its OpenMP, the OpenCL loader it was
+# built against); linking finds it through LIBRARY_PATH, loading through
+# LD_LIBRARY_PATH; device-test.sh sets both.
+if [[ ! -f .device/dnnl.tar.xz ]]; then
+  root="$stage/dnnl/opt/hypatia-deps/lib"
   mkdir -p "$root"
-  cp -L /usr/lib/x86_64-linux-gnu/libopenblas.so.0 "$root/"
-  ln -s libopenblas.so.0 "$root/libopenblas.so"
-  for library in libgfortran.so.5 libquadmath.so.0; do
+  cp -L /usr/lib/x86_64-linux-gnu/libdnnl.so.2 "$root/"
+  ln -s libdnnl.so.2 "$root/libdnnl.so"
+  for library in libgomp.so.1 libOpenCL.so.1; do
     cp -L "/usr/lib/x86_64-linux-gnu/$library" "$root/"
   done
-  tar -C "$stage/blas" -cf - . | xz -T0 -9 > .device/blas.tar.xz
+  tar -C "$stage/dnnl" -cf - . | xz -T0 -9 > .device/dnnl.tar.xz
 fi
 
 mkdir -p "$stage/build"

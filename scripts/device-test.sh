@@ -12,7 +12,7 @@ here=$(pwd)
 mkdir -p /work
 [[ -e /work/main ]] || ln -s "$here" /work/main
 tar -C / -xJf .device/llvm.tar.xz
-tar -C / -xJf .device/blas.tar.xz
+tar -C / -xJf .device/dnnl.tar.xz
 tar -C "$here" -xJf .device/build.tar.xz
 python3 -c "import numpy" 2>/dev/null ||
   { echo "device-test: the GPU machine has no NumPy" >&2; exit 1; }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up Hypatia on Debian 12: installs what is missing (LLVM/MLIR 22, the
-# build tools and OpenBLAS, which CPU models link, from Debian's packages; NumPy, pytest and torch from PyPI),
+# build tools and oneDNN, which CPU models link, from Debian's packages; NumPy, pytest and torch from PyPI),
 # then configures (once) and builds (incrementally) into $HYPATIA_BUILD_DIR
 # (default: build/). Quick when everything is already there.
 set -euo pipefail
@@ -11,7 +11,7 @@ build=${HYPATIA_BUILD_DIR:-$root/build}
 packages=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22
   cmake ninja-build libgtest-dev libzstd-dev zlib1g-dev libedit-dev
-  libxml2-dev python3 libopenblas-dev libclang-rt-22-dev
+  libxml2-dev python3 libdnnl-dev libclang-rt-22-dev
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -70,7 +70,7 @@ std::string hypatia::getCompileKey(ModuleOp module,
   os << "hypatia-compile-cache 1\nabi " << HYPATIA_MODEL_ABI_VERSION
      << "\ncompiler "
      << getCompilerIdentity()
-     // The archive linked into the model (CPU models' BLAS calls are in it).
+     // The archive linked into the model (CPU models' GEMM calls are in it).
      << "\nabi-archive " << getFileIdentity(getModelABIArchivePath(options))
      << "\ntarget " << stringifyTargetKind(options.target) << "\nchips "
      << llvm::join(options.chips, ",") << "\nfuse " << options.fuse << "\ntf32 "

@@ -156,8 +156,13 @@ static LogicalResult link(llvm::StringRef objectPath,
                       // Beside the model first, then where it was built.
                       "-Wl,-rpath,$ORIGIN", "-Wl,-rpath," + libraryDir});
   else
-    // Linear layers of CPU models are OpenBLAS GEMMs (CPULinear.c).
-    arguments.append({"-lopenblas", "-lm"});
+    // Linear layers of CPU models are oneDNN matmuls (CPULinear.c). The model
+    // stays loaded once loaded: oneDNN's OpenMP threads outlive a call, and
+    // unloading their library under them (dlclose of the model, as
+    // hypatia-run does) crashes them.
+    // Its OpenMP runtime is libgomp (CPULinear.c sets its thread count).
+    arguments.append(
+        {"-ldnnl", "-l:libgomp.so.1", "-lpthread", "-lm", "-Wl,-z,nodelete"});
 
   llvm::SmallString<128> logPath;
   if (llvm::sys::fs::createTemporaryFile("hypatia-link", "log", logPath))

@@ -408,16 +408,17 @@ def _check_whole_shared_object(path):
 
 
 def set_cpu_threads(count: int) -> None:
-    """Sets how many threads the GEMMs of CPU models use: OpenBLAS's pool,
-    one per process, shared by every CPU model (its default: OMP_NUM_THREADS
-    or OPENBLAS_NUM_THREADS, else one per core)."""
+    """Sets how many threads the GEMMs of CPU models use when called from this
+    thread: oneDNN's OpenMP team (the system's libgomp, shared by every CPU
+    model; PyTorch has its own). Its default: OMP_NUM_THREADS, else one per
+    core."""
     if int(count) < 1:
         raise ValueError(f"thread count must be at least 1, got {count}")
     try:
-        blas = ctypes.CDLL("libopenblas.so.0")
+        openmp = ctypes.CDLL("libgomp.so.1")
     except OSError as error:
-        raise HypatiaError(f"cannot load OpenBLAS: {error}") from None
-    blas.openblas_set_num_threads(ctypes.c_int(int(count)))
+        raise HypatiaError(f"cannot load OpenMP (libgomp): {error}") from None
+    openmp.omp_set_num_threads(ctypes.c_int(int(count)))
 
 
 def load(path: str | os.PathLike[str]) -> Model:

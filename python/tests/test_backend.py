@@ -340,7 +340,8 @@ def test_dynamic_batch_and_sequence(torch_seed, caplog):
 
 
 def test_cpu_gemms_follow_torch_threads():
-    # The backend gives OpenBLAS PyTorch's thread count before a CPU call.
+    # The backend gives oneDNN's OpenMP PyTorch's thread count before a CPU
+    # call, on the calling thread.
     import ctypes
 
     from hypatia.torch import backend
@@ -349,13 +350,13 @@ def test_cpu_gemms_follow_torch_threads():
     compiled = torch.compile(model, backend="hypatia")
     x = torch.rand(16, 64)
     previous = torch.get_num_threads()
+    openmp = ctypes.CDLL("libgomp.so.1")
     try:
         torch.set_num_threads(1)
         with torch.no_grad():
             compiled(x)
-        blas = ctypes.CDLL("libopenblas.so.0")
-        assert blas.openblas_get_num_threads() == 1
-        assert backend._blas_threads == 1
+        assert openmp.omp_get_max_threads() == 1
+        assert backend._cpu_threads.count == 1
     finally:
         torch.set_num_threads(previous)
     with pytest.raises(ValueError):

@@ -251,10 +251,10 @@ w2 = rng.uniform(-1, 1, (4, 262144)).astype(np.float32)
 big = np.ones((8192, 16), np.float32)
 x = rng.uniform(-1, 1, (3, 16)).astype(np.float32)
 reference = np.maximum(x.astype(np.float64) @ w1.T.astype(np.float64), 0) @ w2.T.astype(np.float64)
-# Everything is allocated, OpenBLAS's threads too (started by the first
-# call: under the limit, a 16-core machine's thread buffers did not fit and
-# OpenBLAS hung); the limit leaves 1 GiB more than the process maps now (the
-# big batch's hidden layer needs 8.6 GB).
+# Everything is allocated, the GEMM library's threads too (started by the
+# first call: under the limit, a 16-core machine's OpenBLAS thread buffers
+# did not fit and OpenBLAS hung); the limit leaves 1 GiB more than the process
+# maps now (the big batch's hidden layer needs 8.6 GB).
 model.mlp(x, w1, w2)
 with open("/proc/self/status") as status:
     mapped = next(int(line.split()[1]) for line in status if line.startswith("VmSize:")) << 10
@@ -284,7 +284,7 @@ func.func @mlp(%x: tensor<?x16xf32>, %w1: tensor<262144x16xf32>, %w2: tensor<4x2
 
 
 def test_reference_mode_is_float64_accurate(rng):
-    # f32 layers through OpenBLAS accumulate in f32; the reference mode's loop
+    # f32 layers through oneDNN accumulate in f32; the reference mode's loop
     # nests accumulate in f64 and round once (a 4096-deep dot product here).
     module = hypatia.Module.parse("""
 func.func @layer(%x: tensor<?x4096xf32>, %w: tensor<16x4096xf32>) -> tensor<?x16xf32> {

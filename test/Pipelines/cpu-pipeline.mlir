@@ -1,5 +1,7 @@
-// The CPU pipeline lowers every hypatia op down to the LLVM dialect; erf and
-// tanh become libm calls, allocations calls of the model ABI's checked
+// The CPU pipeline lowers every hypatia op down to the LLVM dialect: f32 and
+// bf16 linear layers (with their bias and activation) to calls of the model
+// ABI's oneDNN matmuls, f16 layers and the rest to loops, where erf and tanh
+// become libm calls; allocations are calls of the model ABI's checked
 // allocator (_mlir_memref_to_llvm_alloc), and no other dialect remains.
 // RUN: hypatia-opt %s --hypatia-cpu-pipeline | FileCheck %s
 // RUN: hypatia-opt %s --hypatia-cpu-pipeline | FileCheck %s --check-prefix=ONLY-LLVM
@@ -10,7 +12,15 @@
 // CHECK-LABEL: llvm.func @mlp
 // CHECK: llvm.call @_mlir_memref_to_llvm_alloc
 // CHECK-NOT: @malloc
+// CHECK: llvm.call @hypatia_linear_bf16(
+// CHECK: llvm.call @tanhf
+// CHECK: llvm.call @hypatia_linear_bf16_nobias(
+// CHECK: llvm.call @hypatia_linear_bf16_nobias(
+// CHECK: llvm.return
+// CHECK-LABEL: llvm.func @f16_layer
+// CHECK-NOT: hypatia_linear
 // CHECK: llvm.fmul
+// CHECK: llvm.call @erff
 // CHECK: llvm.return
 // ONLY-LLVM-NOT: {{hypatia|linalg|tensor|memref|bufferization|arith|math|scf|cf|affine|func}}.
 func.func @mlp(%x: tensor<?x16xbf16>, %w1: tensor<32x16xbf16>, %b1: tensor<32xbf16>,
@@ -19,4 +29,10 @@ func.func @mlp(%x: tensor<?x16xbf16>, %w1: tensor<32x16xbf16>, %b1: tensor<32xbf
   %1 = hypatia.gelu %0 {approximate = #hypatia.gelu_approximation<tanh>} : tensor<?x32xbf16>
   %2 = hypatia.fused_mlp %1, weights(%w2, %w3) activations [silu, relu] : (tensor<?x32xbf16>, tensor<8x32xbf16>, tensor<8x8xbf16>) -> tensor<?x8xbf16>
   return %2 : tensor<?x8xbf16>
+}
+
+func.func @f16_layer(%x: tensor<?x16xf16>, %w: tensor<8x16xf16>) -> tensor<?x8xf16> {
+  %0 = hypatia.linear %x, %w : (tensor<?x16xf16>, tensor<8x16xf16>) -> tensor<?x8xf16>
+  %1 = hypatia.gelu %0 : tensor<?x8xf16>
+  return %1 : tensor<?x8xf16>
 }

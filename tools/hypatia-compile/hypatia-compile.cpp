@@ -56,7 +56,7 @@ static cl::opt<std::string>
 static cl::opt<bool>
     reference("reference",
               cl::desc("CPU: the float64-accurate reference (loop nests whose "
-                       "f32 products accumulate in f64) instead of OpenBLAS"),
+                       "f32 products accumulate in f64) instead of oneDNN"),
               cl::cat(category));
 static cl::opt<bool> allowTF32("allow-tf32",
                                cl::desc("CUDA: let f32 GEMMs use TF32 tensor "

@@ -20,7 +20,7 @@ Options (torch.compile(..., options={...}), or environment variables):
                "off" (default). $HYPATIA_CHECK.
   allow_tf32   let float32 GEMMs on the GPU use TF32 (default False, as PyTorch).
   reference    on the CPU, Hypatia's float64-accurate loop nests instead of
-               OpenBLAS (default False; slow, for checking).
+               oneDNN (default False; slow, for checking).
   fuse         run --fuse-mlp on each piece (default True).
   max_variants variants compiled per piece (default 8).
   cuda_graphs  on CUDA, replay each compiled call as a captured CUDA graph
@@ -39,6 +39,7 @@ saying so.
 import copy
 import logging
 import os
+import threading
 
 import torch
 import torch.fx
@@ -132,17 +133,17 @@ class _GraphedCall:
         return tuple(result.clone() for result in self.results)
 
 
-# The thread count OpenBLAS was last given (None: not yet).
-_blas_threads = None
+# The thread count CPU GEMMs were last given, per calling thread (OpenMP's
+# thread count is a setting of each thread that starts parallel work).
+_cpu_threads = threading.local()
 
 
 def _follow_torch_threads():
     """CPU GEMMs use as many threads as PyTorch (torch.set_num_threads)."""
-    global _blas_threads
     wanted = torch.get_num_threads()
-    if wanted != _blas_threads:
+    if wanted != getattr(_cpu_threads, "count", None):
         set_cpu_threads(wanted)
-        _blas_threads = wanted
+        _cpu_threads.count = wanted
 
 
 class _Variant:

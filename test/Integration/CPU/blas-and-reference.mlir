@@ -1,5 +1,5 @@
-// f32 linear layers of CPU models are OpenBLAS GEMMs (f32 accumulation) with
-// bias and activation applied after; --reference compiles them as loop nests
+// f32 linear layers of CPU models are oneDNN matmuls (f32 accumulation) with
+// bias and activation as post-ops; --reference compiles them as loop nests
 // that accumulate in f64, whose results are the float64 ones rounded once.
 // Both against float64 on fresh random inputs, a 4096-deep dot product: the
 // reference within 1e-7 (norm-wise), BLAS within 1e-5.

@@ -4,6 +4,12 @@
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: hypatia-run %s -e bf16_layer --seed %seed --dynamic-sizes 40 --output-dir %t/bf16_layer
 // RUN: %reference %t/bf16_layer 'relu(linear(arg0, arg1, arg2))' --rtol 1e-2 | FileCheck %s
+// bf16 layers are oneDNN bf16 matmuls where the CPU has them (AVX-512), else
+// f32 matmuls of the widened operands, rounded once (forced here by capping
+// oneDNN at AVX2; its log shows the f32 matmul):
+// RUN: env ONEDNN_MAX_CPU_ISA=AVX2 ONEDNN_VERBOSE=1 hypatia-run %s -e bf16_layer --seed %seed --dynamic-sizes 40 --output-dir %t/bf16_widened | FileCheck %s --check-prefix=WIDENED
+// RUN: %reference %t/bf16_widened 'relu(linear(arg0, arg1, arg2))' --rtol 1e-2 | FileCheck %s
+// WIDENED: exec,cpu,matmul,{{.*}},src_f32::{{.*}},40x200:200x72:40x72
 // RUN: hypatia-run %s -e f16_layer --seed %seed --dynamic-sizes 40 --output-dir %t/f16_layer
 // RUN: %reference %t/f16_layer 'gelu(linear(arg0, arg1, arg2))' --rtol 1e-2 | FileCheck %s
 // RUN: hypatia-run %s -e bf16_mlp --seed %seed --dynamic-sizes 3 --output-dir %t/bf16_mlp

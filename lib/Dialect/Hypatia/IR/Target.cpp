@@ -43,15 +43,16 @@ TargetInfo TargetInfo::getDefault(TargetKind kind) {
     target.fusedMLPMinUs = 14.5;
     return target;
   }
-  // The CPU, measured on the 2-core CI machine (2026-11-30): f32 layers are
-  // OpenBLAS GEMMs (a 2048^3 sgemm: 152 GFLOP/s); bf16 and f16 layers are
-  // loop nests through hypatia.compile (a 512x1024x1024 GEMM: bf16 1.85
-  // GFLOP/s, f16 0.16: f16 conversions are library calls); a ReLU over 64 MiB
-  // runs at 8.2 GB/s read plus written. A loop nest costs no launch;
-  // fused_mlp lowers to its chain, so it is never a single kernel.
-  target.peakF32Tflops = 0.152;
+  // The CPU, measured on the 2-core CI machine: f32 and bf16 layers are
+  // oneDNN matmuls (2026-12-02, a 2048^3 product through hypatia.compile:
+  // f32 234 GFLOP/s, bf16 166 with AVX-512 BF16); f16 layers are loop nests
+  // (2026-11-30, a 512x1024x1024 GEMM: 0.16 GFLOP/s: f16 conversions are
+  // library calls); a ReLU over 64 MiB runs at 8.2 GB/s read plus written. A
+  // loop nest costs no launch; fused_mlp lowers to its chain, so it is never
+  // a single kernel.
+  target.peakF32Tflops = 0.234;
   target.peakF16Tflops = 0.16e-3;
-  target.peakBF16Tflops = 1.85e-3;
+  target.peakBF16Tflops = 0.166;
   target.bandwidthTBps = 8.2e-3;
   target.launchUs = 0;
   target.fusedMLPMaxWidth = 0;
@@ -257,7 +258,7 @@ double TargetInfo::getPeakFlops(ElementType type) const {
 }
 
 bool TargetInfo::hasGemmLibrary(ElementType type) const {
-  return kind == TargetKind::cuda || type == ElementType::F32;
+  return kind == TargetKind::cuda || type != ElementType::F16;
 }
 
 bool TargetInfo::gemmFusesActivation(ElementType type,

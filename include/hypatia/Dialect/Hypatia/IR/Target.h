@@ -86,8 +86,9 @@ struct TargetInfo {
   /// loop nest.
   bool gemmFusesActivation(ElementType type, Activation activation) const;
   /// Whether linear layers of `type` are calls of the target's GEMM library:
-  /// on CUDA cuBLASLt, always; on the CPU OpenBLAS's sgemm, for f32 (f16 and
-  /// bf16 layers are loop nests).
+  /// on CUDA cuBLASLt, always; on the CPU oneDNN's matmul, for f32 and bf16
+  /// (Debian's oneDNN 2.6 has no f16 matmul on the CPU: f16 layers are loop
+  /// nests).
   bool hasGemmLibrary(ElementType type) const;
 
   /// The width a generated fused_mlp kernel computes a layer of `features`
