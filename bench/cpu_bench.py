@@ -3,6 +3,7 @@
 PyTorch and torch.compile (Inductor, default mode) in the same process.
 
     python3 bench/cpu_bench.py [--json OUT] [--reference] [--one-row] [--suite]
+                               [--dtype f32|bf16]
 
 Runs on the CPU machine (PYTHONPATH=python, a built tree). For each model, f32,
 fresh random inputs and nn.Linear's own initialisation: each contender's
@@ -12,6 +13,8 @@ warm-up). `--reference` compiles Hypatia's models in its float64-accurate
 reference mode instead (loop nests, no GEMM library): the CPU path before
 one. `--suite` adds the configs of ../shared/bench/suite.json up to xlarge
 (the suite's MLPs as torch_backend_bench.py builds them; issue 13's bar).
+`--dtype bf16` runs the models in bf16 (weights and inputs rounded; the
+float64 reference computes with the rounded values).
 """
 
 import argparse
@@ -74,23 +77,25 @@ def main():
                         help="inputs of one row (1 x features): matrix-vector products")
     parser.add_argument("--suite", action="store_true",
                         help="also the suite's configs up to xlarge")
+    parser.add_argument("--dtype", choices=["f32", "bf16"], default="f32")
     args = parser.parse_args()
+    dtype = {"f32": torch.float32, "bf16": torch.bfloat16}[args.dtype]
     models = dict(MODELS, **(suite_models() if args.suite else {}))
     hypatia.torch.register()
     torch.manual_seed(0)
     options = {"reference": True} if args.reference else {}
     rows = []
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {args.dtype}")
     print(f"{'model':18} {'err hyp':>8} {'err ind':>8} {'hypatia':>9} {'eager':>9} "
           f"{'inductor':>9} {'vs eager':>8} {'vs best':>8}")
     for name, (make, shape) in models.items():
-        model = make().eval()
+        model = make().eval().to(dtype)
         if args.one_row:
             shape = (1, shape[-1])
-        x = torch.rand(shape) * 2 - 1
+        x = (torch.rand(shape) * 2 - 1).to(dtype)
         with torch.no_grad():
             reference = model.double()(x.double())
-            model.float()
+            model.to(dtype)
             torch._dynamo.reset()
             ours = torch.compile(model, backend="hypatia", options=options)
             inductor = torch.compile(model)
@@ -112,6 +117,7 @@ def main():
     if args.json:
         with open(args.json, "w") as out:
             json.dump(dict(torch=torch.__version__, threads=torch.get_num_threads(),
+                           dtype=args.dtype,
                            reference=args.reference, rows=rows), out, indent=1)
 
 

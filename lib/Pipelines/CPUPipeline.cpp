@@ -1,8 +1,8 @@
 //===- CPUPipeline.cpp - hypatia to LLVM for the host CPU -------*- C++ -*-===//
 //
-// f32 linear layers are oneDNN matmuls with their bias and activation (the
-// model ABI's CPULinear.c); everything else is loop nests, f32 layers
-// accumulating in f64, with libm's erf/tanh. With `reference`, everything is
+// f32 and bf16 linear layers are oneDNN matmuls with their bias and
+// activation (the model ABI's CPULinear.c); everything else is loop nests, f32
+// layers accumulating in f64, with libm's erf/tanh. With `reference`, everything is
 // loop nests: a float64-accurate check of faster paths.
 //
 //===----------------------------------------------------------------------===//
@@ -39,9 +39,9 @@ void hypatia::buildCPUPipeline(OpPassManager &pm,
   AttachTargetOptions target;
   target.kind = "cpu";
   pm.addPass(createAttachTarget(target));
-  // f32 linear layers are oneDNN matmuls (with their epilogue) unless this is
-  // the reference; what is left becomes loop nests, f32 layers accumulating
-  // in f64.
+  // f32 and bf16 linear layers are oneDNN matmuls (with their epilogue)
+  // unless this is the reference (TargetInfo::hasGemmLibrary); what is left
+  // becomes loop nests, f32 layers accumulating in f64.
   if (!options.reference)
     pm.addNestedPass<func::FuncOp>(createHypatiaToLibraryCalls());
   HypatiaToLinalgOptions loweringOptions;
