@@ -2,8 +2,8 @@
 //
 // f32 and bf16 linear layers are oneDNN matmuls with their bias and
 // activation (the model ABI's CPULinear.c); everything else is loop nests, f32
-// layers accumulating in f64, with libm's erf/tanh. With `reference`, everything is
-// loop nests: a float64-accurate check of faster paths.
+// layers accumulating in f64, with libm's erf/tanh. With `reference`,
+// everything is loop nests: a float64-accurate check of faster paths.
 //
 //===----------------------------------------------------------------------===//
 
