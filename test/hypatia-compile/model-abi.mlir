@@ -3,6 +3,7 @@
 // it equals, traced through the hypatia ops.
 // RUN: hypatia-compile %s --emit=llvm -o - | FileCheck %s
 // RUN: hypatia-compile %s -o %t.so && nm -D --defined-only %t.so | FileCheck %s --check-prefix=SYMBOLS
+// RUN: hypatia-compile %s --emit=llvm -o - | FileCheck %s --check-prefix=INLINE
 
 // CHECK-DAG: %hypatia_tensor_type = type { i32, i32, ptr, ptr, ptr }
 // CHECK-DAG: %hypatia_function = type { ptr, i32, i32, ptr, ptr, ptr }
@@ -32,6 +33,13 @@
 // CHECK: call void @_mlir_ciface_hypatia_impl_0(ptr %{{.*}}, ptr %{{.*}}, ptr %{{.*}}, ptr %{{.*}}, ptr %{{.*}}, ptr %{{.*}})
 // CHECK-LABEL: define ptr @hypatia_get_model()
 // CHECK: ret ptr @hypatia_model
+
+// A function's code and the C interface that unpacks its descriptors are
+// internal and always inlined into the entry point (no call with an argument
+// per descriptor field is left for the code generator).
+// INLINE: define internal void @hypatia_impl_0({{.*}}) #[[INLINE:[0-9]+]]
+// INLINE: define internal void @_mlir_ciface_hypatia_impl_0({{.*}}) #[[INLINE]]
+// INLINE: attributes #[[INLINE]] = { alwaysinline }
 
 // SYMBOLS-DAG: T hypatia_call_mlp
 // SYMBOLS-DAG: T hypatia_call_two_batch_dims
