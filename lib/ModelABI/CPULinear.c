@@ -163,12 +163,12 @@ void omp_set_num_threads(int count);
 /* Products of fewer FLOPs run on one thread. Waking a second thread costs
  * more than it saves there: the suite's tiny (32 x 64 -> 128 -> 10) took 78
  * us per call on two threads and 49 on one on the 2-core CI machine. */
-static const int64_t kMinFlopsPerThread = 4 << 20;
+static const double kMinFlopsPerThread = 4 << 20;
 
 static int64_t getThreadCount(int64_t m, int64_t n, int64_t k) {
-  int64_t threads = omp_get_max_threads();
-  int64_t useful = 2 * m * n * k / kMinFlopsPerThread;
-  return useful < 1 ? 1 : useful < threads ? useful : threads;
+  double threads = omp_get_max_threads();
+  double useful = 2.0 * (double)m * (double)n * (double)k / kMinFlopsPerThread;
+  return useful < 1 ? 1 : useful < threads ? (int64_t)useful : (int64_t)threads;
 }
 
 /* Kept primitives, never destroyed while the model is loaded (another thread
@@ -481,30 +481,23 @@ static void linear(const Matrix *x, const Matrix *w, const Vector *bias,
     dnnl_primitive_destroy(primitive);
 }
 
-__attribute__((visibility("hidden"))) void
-_mlir_ciface_hypatia_linear_f32(Matrix *x, Matrix *w, Vector *bias, Matrix *y,
-                                int32_t activation, int32_t allowTF32) {
-  (void)allowTF32;
-  linear(x, w, bias, y, activation, dnnl_f32);
-}
+/* The entry points of an element type, with and without a bias. TF32 is a
+ * GPU setting. */
+#define DEFINE_LINEAR(name, type)                                              \
+  __attribute__((visibility("hidden"))) void                                   \
+  _mlir_ciface_hypatia_linear_##name(Matrix *x, Matrix *w, Vector *bias,       \
+                                     Matrix *y, int32_t activation,            \
+                                     int32_t allowTF32) {                      \
+    (void)allowTF32;                                                           \
+    linear(x, w, bias, y, activation, type);                                   \
+  }                                                                            \
+  __attribute__((visibility("hidden"))) void                                   \
+  _mlir_ciface_hypatia_linear_##name##_nobias(Matrix *x, Matrix *w, Matrix *y, \
+                                              int32_t activation,              \
+                                              int32_t allowTF32) {             \
+    (void)allowTF32;                                                           \
+    linear(x, w, NULL, y, activation, type);                                   \
+  }
 
-__attribute__((visibility("hidden"))) void
-_mlir_ciface_hypatia_linear_f32_nobias(Matrix *x, Matrix *w, Matrix *y,
-                                       int32_t activation, int32_t allowTF32) {
-  (void)allowTF32;
-  linear(x, w, NULL, y, activation, dnnl_f32);
-}
-
-__attribute__((visibility("hidden"))) void
-_mlir_ciface_hypatia_linear_bf16(Matrix *x, Matrix *w, Vector *bias, Matrix *y,
-                                 int32_t activation, int32_t allowTF32) {
-  (void)allowTF32;
-  linear(x, w, bias, y, activation, dnnl_bf16);
-}
-
-__attribute__((visibility("hidden"))) void
-_mlir_ciface_hypatia_linear_bf16_nobias(Matrix *x, Matrix *w, Matrix *y,
-                                        int32_t activation, int32_t allowTF32) {
-  (void)allowTF32;
-  linear(x, w, NULL, y, activation, dnnl_bf16);
-}
+DEFINE_LINEAR(f32, dnnl_f32)
+DEFINE_LINEAR(bf16, dnnl_bf16)
