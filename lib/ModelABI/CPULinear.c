@@ -165,6 +165,13 @@ void omp_set_num_threads(int count);
  * us per call on two threads and 49 on one on the 2-core CI machine. */
 static const double kMinFlopsPerThread = 4 << 20;
 
+/* Sets the calling thread's OpenMP thread count; returns the one before. */
+static int useThreads(int64_t count) {
+  int previous = omp_get_max_threads();
+  omp_set_num_threads((int)count);
+  return previous;
+}
+
 static int64_t getThreadCount(int64_t m, int64_t n, int64_t k) {
   double threads = omp_get_max_threads();
   double useful = 2.0 * (double)m * (double)n * (double)k / kMinFlopsPerThread;
@@ -273,8 +280,7 @@ static dnnl_status_t createMatmul(const MatmulKey *key,
     status = dnnl_primitive_attr_set_post_ops(attributes, postOps);
   if (!status) {
     *what = "make the matmul";
-    int previousThreads = omp_get_max_threads();
-    omp_set_num_threads((int)key->threads);
+    int previousThreads = useThreads(key->threads);
     if (!(status = dnnl_primitive_desc_create(&primitiveDesc, &desc, attributes,
                                               engine, NULL)))
       status = dnnl_primitive_create(primitive, primitiveDesc);
@@ -289,6 +295,14 @@ static dnnl_status_t createMatmul(const MatmulKey *key,
   return status;
 }
 
+/* The kept matmul of `key`, if any; called under `matmulsLock`. */
+static KeptMatmul *findKeptMatmul(const MatmulKey *key) {
+  for (int i = 0; i < numMatmuls; ++i)
+    if (!memcmp(&matmuls[i].key, key, sizeof *key))
+      return &matmuls[i];
+  return NULL;
+}
+
 /* The primitive for `key`: a kept one, or a new one that `*kept` says the
  * caller must destroy; null where this CPU has no bf16 matmul (oneDNN has
  * one from AVX-512 on), also kept. */
@@ -297,13 +311,13 @@ static dnnl_primitive_t getMatmul(const MatmulKey *key, bool *kept) {
   if (engineStatus)
     failOneDNN(engineStatus, "create its CPU engine");
   pthread_mutex_lock(&matmulsLock);
-  for (int i = 0; i < numMatmuls; ++i)
-    if (!memcmp(&matmuls[i].key, key, sizeof *key)) {
-      pthread_mutex_unlock(&matmulsLock);
-      *kept = true;
-      return matmuls[i].primitive;
-    }
+  KeptMatmul *found = findKeptMatmul(key);
   pthread_mutex_unlock(&matmulsLock);
+  if (found) {
+    /* Kept entries never change once written. */
+    *kept = true;
+    return found->primitive;
+  }
   /* Made outside the lock (it may take milliseconds); two threads making the
    * same one keep the first. A failure ends the call, never under the lock. */
   dnnl_primitive_t primitive = NULL;
@@ -312,17 +326,14 @@ static dnnl_primitive_t getMatmul(const MatmulKey *key, bool *kept) {
   if (status && !(status == dnnl_unimplemented && key->type == dnnl_bf16))
     failOneDNN(status, what);
   pthread_mutex_lock(&matmulsLock);
-  *kept = numMatmuls < kMaxMatmuls;
-  for (int i = 0; i < numMatmuls && *kept; ++i)
-    if (!memcmp(&matmuls[i].key, key, sizeof *key)) {
-      if (primitive)
-        dnnl_primitive_destroy(primitive);
-      primitive = matmuls[i].primitive;
-      pthread_mutex_unlock(&matmulsLock);
-      return primitive;
-    }
-  if (*kept)
+  if ((found = findKeptMatmul(key))) {
+    if (primitive)
+      dnnl_primitive_destroy(primitive);
+    primitive = found->primitive;
+    *kept = true;
+  } else if ((*kept = numMatmuls < kMaxMatmuls)) {
     matmuls[numMatmuls++] = (KeptMatmul){*key, primitive};
+  }
   pthread_mutex_unlock(&matmulsLock);
   return primitive;
 }
@@ -348,8 +359,7 @@ static void executeMatmul(const MatmulKey *key, dnnl_primitive_t primitive,
                                     {DNNL_ARG_BIAS, memories[3]}};
     /* The stream of a CPU engine runs on the calling thread (and its OpenMP
      * team) and is done when execute returns; one per call, it is cheap. */
-    int previousThreads = omp_get_max_threads();
-    omp_set_num_threads((int)key->threads);
+    int previousThreads = useThreads(key->threads);
     if (!(status =
               dnnl_stream_create(&stream, engine, dnnl_stream_default_flags)) &&
         !(status = dnnl_primitive_execute(primitive, stream,
@@ -364,6 +374,23 @@ static void executeMatmul(const MatmulKey *key, dnnl_primitive_t primitive,
       dnnl_memory_destroy(memories[i]);
   if (status)
     failOneDNN(status, what);
+}
+
+static void runWidened(const MatmulKey *key, void *x, void *w, void *bias,
+                       void *y);
+
+/* y = activation(x w^T + bias) as `key` describes it. */
+static void runMatmul(const MatmulKey *key, void *x, void *w, void *bias,
+                      void *y) {
+  bool kept;
+  dnnl_primitive_t primitive = getMatmul(key, &kept);
+  if (!primitive) {
+    runWidened(key, x, w, bias, y);
+    return;
+  }
+  executeMatmul(key, primitive, x, w, bias, y);
+  if (!kept)
+    dnnl_primitive_destroy(primitive);
 }
 
 /* Copies rows x columns elements between layouts (row strides `ldFrom`,
@@ -409,11 +436,7 @@ static void runWidened(const MatmulKey *key, void *x, void *w, void *bias,
   if (key->hasBias)
     convertElements(bias, 0, key->biasStride, dnnl_bf16, biasWide, 0, 1,
                     dnnl_f32, 1, key->n);
-  bool kept;
-  dnnl_primitive_t primitive = getMatmul(&wide, &kept);
-  executeMatmul(&wide, primitive, xWide, wWide, biasWide, yWide);
-  if (!kept)
-    dnnl_primitive_destroy(primitive);
+  runMatmul(&wide, xWide, wWide, biasWide, yWide);
   convertElements(yWide, key->n, 1, dnnl_f32, y, key->ldy, 1, dnnl_bf16, key->m,
                   key->n);
   free(xWide);
@@ -470,15 +493,7 @@ static void linear(const Matrix *x, const Matrix *w, const Vector *bias,
                    bias != NULL,
                    biasStride,
                    getThreadCount(m, n, k)};
-  bool kept;
-  dnnl_primitive_t primitive = getMatmul(&key, &kept);
-  if (!primitive) {
-    runWidened(&key, xData, wData, biasData, yData);
-    return;
-  }
-  executeMatmul(&key, primitive, xData, wData, biasData, yData);
-  if (!kept)
-    dnnl_primitive_destroy(primitive);
+  runMatmul(&key, xData, wData, biasData, yData);
 }
 
 /* The entry points of an element type, with and without a bias. TF32 is a
