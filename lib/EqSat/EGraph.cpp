@@ -24,7 +24,7 @@ std::optional<Symbol> SymbolTable::lookup(llvm::StringRef name) const {
   return it->second;
 }
 
-bool ENode::operator<(const ENode &other) const {
+bool ENodeRef::operator<(const ENodeRef &other) const {
   if (op != other.op)
     return op < other.op;
   if (payload != other.payload)
@@ -33,6 +33,74 @@ bool ENode::operator<(const ENode &other) const {
 }
 
 Analysis::~Analysis() = default;
+
+//===----------------------------------------------------------------------===//
+// NodeTable
+//===----------------------------------------------------------------------===//
+
+std::optional<NodeId> EGraph::NodeTable::lookup(const EGraph &egraph,
+                                                ENodeRef node,
+                                                uint64_t hash) const {
+  if (slots.empty())
+    return std::nullopt;
+  size_t mask = slots.size() - 1;
+  // Linear probing; an erased slot does not end the probe.
+  for (size_t index = hash & mask;; index = (index + 1) & mask) {
+    const Slot &slot = slots[index];
+    if (slot.node == kEmpty)
+      return std::nullopt;
+    if (slot.node != kErased && slot.hash == uint32_t(hash) &&
+        egraph.getNode(slot.node) == node)
+      return slot.node;
+  }
+}
+
+void EGraph::NodeTable::insert(const EGraph &egraph, NodeId id, uint64_t hash) {
+  // At most 3/4 full, erased slots included, so that probes stay short and
+  // always reach an empty slot.
+  if ((numEntries + numErased + 1) * 4 > slots.size() * 3)
+    grow(egraph);
+  size_t mask = slots.size() - 1;
+  size_t index = hash & mask;
+  while (slots[index].node != kEmpty && slots[index].node != kErased)
+    index = (index + 1) & mask;
+  if (slots[index].node == kErased)
+    --numErased;
+  slots[index] = {id, uint32_t(hash)};
+  ++numEntries;
+}
+
+void EGraph::NodeTable::erase(NodeId id, uint64_t hash) {
+  if (slots.empty())
+    return;
+  size_t mask = slots.size() - 1;
+  for (size_t index = hash & mask; slots[index].node != kEmpty;
+       index = (index + 1) & mask) {
+    if (slots[index].node == id) {
+      slots[index].node = kErased;
+      --numEntries;
+      ++numErased;
+      return;
+    }
+  }
+}
+
+void EGraph::NodeTable::grow(const EGraph &egraph) {
+  // Double when mostly live; rehash in place of the erased slots otherwise.
+  size_t size = std::max<size_t>(64, slots.size());
+  if (numEntries * 2 >= slots.size())
+    size *= 2;
+  std::vector<Slot> old(size);
+  old.swap(slots);
+  numEntries = numErased = 0;
+  for (const Slot &slot : old)
+    if (slot.node != kEmpty && slot.node != kErased)
+      insert(egraph, slot.node, hashNode(egraph.getNode(slot.node)));
+}
+
+//===----------------------------------------------------------------------===//
+// EGraph
+//===----------------------------------------------------------------------===//
 
 EGraph::EGraph(std::unique_ptr<Analysis> analysis)
     : analysis(std::move(analysis)) {}
@@ -64,22 +132,35 @@ ENode EGraph::canonicalize(ENode node) const {
   return node;
 }
 
+void EGraph::canonicalizeStored(NodeId id) {
+  const StoredNode &node = nodes[id];
+  for (ClassId &child : llvm::MutableArrayRef(childStorage)
+                            .slice(node.firstChild, node.numChildren))
+    child = find(child);
+}
+
 std::optional<ClassId> EGraph::lookup(ENode node) const {
-  auto it = hashcons.find(canonicalize(std::move(node)));
-  if (it == hashcons.end())
+  node = canonicalize(std::move(node));
+  std::optional<NodeId> held = table.lookup(*this, node, hashNode(node));
+  if (!held)
     return std::nullopt;
-  return find(it->second);
+  return find(nodes[*held].eclass);
 }
 
 ClassId EGraph::add(ENode node) {
   node = canonicalize(std::move(node));
-  if (auto it = hashcons.find(node); it != hashcons.end())
-    return find(it->second);
+  uint64_t hash = hashNode(node);
+  if (std::optional<NodeId> held = table.lookup(*this, node, hash))
+    return find(nodes[*held].eclass);
 
   ClassId id = makeSet();
+  NodeId nodeId = nodes.size();
+  nodes.push_back({node.op, uint32_t(node.children.size()), node.payload,
+                   childStorage.size(), id});
+  llvm::append_range(childStorage, node.children);
   auto eclass = std::make_unique<EClass>();
   eclass->id = id;
-  eclass->nodes.push_back(node);
+  eclass->nodes.push_back(nodeId);
   if (analysis)
     eclass->data = analysis->make(*this, node);
   // One parent entry per distinct child: a node using a class several times
@@ -87,12 +168,10 @@ ClassId EGraph::add(ENode node) {
   llvm::SmallVector<ClassId, 4> distinct(node.children);
   llvm::sort(distinct);
   distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
-  uint32_t index = arena.size();
-  arena.push_back(node);
   for (ClassId child : distinct)
-    classes[child]->parents.emplace_back(index, id);
+    classes[child]->parents.push_back(nodeId);
   classes.push_back(std::move(eclass));
-  hashcons.emplace(std::move(node), id);
+  table.insert(*this, nodeId, hash);
   ++numClasses;
   return id;
 }
@@ -108,6 +187,7 @@ bool EGraph::merge(ClassId a, ClassId b) {
   unionFind[b] = a;
   --numClasses;
   pending.push_back(a);
+  unsorted.push_back(a);
   lastChange[a] = ++clock;
 
   std::unique_ptr<EClass> from = std::move(classes[b]);
@@ -128,30 +208,55 @@ bool EGraph::merge(ClassId a, ClassId b) {
 void EGraph::repair(ClassId id) {
   // Repairing an earlier class may have merged this one away.
   id = find(id);
-  EClass &eclass = *classes[id];
-  // Re-canonicalize the parents; congruent ones are merged.
-  std::vector<std::pair<uint32_t, ClassId>> parents;
-  parents.swap(eclass.parents);
-  for (auto &[index, parentClass] : parents)
-    hashcons.erase(arena[index]);
-  // Canonical parent node -> (its arena index, its class).
-  std::unordered_map<ENode, std::pair<uint32_t, ClassId>, ENodeHash> unique;
-  for (auto &[index, parentClass] : parents) {
-    ENode canonical = canonicalize(arena[index]);
-    auto [it, inserted] =
-        unique.try_emplace(canonical, index, find(parentClass));
-    if (!inserted) {
-      merge(it->second.second, parentClass);
-      it->second.second = find(it->second.second);
+  std::vector<NodeId> parents;
+  parents.swap(classes[id]->parents);
+  // Out of the table while their children change (it finds nodes by hash).
+  for (NodeId parent : parents)
+    if (!nodes[parent].redundant)
+      table.erase(parent, hashNode(getNode(parent)));
+  // Back in, canonical; a parent congruent to one already back in is merged
+  // with it and becomes redundant. A node listed twice is back in already.
+  std::vector<NodeId> repaired;
+  for (NodeId parent : parents) {
+    if (nodes[parent].redundant)
+      continue;
+    canonicalizeStored(parent);
+    ENodeRef node = getNode(parent);
+    uint64_t hash = hashNode(node);
+    std::optional<NodeId> held = table.lookup(*this, node, hash);
+    if (held == parent)
+      continue;
+    ClassId parentClass = find(nodes[parent].eclass);
+    // Its contents changed: so may its place in its class's sorted list.
+    unsorted.push_back(parentClass);
+    if (held) {
+      nodes[parent].redundant = true;
+      merge(nodes[*held].eclass, parentClass);
+      continue;
     }
-    hashcons[canonical] = find(parentClass);
-    arena[index] = std::move(canonical);
+    table.insert(*this, parent, hash);
+    repaired.push_back(parent);
   }
   // `merge` above may have moved this class's parents elsewhere or added to
   // them; keep what is there and add the repaired ones.
-  EClass &current = *classes[find(id)];
-  for (auto &[node, entry] : unique)
-    current.parents.emplace_back(entry.first, find(entry.second));
+  llvm::append_range(classes[find(id)]->parents, repaired);
+}
+
+void EGraph::sortClassNodes(ClassId id) {
+  std::vector<NodeId> &list = classes[id]->nodes;
+  llvm::erase_if(list, [&](NodeId node) { return nodes[node].redundant; });
+  // Ties (none expected: held nodes differ) go to the older node, so the
+  // order never depends on the sort's implementation.
+  llvm::sort(list, [&](NodeId a, NodeId b) {
+    ENodeRef left = getNode(a), right = getNode(b);
+    if (left < right)
+      return true;
+    return !(right < left) && a < b;
+  });
+  list.erase(
+      std::unique(list.begin(), list.end(),
+                  [&](NodeId a, NodeId b) { return getNode(a) == getNode(b); }),
+      list.end());
 }
 
 void EGraph::rebuild() {
@@ -170,28 +275,32 @@ void EGraph::rebuild() {
     changed.swap(analysisPending);
     for (ClassId id : changed) {
       EClass &eclass = *classes[find(id)];
-      for (auto &[index, parentClass] : eclass.parents) {
-        EClass &parent = *classes[find(parentClass)];
-        ClassData before = parent.data;
-        if (!analysis->merge(parent.data, analysis->make(*this, arena[index])))
+      for (NodeId parent : eclass.parents) {
+        if (nodes[parent].redundant)
+          continue;
+        EClass &parentClass = *classes[find(nodes[parent].eclass)];
+        ClassData before = parentClass.data;
+        if (!analysis->merge(parentClass.data,
+                             analysis->make(*this, getNode(parent))))
           analysisConflict = true;
-        if (parent.data != before) {
-          analysisPending.push_back(parent.id);
-          lastChange[parent.id] = ++clock;
+        if (parentClass.data != before) {
+          analysisPending.push_back(parentClass.id);
+          lastChange[parentClass.id] = ++clock;
         }
       }
     }
   }
-  // Canonical node lists: children canonical, sorted, no duplicates.
-  for (std::unique_ptr<EClass> &eclass : classes) {
-    if (!eclass)
-      continue;
-    for (ENode &node : eclass->nodes)
-      node = canonicalize(std::move(node));
-    llvm::sort(eclass->nodes);
-    eclass->nodes.erase(std::unique(eclass->nodes.begin(), eclass->nodes.end()),
-                        eclass->nodes.end());
-  }
+  // Canonical node lists: every node whose children changed was repaired
+  // (it is a parent of the class that changed), so only the classes that
+  // gained nodes or hold repaired ones are sorted again.
+  std::vector<ClassId> toSort;
+  toSort.swap(unsorted);
+  for (ClassId &id : toSort)
+    id = find(id);
+  llvm::sort(toSort);
+  toSort.erase(std::unique(toSort.begin(), toSort.end()), toSort.end());
+  for (ClassId id : toSort)
+    sortClassNodes(id);
 }
 
 std::vector<ClassId> EGraph::getClassIds() const {

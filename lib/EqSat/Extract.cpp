@@ -55,7 +55,7 @@ std::optional<Cost> hypatia::eqsat::getDagCost(const EGraph &egraph,
       return std::nullopt;
     while (!stack.empty()) {
       auto &[id, next] = stack.back();
-      const ENode &node = egraph.getClass(id).nodes[selection[id]];
+      ENodeRef node = egraph.getNodes(id)[selection[id]];
       if (next < node.children.size()) {
         ClassId child = node.children[next++];
         if (!push(child))
@@ -139,7 +139,7 @@ public:
     for (ClassId root : roots)
       addReference(egraph.find(root), /*log=*/false);
     for (ClassId id : egraph.getClassIds())
-      for (auto [index, node] : llvm::enumerate(egraph.getClass(id).nodes))
+      for (auto [index, node] : llvm::enumerate(egraph.getNodes(id)))
         for (ClassId child : node.children) {
           auto &users = parents[egraph.find(child)];
           if (users.empty() ||
@@ -159,11 +159,10 @@ public:
           return;
         if (references[id] == 0)
           continue;
-        const EClass &eclass = egraph.getClass(id);
-        for (int32_t candidate = 0, e = eclass.nodes.size(); candidate < e;
+        NodeRange classNodes = egraph.getNodes(id);
+        for (int32_t candidate = 0, e = classNodes.size(); candidate < e;
              ++candidate) {
-          if (candidate == selection[id] ||
-              !isBuildable(eclass.nodes[candidate]))
+          if (candidate == selection[id] || !isBuildable(classNodes[candidate]))
             continue;
           if (trySwitch(id, candidate)) {
             improved = true;
@@ -200,14 +199,14 @@ public:
   }
 
 private:
-  bool isBuildable(const ENode &node) const {
+  bool isBuildable(ENodeRef node) const {
     return llvm::all_of(node.children, [&](ClassId child) {
       return !treeCost[egraph.find(child)].isInfinite();
     });
   }
 
-  const ENode &selectedNode(ClassId id) const {
-    return egraph.getClass(id).nodes[selection.choice[id]];
+  ENodeRef selectedNode(ClassId id) const {
+    return egraph.getNodes(id)[selection.choice[id]];
   }
   const Cost &selectedCost(ClassId id) const {
     return nodeCosts[id][selection.choice[id]];
@@ -272,7 +271,7 @@ private:
   /// without recomputing it (a switch back to a value some later class
   /// computes: one recompute per such move made long diamond chains
   /// quadratic). Returns whether it did.
-  bool repairOrder(ClassId id, const ENode &node) {
+  bool repairOrder(ClassId id, ENodeRef node) {
     double after = -1;
     for (ClassId child : node.children) {
       double placed = position[egraph.find(child)];
@@ -295,7 +294,7 @@ private:
   /// Whether selecting `candidate` for `id` would make `id` reachable from
   /// itself. Classes already in the program and placed before `id` cannot
   /// reach it; the others are searched through their selected nodes.
-  bool wouldCycle(ClassId id, const ENode &candidate) const {
+  bool wouldCycle(ClassId id, ENodeRef candidate) const {
     std::vector<ClassId> work;
     llvm::DenseSet<ClassId> seen;
     for (ClassId child : candidate.children)
@@ -318,7 +317,7 @@ private:
   }
 
   bool trySwitch(ClassId id, int32_t candidate) {
-    const ENode &newNode = egraph.getClass(id).nodes[candidate];
+    ENodeRef newNode = egraph.getNodes(id)[candidate];
     if (wouldCycle(id, newNode))
       return false;
     int32_t old = selection.choice[id];
@@ -347,8 +346,8 @@ private:
   /// the new node's children in and may drop the old node's.
   void applySwitch(ClassId id, int32_t candidate) {
     int32_t old = selection.choice[id];
-    const ENode &newNode = egraph.getClass(id).nodes[candidate];
-    const ENode &oldNode = selectedNode(id);
+    ENodeRef newNode = egraph.getNodes(id)[candidate];
+    ENodeRef oldNode = selectedNode(id);
     delta += nodeCosts[id][candidate] - nodeCosts[id][old];
     selection.choice[id] = candidate;
     for (ClassId child : newNode.children)
@@ -366,7 +365,7 @@ private:
 
   /// Whether every child of `node` is placed before `id`: selecting `node`
   /// for `id` then keeps the order topological.
-  bool isPlacedAfterChildren(ClassId id, const ENode &node) const {
+  bool isPlacedAfterChildren(ClassId id, ENodeRef node) const {
     return llvm::all_of(node.children, [&](ClassId child) {
       double placed = position[egraph.find(child)];
       return placed >= 0 && placed < position[id];
@@ -380,9 +379,9 @@ private:
   bool tryGroupMoves(ClassId shared) {
     auto cheapest = [&](ClassId id, bool usesShared) -> int32_t {
       int32_t best = -1;
-      const EClass &eclass = egraph.getClass(id);
-      for (int32_t index = 0, e = eclass.nodes.size(); index < e; ++index) {
-        const ENode &node = eclass.nodes[index];
+      NodeRange classNodes = egraph.getNodes(id);
+      for (int32_t index = 0, e = classNodes.size(); index < e; ++index) {
+        ENodeRef node = classNodes[index];
         bool uses = llvm::any_of(node.children, [&](ClassId child) {
           return egraph.find(child) == shared;
         });
@@ -426,8 +425,8 @@ private:
     // When every new node's children are placed before its class, the order
     // stays topological: no cycle can form and none needs looking for.
     keptOrder = llvm::all_of(moves, [&](std::pair<ClassId, int32_t> move) {
-      return isPlacedAfterChildren(
-          move.first, egraph.getClass(move.first).nodes[move.second]);
+      return isPlacedAfterChildren(move.first,
+                                   egraph.getNodes(move.first)[move.second]);
     });
     beginMove();
     llvm::SmallVector<std::pair<ClassId, int32_t>> applied;
@@ -459,7 +458,7 @@ private:
       stack.push_back({start, 0});
       while (!stack.empty()) {
         auto &[id, next] = stack.back();
-        const ENode &node = selectedNode(id);
+        ENodeRef node = selectedNode(id);
         if (next == node.children.size()) {
           state[id] = 2;
           stack.pop_back();
@@ -508,7 +507,7 @@ Selection hypatia::eqsat::extractGreedy(const EGraph &egraph,
 
   NodeCosts nodeCosts(size);
   for (ClassId id : ids)
-    for (const ENode &node : egraph.getClass(id).nodes)
+    for (ENodeRef node : egraph.getNodes(id))
       nodeCosts[id].push_back(model.getNodeCost(egraph, node));
 
   // 1. Cheapest tree per class. Classes are visited children first (a
@@ -519,7 +518,7 @@ Selection hypatia::eqsat::extractGreedy(const EGraph &egraph,
   appendPostOrder(
       ids,
       [&](ClassId id, llvm::SmallVectorImpl<ClassId> &children) {
-        for (const ENode &node : egraph.getClass(id).nodes)
+        for (ENodeRef node : egraph.getNodes(id))
           for (ClassId child : node.children)
             children.push_back(egraph.find(child));
       },
@@ -530,8 +529,8 @@ Selection hypatia::eqsat::extractGreedy(const EGraph &egraph,
   for (bool changed = true; changed;) {
     changed = false;
     for (ClassId id : order) {
-      const EClass &eclass = egraph.getClass(id);
-      for (auto [index, node] : llvm::enumerate(eclass.nodes)) {
+      NodeRange classNodes = egraph.getNodes(id);
+      for (auto [index, node] : llvm::enumerate(classNodes)) {
         Cost cost = nodeCosts[id][index];
         bool childrenBuilt = true;
         for (ClassId child : node.children) {
@@ -592,7 +591,7 @@ std::optional<Selection> hypatia::eqsat::extractExact(
       why = ExactStop::Classes;
       return std::nullopt;
     }
-    for (const ENode &node : egraph.getClass(id).nodes)
+    for (ENodeRef node : egraph.getNodes(id))
       for (ClassId child : node.children)
         work.push_back(egraph.find(child));
   }
@@ -642,8 +641,8 @@ std::optional<Selection> hypatia::eqsat::extractExact(
       return;
     }
     ClassId id = needed[next];
-    const EClass &eclass = egraph.getClass(id);
-    for (auto [index, node] : llvm::enumerate(eclass.nodes)) {
+    NodeRange classNodes = egraph.getNodes(id);
+    for (auto [index, node] : llvm::enumerate(classNodes)) {
       current.choice[id] = index;
       size_t mark = needed.size();
       for (ClassId child : node.children)
@@ -696,7 +695,7 @@ static std::vector<Region> splitIntoRegions(const EGraph &egraph,
           parent[b] = a;
         continue;
       }
-      for (const ENode &node : egraph.getClass(id).nodes)
+      for (ENodeRef node : egraph.getNodes(id))
         for (ClassId child : node.children)
           work.push_back(egraph.find(child));
     }

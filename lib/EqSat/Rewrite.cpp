@@ -159,7 +159,7 @@ public:
       }
       return;
     }
-    for (const ENode &enode : egraph.getClass(id).nodes) {
+    for (ENodeRef enode : egraph.getNodes(id)) {
       if (enode.op != node.op || enode.children.size() != node.children.size())
         continue;
       matchChildren(node, enode, 0, substitution, onMatch);
@@ -169,7 +169,7 @@ public:
   static constexpr ClassId kUnbound = ~ClassId(0);
 
 private:
-  void matchChildren(const Pattern::Node &node, const ENode &enode,
+  void matchChildren(const Pattern::Node &node, ENodeRef enode,
                      unsigned position, Substitution &substitution,
                      llvm::function_ref<void()> onMatch) {
     if (position == node.children.size()) {
@@ -197,8 +197,8 @@ std::vector<Match> hypatia::eqsat::search(const EGraph &egraph,
       break;
     // Cheap filter before backtracking: the root operator must be present.
     if (!root.isVariable &&
-        llvm::none_of(egraph.getClass(id).nodes,
-                      [&](const ENode &node) { return node.op == root.op; }))
+        llvm::none_of(egraph.getNodes(id),
+                      [&](ENodeRef node) { return node.op == root.op; }))
       continue;
     Substitution substitution(pattern.getVariableNames().size(),
                               Matcher::kUnbound);

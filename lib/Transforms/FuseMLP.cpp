@@ -194,8 +194,8 @@ Selection BlockRewriter::getInputSelection() const {
     if (selection.choice[canonical] >= 0)
       continue;
     ENode canonicalNode = egraph.canonicalize(node);
-    const std::vector<ENode> &nodes = egraph.getClass(canonical).nodes;
-    auto it = llvm::lower_bound(nodes, canonicalNode);
+    NodeRange nodes = egraph.getNodes(canonical);
+    auto it = llvm::lower_bound(nodes, ENodeRef(canonicalNode));
     assert(it != nodes.end() && *it == canonicalNode && "original node lost");
     selection.choice[canonical] = it - nodes.begin();
   }
@@ -315,7 +315,7 @@ void BlockRewriter::rebuild(const Selection &selection) {
       stack.pop_back();
       if (emitted.count(id))
         continue;
-      const ENode &node = egraph.getClass(id).nodes[selection[id]];
+      ENodeRef node = egraph.getNodes(id)[selection[id]];
       if (node.op == symbols.leaf) {
         emitted[id] = leaves[node.payload];
         continue;

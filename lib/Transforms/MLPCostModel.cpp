@@ -8,7 +8,7 @@ using namespace hypatia;
 using namespace hypatia::eqsat;
 using mlir::ShapedType;
 
-Cost MLPCostModel::getNodeCost(const EGraph &egraph, const ENode &node) const {
+Cost MLPCostModel::getNodeCost(const EGraph &egraph, ENodeRef node) const {
   const MLPSymbols &symbols = language.symbols;
   if (node.op == symbols.leaf || node.op == symbols.noBias)
     return {0, 0};

@@ -8,7 +8,7 @@ using namespace hypatia;
 using namespace hypatia::eqsat;
 
 /// The (weight, bias) pairs of a layer or fused_mlp node, in order.
-static void appendLayers(const ENode &node,
+static void appendLayers(ENodeRef node,
                          llvm::SmallVectorImpl<ClassId> &layers) {
   layers.append(node.children.begin() + 1, node.children.end());
 }
@@ -83,10 +83,10 @@ std::vector<Rewrite> hypatia::buildMLPRules(SymbolTable &table,
       if (!fits(egraph, weight))
         return results;
       bool hasBias = egraph.getData(bias).size() > 0;
-      // By index: adding nodes may reallocate the class's node list, so a
-      // producer is read before anything is added.
-      for (size_t i = 0; i < egraph.getClass(hidden).nodes.size(); ++i) {
-        const ENode &producer = egraph.getClass(hidden).nodes[i];
+      // By index: adding a node may move the nodes' storage, so a producer
+      // is read before anything is added.
+      for (size_t i = 0; i < egraph.getNodes(hidden).size(); ++i) {
+        ENodeRef producer = egraph.getNodes(hidden)[i];
         llvm::SmallVector<Activation> activations;
         if (std::optional<Activation> inner =
                 symbols.getLayerActivation(producer.op)) {
@@ -139,8 +139,10 @@ std::vector<Rewrite> hypatia::buildMLPRules(SymbolTable &table,
                        EGraph &egraph,
                        const Match &match) -> llvm::SmallVector<ClassId, 2> {
       llvm::SmallVector<ClassId, 2> results;
-      std::vector<ENode> producers =
-          egraph.getClass(match.substitution[0]).nodes;
+      // Copies: adding a node may move the nodes' storage.
+      std::vector<ENode> producers;
+      for (ENodeRef producer : egraph.getNodes(match.substitution[0]))
+        producers.emplace_back(producer);
       for (const ENode &producer : producers) {
         if (producer.op != language.symbols.fusedMLP)
           continue;

@@ -16,7 +16,7 @@ static ClassData getLayerOutput(const ClassData &input,
   return facts;
 }
 
-ClassData MLPShapeAnalysis::make(const EGraph &egraph, const ENode &node) {
+ClassData MLPShapeAnalysis::make(const EGraph &egraph, ENodeRef node) {
   const MLPSymbols &symbols = language.symbols;
   auto facts = [&](unsigned child) -> const ClassData & {
     return egraph.getData(node.children[child]);

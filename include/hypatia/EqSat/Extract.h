@@ -49,7 +49,7 @@ struct Cost {
 class CostModel {
 public:
   virtual ~CostModel();
-  virtual Cost getNodeCost(const EGraph &egraph, const ENode &node) const = 0;
+  virtual Cost getNodeCost(const EGraph &egraph, ENodeRef node) const = 0;
 };
 
 /// For each canonical class id, the index of its selected node in

@@ -24,7 +24,7 @@ public:
                int64_t batchSize)
       : language(language), target(std::move(target)), batchSize(batchSize) {}
   eqsat::Cost getNodeCost(const eqsat::EGraph &egraph,
-                          const eqsat::ENode &node) const override;
+                          eqsat::ENodeRef node) const override;
 
 private:
   const MLPLanguage &language;

@@ -66,7 +66,7 @@ struct MLPLanguage {
 
   /// The number of layers of a layer or fused_mlp node (input, then a weight
   /// and a bias per layer).
-  static unsigned getNumLayers(const eqsat::ENode &node) {
+  static unsigned getNumLayers(eqsat::ENodeRef node) {
     return (node.children.size() - 1) / 2;
   }
 

@@ -23,7 +23,7 @@ public:
                    const std::vector<eqsat::ClassData> &leaves)
       : language(language), leaves(leaves) {}
   eqsat::ClassData make(const eqsat::EGraph &egraph,
-                        const eqsat::ENode &node) override;
+                        eqsat::ENodeRef node) override;
   bool merge(eqsat::ClassData &into, const eqsat::ClassData &from) override;
 
 private:
