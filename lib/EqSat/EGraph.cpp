@@ -259,15 +259,20 @@ void EGraph::sortClassNodes(ClassId id) {
       list.end());
 }
 
+std::vector<ClassId> EGraph::takeCanonical(std::vector<ClassId> &ids) const {
+  std::vector<ClassId> canonical;
+  canonical.swap(ids);
+  for (ClassId &id : canonical)
+    id = find(id);
+  llvm::sort(canonical);
+  canonical.erase(std::unique(canonical.begin(), canonical.end()),
+                  canonical.end());
+  return canonical;
+}
+
 void EGraph::rebuild() {
   while (!pending.empty() || !analysisPending.empty()) {
-    std::vector<ClassId> todo;
-    todo.swap(pending);
-    for (ClassId &id : todo)
-      id = find(id);
-    llvm::sort(todo);
-    todo.erase(std::unique(todo.begin(), todo.end()), todo.end());
-    for (ClassId id : todo)
+    for (ClassId id : takeCanonical(pending))
       repair(id);
 
     // Facts that changed flow to the parents.
@@ -293,13 +298,7 @@ void EGraph::rebuild() {
   // Canonical node lists: every node whose children changed was repaired
   // (it is a parent of the class that changed), so only the classes that
   // gained nodes or hold repaired ones are sorted again.
-  std::vector<ClassId> toSort;
-  toSort.swap(unsorted);
-  for (ClassId &id : toSort)
-    id = find(id);
-  llvm::sort(toSort);
-  toSort.erase(std::unique(toSort.begin(), toSort.end()), toSort.end());
-  for (ClassId id : toSort)
+  for (ClassId id : takeCanonical(unsorted))
     sortClassNodes(id);
 }
 

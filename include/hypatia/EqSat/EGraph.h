@@ -17,8 +17,8 @@
 #define HYPATIA_EQSAT_EGRAPH_H
 
 #include "llvm/ADT/ArrayRef.h"
-#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/Hashing.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
@@ -269,6 +269,8 @@ private:
   void repair(ClassId id);
   /// Rewrites the children of stored node `id` to their canonical classes.
   void canonicalizeStored(NodeId id);
+  /// Empties `ids` and returns their canonical classes, sorted, each once.
+  std::vector<ClassId> takeCanonical(std::vector<ClassId> &ids) const;
   /// Sorts the nodes of `id`'s class by contents, without redundant ones.
   void sortClassNodes(ClassId id);
 
