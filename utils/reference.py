@@ -5,7 +5,8 @@
 
 Each EXPR says, in terms of the inputs `arg0`, `arg1`, ... (read from
 DIR/input<i>.npy and widened to float64), what result <i> should be, e.g.
-`relu(linear(arg0, arg1, arg2))`. The reference is computed here in float64,
+`relu(linear(arg0, arg1, arg2))`, or a gradient, `gelu_grad(arg0, arg1)`
+(activation gradients by central differences, not closed forms). The reference is computed here in float64,
 independently of Hypatia's lowering, and compared with DIR/result<i>.npy by the
 norm-wise relative error ||out - ref|| / ||ref||. NaN must appear exactly where
 the reference has NaN,
@@ -58,6 +59,28 @@ ACTIVATIONS = {"none": lambda x: x, "relu": relu, "gelu_erf": gelu,
                "gelu_tanh": gelu_tanh, "silu": silu}
 
 
+def relu_grad(grad, x):
+    """threshold_backward: the gradient where x > 0 (NaN passes it)."""
+    return np.where(x <= 0, 0.0, grad)
+
+
+def derivative(f, x):
+    """f'(x) by central differences in float64, step 1e-5 * max(1, |x|):
+    about 1e-10 relative for the smooth activations here, and independent
+    of the closed forms Hypatia's lowering uses."""
+    step = 1e-5 * np.maximum(1.0, np.abs(x))
+    with np.errstate(over="ignore", invalid="ignore"):
+        return (f(x + step) - f(x - step)) / (2 * step)
+
+
+def gelu_grad(grad, x, approximate="none"):
+    return grad * derivative(lambda v: gelu(v, approximate), x)
+
+
+def silu_grad(grad, x):
+    return grad * derivative(silu, x)
+
+
 def round_to(x, dtype):
     """`x` rounded to the nearest bf16 or f16 value (ties to even), widened
     back to float64."""
@@ -105,7 +128,8 @@ def main():
     args = parser.parse_args()
 
     names = dict(linear=linear, relu=relu, gelu=gelu, gelu_tanh=gelu_tanh,
-                 silu=silu, dropout=dropout, mlp=mlp, np=np)
+                 silu=silu, dropout=dropout, mlp=mlp, relu_grad=relu_grad,
+                 gelu_grad=gelu_grad, silu_grad=silu_grad, np=np)
     i = 0
     while (args.dir / f"input{i}.npy").exists():
         names[f"arg{i}"] = np.load(args.dir / f"input{i}.npy").astype(np.float64)

@@ -3,12 +3,16 @@
 // Dynamic result sizes are traced back through the ops that produced the
 // result: every hypatia op keeps the sizes of its input's batch dimensions
 // (operand 0; a linear layer changes only the last, static, dimension), and
-// elementwise activations keep all of them.
+// elementwise activations keep all of them; the ops of a backward pass say
+// where each of their sizes comes from (a matmul's rows from its left
+// operand, its columns from its right, either maybe transposed; a row sum's
+// only dimension is its input's last).
 //
 //===----------------------------------------------------------------------===//
 
 #include "hypatia/Compiler/ModelSignature.h"
 #include "hypatia/Dialect/Hypatia/IR/HypatiaDialect.h"
+#include "hypatia/Dialect/Hypatia/IR/HypatiaOps.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
@@ -55,6 +59,19 @@ static std::optional<SizeSource> traceSize(func::FuncOp func, Value value,
       return SizeSource{argument.getArgNumber(), dim};
     }
     Operation *op = value.getDefiningOp();
+    if (auto matmul = dyn_cast<MatmulOp>(op)) {
+      bool rows = dim == 0;
+      bool transposed =
+          rows ? matmul.getTransposeLhs() : matmul.getTransposeRhs();
+      value = rows ? matmul.getLhs() : matmul.getRhs();
+      dim = rows == transposed ? 1 : 0;
+      continue;
+    }
+    if (auto sum = dyn_cast<SumRowsOp>(op)) {
+      value = sum.getInput();
+      dim = sum.getInput().getType().getRank() - 1;
+      continue;
+    }
     if (isa<HypatiaDialect>(op->getDialect()) && op->getNumOperands() > 0) {
       auto inputType = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
       if (!inputType || dim >= inputType.getRank())

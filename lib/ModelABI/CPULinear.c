@@ -151,6 +151,8 @@ static void rowTimesTransposed(const float *x, const float *w, int64_t ldw,
 typedef struct {
   /* All int64_t: keys are compared with memcmp, so no padding. */
   int64_t type, m, n, k, ldx, ldw, ldy, activation, hasBias, biasStride;
+  /* HYPATIA_INPUT_TRANSPOSED, HYPATIA_WEIGHT_TRANSPOSED bits. */
+  int64_t layout;
   /* oneDNN splits the work for the OpenMP threads there are when it makes
    * the primitive, and runs it on as many. */
   int64_t threads;
@@ -233,19 +235,24 @@ static dnnl_status_t appendActivation(dnnl_post_ops_t postOps,
   return dnnl_invalid_arguments;
 }
 
-/* Matrix descriptors: x [m, k], w^T as a [k, n] view of w [n, k], the bias
- * as a [1, n] row, y [m, n]. */
+/* Matrix descriptors: x [m, k], w^T [k, n], the bias as a [1, n] row, y
+ * [m, n], each by its strides: x stored transposed ([k, m]) and w stored
+ * [n, k] (or transposed, [k, n]) are read in place. */
 static void describeMatmul(const MatmulKey *key, dnnl_memory_desc_t *x,
                            dnnl_memory_desc_t *w, dnnl_memory_desc_t *bias,
                            dnnl_memory_desc_t *y) {
   dnnl_data_type_t type = (dnnl_data_type_t)key->type;
   dnnl_status_t status;
+  bool inputTransposed = key->layout & HYPATIA_INPUT_TRANSPOSED;
+  bool weightTransposed = key->layout & HYPATIA_WEIGHT_TRANSPOSED;
   if ((status = dnnl_memory_desc_init_by_strides(
            x, 2, (dnnl_dims_t){key->m, key->k}, type,
-           (dnnl_dims_t){key->ldx, 1})) ||
+           inputTransposed ? (dnnl_dims_t){1, key->ldx}
+                           : (dnnl_dims_t){key->ldx, 1})) ||
       (status = dnnl_memory_desc_init_by_strides(
            w, 2, (dnnl_dims_t){key->k, key->n}, type,
-           (dnnl_dims_t){1, key->ldw})) ||
+           weightTransposed ? (dnnl_dims_t){key->ldw, 1}
+                            : (dnnl_dims_t){1, key->ldw})) ||
       (key->hasBias &&
        (status = dnnl_memory_desc_init_by_strides(
             bias, 2, (dnnl_dims_t){1, key->n}, type,
@@ -418,6 +425,9 @@ static void runWidened(const MatmulKey *key, void *x, void *w, void *bias,
   wide.type = dnnl_f32;
   wide.ldx = key->k, wide.ldw = key->k, wide.ldy = key->n;
   wide.biasStride = 1;
+  wide.layout = 0; /* The copies are x [m, k] and w [n, k]. */
+  bool inputTransposed = key->layout & HYPATIA_INPUT_TRANSPOSED;
+  bool weightTransposed = key->layout & HYPATIA_WEIGHT_TRANSPOSED;
   size_t floats =
       (size_t)(key->m * key->k + key->n * key->k + key->n + key->m * key->n);
   float *xWide = malloc(floats * sizeof(float));
@@ -429,10 +439,14 @@ static void runWidened(const MatmulKey *key, void *x, void *w, void *bias,
   float *wWide = xWide + key->m * key->k;
   float *biasWide = wWide + key->n * key->k;
   float *yWide = biasWide + key->n;
-  convertElements(x, key->ldx, 1, dnnl_bf16, xWide, key->k, 1, dnnl_f32, key->m,
-                  key->k);
-  convertElements(w, key->ldw, 1, dnnl_bf16, wWide, key->k, 1, dnnl_f32, key->n,
-                  key->k);
+  /* Element (i, j) of x [m, k] is at i * ldx + j, or j * ldx + i when x is
+   * stored transposed; likewise w [n, k]. */
+  convertElements(x, inputTransposed ? 1 : key->ldx,
+                  inputTransposed ? key->ldx : 1, dnnl_bf16, xWide, key->k, 1,
+                  dnnl_f32, key->m, key->k);
+  convertElements(w, weightTransposed ? 1 : key->ldw,
+                  weightTransposed ? key->ldw : 1, dnnl_bf16, wWide, key->k, 1,
+                  dnnl_f32, key->n, key->k);
   if (key->hasBias)
     convertElements(bias, 0, key->biasStride, dnnl_bf16, biasWide, 0, 1,
                     dnnl_f32, 1, key->n);
@@ -443,16 +457,25 @@ static void runWidened(const MatmulKey *key, void *x, void *w, void *bias,
 }
 
 static void linear(const Matrix *x, const Matrix *w, const Vector *bias,
-                   const Matrix *y, int32_t activation, dnnl_data_type_t type) {
-  int64_t m = x->sizes[0], k = x->sizes[1], n = w->sizes[0];
-  if (w->sizes[1] != k || y->sizes[0] != m || y->sizes[1] != n ||
-      (bias && bias->sizes[0] != n))
+                   const Matrix *y, int32_t activation, int32_t layout,
+                   dnnl_data_type_t type) {
+  bool inputTransposed = layout & HYPATIA_INPUT_TRANSPOSED;
+  bool weightTransposed = layout & HYPATIA_WEIGHT_TRANSPOSED;
+  if (layout & ~(HYPATIA_INPUT_TRANSPOSED | HYPATIA_WEIGHT_TRANSPOSED))
+    hypatiaModelFailCall(HYPATIA_ERROR_INVALID_ARGUMENT,
+                         "linear layer: unknown layout bits %d", (int)layout);
+  int64_t m = x->sizes[inputTransposed], k = x->sizes[!inputTransposed];
+  int64_t n = w->sizes[weightTransposed];
+  if (w->sizes[!weightTransposed] != k || y->sizes[0] != m ||
+      y->sizes[1] != n || (bias && bias->sizes[0] != n))
     hypatiaModelFailCall(
         HYPATIA_ERROR_INVALID_ARGUMENT,
-        "linear layer with mismatching shapes: x [%lld, %lld], "
-        "w [%lld, %lld], y [%lld, %lld]",
-        (long long)m, (long long)k, (long long)w->sizes[0],
-        (long long)w->sizes[1], (long long)y->sizes[0], (long long)y->sizes[1]);
+        "linear layer with mismatching shapes: x [%lld, %lld]%s, "
+        "w [%lld, %lld]%s, y [%lld, %lld]",
+        (long long)x->sizes[0], (long long)x->sizes[1],
+        inputTransposed ? " (transposed)" : "", (long long)w->sizes[0],
+        (long long)w->sizes[1], weightTransposed ? " (transposed)" : "",
+        (long long)y->sizes[0], (long long)y->sizes[1]);
   int64_t ldx = leadingDimension(x, "x"), ldw = leadingDimension(w, "w"),
           ldy = leadingDimension(y, "y");
   if (m == 0 || n == 0)
@@ -477,7 +500,7 @@ static void linear(const Matrix *x, const Matrix *w, const Vector *bias,
    * after PyTorch's own calls, whose OpenMP threads spin and leave
    * OpenBLAS's second thread no core; this loop 352 us in a loop of calls,
    * 0.5 ms after PyTorch's (bench/results/cpu-backend-one-row.txt). */
-  if (m == 1 && type == dnnl_f32) {
+  if (m == 1 && type == dnnl_f32 && layout == 0) {
     rowTimesTransposed(xData, wData, ldw, n, k, yData);
     applyEpilogue(yData, ldy, m, n, biasData, biasStride, activation, type);
     return;
@@ -492,6 +515,7 @@ static void linear(const Matrix *x, const Matrix *w, const Vector *bias,
                    activation,
                    bias != NULL,
                    biasStride,
+                   layout,
                    getThreadCount(m, n, k)};
   runMatmul(&key, xData, wData, biasData, yData);
 }
@@ -502,16 +526,16 @@ static void linear(const Matrix *x, const Matrix *w, const Vector *bias,
   __attribute__((visibility("hidden"))) void                                   \
   _mlir_ciface_hypatia_linear_##name(Matrix *x, Matrix *w, Vector *bias,       \
                                      Matrix *y, int32_t activation,            \
-                                     int32_t allowTF32) {                      \
+                                     int32_t allowTF32, int32_t layout) {      \
     (void)allowTF32;                                                           \
-    linear(x, w, bias, y, activation, type);                                   \
+    linear(x, w, bias, y, activation, layout, type);                           \
   }                                                                            \
   __attribute__((visibility("hidden"))) void                                   \
-  _mlir_ciface_hypatia_linear_##name##_nobias(Matrix *x, Matrix *w, Matrix *y, \
-                                              int32_t activation,              \
-                                              int32_t allowTF32) {             \
+  _mlir_ciface_hypatia_linear_##name##_nobias(                                 \
+      Matrix *x, Matrix *w, Matrix *y, int32_t activation, int32_t allowTF32,  \
+      int32_t layout) {                                                        \
     (void)allowTF32;                                                           \
-    linear(x, w, NULL, y, activation, type);                                   \
+    linear(x, w, NULL, y, activation, layout, type);                           \
   }
 
 DEFINE_LINEAR(f32, dnnl_f32)

@@ -67,16 +67,18 @@ struct PlanKey {
   int device;
   hypatia_dtype dtype;
   int64_t m, n, k;
+  /// HYPATIA_INPUT_TRANSPOSED and HYPATIA_WEIGHT_TRANSPOSED bits.
+  int layout;
   hypatia_activation activation;
   bool hasBias;
   bool tf32;
   unsigned alignment;
   bool operator<(const PlanKey &other) const {
-    return std::tie(device, dtype, m, n, k, activation, hasBias, tf32,
+    return std::tie(device, dtype, m, n, k, layout, activation, hasBias, tf32,
                     alignment) < std::tie(other.device, other.dtype, other.m,
-                                          other.n, other.k, other.activation,
-                                          other.hasBias, other.tf32,
-                                          other.alignment);
+                                          other.n, other.k, other.layout,
+                                          other.activation, other.hasBias,
+                                          other.tf32, other.alignment);
   }
 };
 
@@ -157,11 +159,19 @@ hypatia_status buildPlan(cublasLtHandle_t handle, const PlanKey &key,
   if ((status =
            cublasLtMatmulDescCreate(&plan.description, compute, CUDA_R_32F)))
     return failCublas(status, "creating the matmul description");
-  cublasOperation_t transpose = CUBLAS_OP_T, keep = CUBLAS_OP_N;
+  // Column-major, cuBLASLt computes y^T [n, m] = op(A) op(B) with A = w
+  // and B = x. A row-major w [n, k] is a column-major [k, n], transposed
+  // (op T); a w stored transposed ([k, n] row-major) is a column-major
+  // [n, k], read as it is. Likewise B: x [m, k] is a column-major [k, m],
+  // read as it is; x stored transposed is a column-major [m, k], op T.
+  bool weightTransposed = key.layout & HYPATIA_WEIGHT_TRANSPOSED;
+  bool inputTransposed = key.layout & HYPATIA_INPUT_TRANSPOSED;
+  cublasOperation_t opA = weightTransposed ? CUBLAS_OP_N : CUBLAS_OP_T;
+  cublasOperation_t opB = inputTransposed ? CUBLAS_OP_T : CUBLAS_OP_N;
   cublasLtMatmulDescSetAttribute(plan.description, CUBLASLT_MATMUL_DESC_TRANSA,
-                                 &transpose, sizeof(transpose));
+                                 &opA, sizeof(opA));
   cublasLtMatmulDescSetAttribute(plan.description, CUBLASLT_MATMUL_DESC_TRANSB,
-                                 &keep, sizeof(keep));
+                                 &opB, sizeof(opB));
   cublasLtEpilogue_t epilogue = CUBLASLT_EPILOGUE_DEFAULT;
   switch (key.activation) {
   case HYPATIA_ACTIVATION_NONE:
@@ -190,11 +200,17 @@ hypatia_status buildPlan(cublasLtHandle_t handle, const PlanKey &key,
   }
 
   cudaDataType_t type = getCudaType(key.dtype);
-  // Column-major views: w is [k, n] (ld k), x is [k, m] (ld k), y is [n, m].
-  if ((status = cublasLtMatrixLayoutCreate(&plan.layoutW, type, key.k, key.n,
-                                           key.k)) ||
-      (status = cublasLtMatrixLayoutCreate(&plan.layoutX, type, key.k, key.m,
-                                           key.k)) ||
+  // The column-major views above; y is [n, m] (ld n).
+  if ((status = weightTransposed ? cublasLtMatrixLayoutCreate(
+                                       &plan.layoutW, type, key.n, key.k, key.n)
+                                 : cublasLtMatrixLayoutCreate(
+                                       &plan.layoutW, type, key.k, key.n,
+                                       key.k)) ||
+      (status = inputTransposed ? cublasLtMatrixLayoutCreate(
+                                      &plan.layoutX, type, key.m, key.k, key.m)
+                                : cublasLtMatrixLayoutCreate(
+                                      &plan.layoutX, type, key.k, key.m,
+                                      key.k)) ||
       (status = cublasLtMatrixLayoutCreate(&plan.layoutY, type, key.n, key.m,
                                            key.n)))
     return failCublas(status, "creating matrix layouts");
@@ -302,7 +318,8 @@ extern "C" HYPATIA_EXPORT void hypatiaSetGemmAutotune(int candidates) {
 extern "C" HYPATIA_EXPORT hypatia_status
 hypatiaLinear(void *stream, hypatia_dtype dtype, int64_t m, int64_t n,
               int64_t k, const void *x, const void *w, const void *bias,
-              void *y, hypatia_activation activation, int allowTF32) {
+              void *y, int layout, hypatia_activation activation,
+              int allowTF32) {
   lastError.clear();
   if (dtype != HYPATIA_F32 && dtype != HYPATIA_F16 && dtype != HYPATIA_BF16)
     return fail(HYPATIA_ERROR_INVALID_ARGUMENT,
@@ -319,16 +336,32 @@ hypatiaLinear(void *stream, hypatia_dtype dtype, int64_t m, int64_t n,
     return fail(HYPATIA_ERROR_INVALID_ARGUMENT,
                 "hypatia: unknown activation " +
                     std::to_string(int(activation)));
-  if (m < 0 || n <= 0 || k <= 0)
+  if (layout & ~(HYPATIA_INPUT_TRANSPOSED | HYPATIA_WEIGHT_TRANSPOSED))
+    return fail(HYPATIA_ERROR_INVALID_ARGUMENT,
+                "hypatia: unknown layout bits " + std::to_string(layout));
+  if (m < 0 || n < 0 || k < 0)
     return fail(HYPATIA_ERROR_INVALID_ARGUMENT,
                 "hypatia: linear layer with m " + std::to_string(m) + ", n " +
                     std::to_string(n) + ", k " + std::to_string(k) +
-                    ": need m >= 0, n > 0, k > 0");
-  if (m == 0)
+                    ": need m, n, k >= 0");
+  if (m == 0 || n == 0)
     return HYPATIA_SUCCESS;
   if (!x || !w || !y)
     return fail(HYPATIA_ERROR_INVALID_ARGUMENT,
                 "hypatia: null input, weight or output pointer");
+  if (k == 0) {
+    // An empty sum (the weight gradient of an empty batch): zeros, which
+    // every activation keeps. With a bias, y would be activation(bias) in
+    // every row, which no caller needs.
+    if (bias)
+      return fail(HYPATIA_ERROR_NOT_SUPPORTED,
+                  "hypatia: linear layer with k 0 and a bias");
+    size_t bytes = size_t(m) * size_t(n) * (dtype == HYPATIA_F32 ? 4 : 2);
+    if (cudaError_t error =
+            cudaMemsetAsync(y, 0, bytes, static_cast<cudaStream_t>(stream)))
+      return failCuda(error, "zeroing an empty product");
+    return HYPATIA_SUCCESS;
+  }
 
   int device;
   if (cudaError_t error = cudaGetDevice(&device))
@@ -338,6 +371,7 @@ hypatiaLinear(void *stream, hypatia_dtype dtype, int64_t m, int64_t n,
               m,
               n,
               k,
+              layout,
               activation,
               bias != nullptr,
               allowTF32 != 0,

@@ -36,14 +36,21 @@ bool isRowMajor(const MemRef<2> &memref) {
 
 void linear(hypatia_dtype dtype, const MemRef<2> *x, const MemRef<2> *w,
             const MemRef<1> *bias, const MemRef<2> *y, int32_t activation,
-            int32_t allowTF32) {
-  int64_t m = x->sizes[0], k = x->sizes[1], n = w->sizes[0];
-  std::string shapes = "x [" + std::to_string(m) + ", " + std::to_string(k) +
-                       "], w [" + std::to_string(w->sizes[0]) + ", " +
-                       std::to_string(w->sizes[1]) + "], y [" +
+            int32_t allowTF32, int32_t layout) {
+  bool inputTransposed = layout & HYPATIA_INPUT_TRANSPOSED;
+  bool weightTransposed = layout & HYPATIA_WEIGHT_TRANSPOSED;
+  int64_t m = x->sizes[inputTransposed], k = x->sizes[!inputTransposed];
+  int64_t n = w->sizes[weightTransposed],
+          weightK = w->sizes[!weightTransposed];
+  std::string shapes = "x [" + std::to_string(x->sizes[0]) + ", " +
+                       std::to_string(x->sizes[1]) + "]" +
+                       (inputTransposed ? " (transposed)" : "") + ", w [" +
+                       std::to_string(w->sizes[0]) + ", " +
+                       std::to_string(w->sizes[1]) + "]" +
+                       (weightTransposed ? " (transposed)" : "") + ", y [" +
                        std::to_string(y->sizes[0]) + ", " +
                        std::to_string(y->sizes[1]) + "]";
-  if (w->sizes[1] != k || y->sizes[0] != m || y->sizes[1] != n ||
+  if (weightK != k || y->sizes[0] != m || y->sizes[1] != n ||
       (bias && bias->sizes[0] != n)) {
     hypatia::runtime::recordDeviceFailure(
         HYPATIA_ERROR_INVALID_ARGUMENT,
@@ -60,7 +67,7 @@ void linear(hypatia_dtype dtype, const MemRef<2> *x, const MemRef<2> *w,
   hypatia_status status = hypatiaLinear(
       hypatiaGetStream(), dtype, m, n, k, getData(*x, dtype),
       getData(*w, dtype), bias ? getData(*bias, dtype) : nullptr,
-      getData(*y, dtype), hypatia_activation(activation), allowTF32);
+      getData(*y, dtype), layout, hypatia_activation(activation), allowTF32);
   if (status != HYPATIA_SUCCESS)
     hypatia::runtime::recordDeviceFailure(status, hypatiaGetLastError());
 }
@@ -70,13 +77,13 @@ void linear(hypatia_dtype dtype, const MemRef<2> *x, const MemRef<2> *w,
 #define HYPATIA_DEFINE_LINEAR(NAME, DTYPE)                                     \
   extern "C" HYPATIA_EXPORT void _mlir_ciface_hypatia_linear_##NAME(           \
       MemRef<2> *x, MemRef<2> *w, MemRef<1> *bias, MemRef<2> *y,               \
-      int32_t activation, int32_t allowTF32) {                                 \
-    linear(DTYPE, x, w, bias, y, activation, allowTF32);                       \
+      int32_t activation, int32_t allowTF32, int32_t layout) {                 \
+    linear(DTYPE, x, w, bias, y, activation, allowTF32, layout);               \
   }                                                                            \
   extern "C" HYPATIA_EXPORT void _mlir_ciface_hypatia_linear_##NAME##_nobias(  \
       MemRef<2> *x, MemRef<2> *w, MemRef<2> *y, int32_t activation,            \
-      int32_t allowTF32) {                                                     \
-    linear(DTYPE, x, w, nullptr, y, activation, allowTF32);                    \
+      int32_t allowTF32, int32_t layout) {                                     \
+    linear(DTYPE, x, w, nullptr, y, activation, allowTF32, layout);            \
   }
 
 HYPATIA_DEFINE_LINEAR(f32, HYPATIA_F32)

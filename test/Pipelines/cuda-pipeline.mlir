@@ -36,7 +36,7 @@
 // pointer).
 // CHECK-LABEL: llvm.func private @hypatia_linear_bf16(
 // CHECK: llvm.call @_mlir_ciface_hypatia_linear_bf16(
-// CHECK: llvm.func @_mlir_ciface_hypatia_linear_bf16(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i32, i32)
+// CHECK: llvm.func @_mlir_ciface_hypatia_linear_bf16(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i32, i32, i32)
 // ONLY-LLVM-NOT: {{hypatia|linalg|tensor|memref|bufferization|arith|math|scf|cf|affine|func}}.
 func.func @mlp(%x: tensor<?x64xbf16>, %w1: tensor<32x64xbf16>, %b1: tensor<32xbf16>,
                %w2: tensor<16x32xbf16>) -> tensor<?x16xbf16> {

@@ -186,7 +186,7 @@ TEST_P(LinearGemmTest, MatchesFloat64ForEveryEpilogue) {
       dy.poison();
       ASSERT_EQ(hypatiaLinear(nullptr, dtype, m, n, k, dx.pointer, dw.pointer,
                               withBias ? db.pointer : nullptr, dy.pointer,
-                              activation, /*allow_tf32=*/0),
+                              /*layout=*/0, activation, /*allow_tf32=*/0),
                 HYPATIA_SUCCESS)
           << hypatiaGetLastError();
       ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
@@ -222,32 +222,91 @@ INSTANTIATE_TEST_SUITE_P(
         ::testing::Values(Shape{33, 17, 65}, Shape{1, 1, 8},
                           Shape{1024, 10, 784}, Shape{256, 384, 512})));
 
+/// `rows x columns` of `matrix` stored the other way round.
+HostMatrix transposed(const HostMatrix &matrix, int64_t rows,
+                      int64_t columns) {
+  HostMatrix result(matrix.dtype, rows * columns);
+  for (int64_t row = 0; row < rows; ++row)
+    for (int64_t column = 0; column < columns; ++column)
+      result.set(column * rows + row, matrix.values[row * columns + column]);
+  return result;
+}
+
+// The products of a backward pass: the input stored as x^T, the weight as
+// w^T, or both, read in place; and an empty sum (k = 0) gives zeros.
+TEST_P(LinearGemmTest, ReadsTransposedOperands) {
+  REQUIRE_DEVICE();
+  auto [dtype, shape] = GetParam();
+  auto [m, n, k] = shape;
+  std::mt19937_64 rng(getSeed() + m * 17 + n * 5 + k + dtype);
+  HostMatrix x = randomMatrix(dtype, m * k, rng);
+  HostMatrix w = randomMatrix(dtype, n * k, rng);
+  DeviceBuffer dx(x), dw(w), dxT(transposed(x, m, k)),
+      dwT(transposed(w, n, k)), dy(m * n * elementSize(dtype));
+  for (int layout = 1; layout <= 3; ++layout) {
+    dy.poison();
+    ASSERT_EQ(hypatiaLinear(
+                  nullptr, dtype, m, n, k,
+                  layout & HYPATIA_INPUT_TRANSPOSED ? dxT.pointer : dx.pointer,
+                  layout & HYPATIA_WEIGHT_TRANSPOSED ? dwT.pointer
+                                                     : dw.pointer,
+                  nullptr, dy.pointer, layout, HYPATIA_ACTIVATION_NONE, 0),
+              HYPATIA_SUCCESS)
+        << hypatiaGetLastError();
+    ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+    HostMatrix y(dtype, m * n);
+    ASSERT_EQ(cudaMemcpy(y.raw.data(), dy.pointer, y.raw.size(),
+                         cudaMemcpyDeviceToHost),
+              cudaSuccess);
+    bool allFinite;
+    double error = relativeError(x, w, nullptr, y, m, n, k,
+                                 HYPATIA_ACTIVATION_NONE, allFinite);
+    EXPECT_TRUE(allFinite) << "unwritten or non-finite outputs";
+    EXPECT_LE(error, dtype == HYPATIA_F32 ? 1e-5 : 1e-2)
+        << "dtype " << dtype << " m " << m << " n " << n << " k " << k
+        << " layout " << layout;
+  }
+  dy.poison();
+  ASSERT_EQ(hypatiaLinear(nullptr, dtype, m, n, /*k=*/0, dx.pointer,
+                          dw.pointer, nullptr, dy.pointer,
+                          HYPATIA_WEIGHT_TRANSPOSED, HYPATIA_ACTIVATION_NONE,
+                          0),
+            HYPATIA_SUCCESS)
+      << hypatiaGetLastError();
+  HostMatrix y(dtype, m * n);
+  ASSERT_EQ(cudaMemcpy(y.raw.data(), dy.pointer, y.raw.size(),
+                       cudaMemcpyDeviceToHost),
+            cudaSuccess);
+  for (int64_t i = 0; i < m * n; ++i)
+    ASSERT_EQ(y.get(i), 0.0) << "element " << i << " of an empty sum";
+}
+
 TEST(LinearGemmErrors, BadArgumentsAreReportedNotFatal) {
   REQUIRE_DEVICE();
   DeviceBuffer buffer(1024);
   EXPECT_EQ(hypatiaLinear(nullptr, hypatia_dtype(7), 2, 2, 2, buffer.pointer,
-                          buffer.pointer, nullptr, buffer.pointer,
+                          buffer.pointer, nullptr, buffer.pointer, 0,
                           HYPATIA_ACTIVATION_NONE, 0),
             HYPATIA_ERROR_INVALID_ARGUMENT);
   EXPECT_NE(std::string(hypatiaGetLastError()).find("unknown dtype 7"),
             std::string::npos);
   EXPECT_EQ(hypatiaLinear(nullptr, HYPATIA_F32, -1, 2, 2, buffer.pointer,
-                          buffer.pointer, nullptr, buffer.pointer,
+                          buffer.pointer, nullptr, buffer.pointer, 0,
                           HYPATIA_ACTIVATION_NONE, 0),
             HYPATIA_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(hypatiaLinear(nullptr, HYPATIA_F32, 2, 2, 2, nullptr,
-                          buffer.pointer, nullptr, buffer.pointer,
+                          buffer.pointer, nullptr, buffer.pointer, 0,
                           HYPATIA_ACTIVATION_NONE, 0),
             HYPATIA_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(hypatiaLinear(nullptr, HYPATIA_F32, 2, 2, 2, buffer.pointer,
-                          buffer.pointer, nullptr, buffer.pointer,
+                          buffer.pointer, nullptr, buffer.pointer, 0,
                           hypatia_activation(9), 0),
             HYPATIA_ERROR_INVALID_ARGUMENT);
   // Activations of the vocabulary that cuBLASLt has no epilogue for.
   for (hypatia_activation activation :
        {HYPATIA_ACTIVATION_GELU_ERF, HYPATIA_ACTIVATION_SILU}) {
     EXPECT_EQ(hypatiaLinear(nullptr, HYPATIA_F32, 2, 2, 2, buffer.pointer,
-                            buffer.pointer, nullptr, buffer.pointer, activation,
+                            buffer.pointer, nullptr, buffer.pointer, 0, activation,
                             0),
               HYPATIA_ERROR_NOT_SUPPORTED);
     EXPECT_NE(std::string(hypatiaGetLastError()).find("no epilogue"),
@@ -255,7 +314,7 @@ TEST(LinearGemmErrors, BadArgumentsAreReportedNotFatal) {
   }
   // An empty batch is a valid no-op.
   EXPECT_EQ(hypatiaLinear(nullptr, HYPATIA_F32, 0, 2, 2, buffer.pointer,
-                          buffer.pointer, nullptr, buffer.pointer,
+                          buffer.pointer, nullptr, buffer.pointer, 0,
                           HYPATIA_ACTIVATION_NONE, 0),
             HYPATIA_SUCCESS);
 }
@@ -276,7 +335,7 @@ TEST(LinearGemmErrors, MisalignedPointersAreHandled) {
   dy.poison();
   hypatia_status status =
       hypatiaLinear(nullptr, HYPATIA_F32, m, n, k, misaligned, dw.pointer,
-                    nullptr, dy.pointer, HYPATIA_ACTIVATION_NONE, 0);
+                    nullptr, dy.pointer, 0, HYPATIA_ACTIVATION_NONE, 0);
   std::printf("misaligned f32 input: status %d, message '%s'\n", status,
               hypatiaGetLastError());
   if (status == HYPATIA_SUCCESS) {
@@ -309,7 +368,7 @@ TEST(LinearGemmGraphs, CapturedCallsReplayOnNewInputs) {
             cudaSuccess);
   // Warm-up builds the plan.
   ASSERT_EQ(hypatiaLinear(stream, HYPATIA_BF16, m, n, k, dx.pointer, dw.pointer,
-                          db.pointer, dy.pointer, HYPATIA_ACTIVATION_RELU, 0),
+                          db.pointer, dy.pointer, 0, HYPATIA_ACTIVATION_RELU, 0),
             HYPATIA_SUCCESS)
       << hypatiaGetLastError();
   ASSERT_EQ(cudaStreamSynchronize(stream), cudaSuccess);
@@ -318,7 +377,7 @@ TEST(LinearGemmGraphs, CapturedCallsReplayOnNewInputs) {
   ASSERT_EQ(cudaStreamBeginCapture(stream, cudaStreamCaptureModeGlobal),
             cudaSuccess);
   ASSERT_EQ(hypatiaLinear(stream, HYPATIA_BF16, m, n, k, dx.pointer, dw.pointer,
-                          db.pointer, dy.pointer, HYPATIA_ACTIVATION_RELU, 0),
+                          db.pointer, dy.pointer, 0, HYPATIA_ACTIVATION_RELU, 0),
             HYPATIA_SUCCESS)
       << hypatiaGetLastError();
   ASSERT_EQ(cudaStreamEndCapture(stream, &graph), cudaSuccess);
@@ -363,7 +422,7 @@ TEST(LinearGemmNumerics, ReluEpilogueKeepsNaN) {
       DeviceBuffer dx(x), dw(w), db(b), dy(m * n * elementSize(dtype));
       dy.poison();
       ASSERT_EQ(hypatiaLinear(nullptr, dtype, m, n, k, dx.pointer, dw.pointer,
-                              withBias ? db.pointer : nullptr, dy.pointer,
+                              withBias ? db.pointer : nullptr, dy.pointer, 0,
                               HYPATIA_ACTIVATION_RELU, 0),
                 HYPATIA_SUCCESS)
           << hypatiaGetLastError();

@@ -31,6 +31,12 @@ mlir::Value truncateTo(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value buildActivation(mlir::OpBuilder &b, mlir::Location loc,
                             mlir::Value v, Activation activation);
 
+/// `grad * activation'(x)` for scalars of one float type, as PyTorch's
+/// backward ops compute it (see hypatia.activation_grad).
+mlir::Value buildActivationGrad(mlir::OpBuilder &b, mlir::Location loc,
+                                mlir::Value grad, mlir::Value x,
+                                Activation activation);
+
 } // namespace hypatia
 
 #endif // HYPATIA_CONVERSION_SCALARACTIVATIONS_H

@@ -25,7 +25,10 @@ extern "C" {
  *
  * y[m, n] = activation(x[m, k] @ w[n, k]^T + bias[n]), row-major, dense,
  * in one cuBLASLt call with the bias and activation in its epilogue. `bias`
- * may be null. f16/bf16 accumulate in f32; f32 uses full f32 arithmetic
+ * may be null. `layout` says which operands are stored transposed
+ * (HYPATIA_INPUT_TRANSPOSED: x as [k, m]; HYPATIA_WEIGHT_TRANSPOSED: w as
+ * [k, n]); cuBLASLt reads them so, nothing is copied. k = 0 without a bias
+ * gives zeros. f16/bf16 accumulate in f32; f32 uses full f32 arithmetic
  * unless `allow_tf32` is non-zero. `stream` is a cudaStream_t (null: the
  * legacy default stream). The first call for a shape, dtype, epilogue and
  * pointer alignment builds a plan (descriptors, algorithm, workspace); later
@@ -33,7 +36,7 @@ extern "C" {
  * a CUDA graph. Thread-safe. */
 hypatia_status hypatiaLinear(void *stream, hypatia_dtype dtype, int64_t m,
                              int64_t n, int64_t k, const void *x, const void *w,
-                             const void *bias, void *y,
+                             const void *bias, void *y, int layout,
                              hypatia_activation activation, int allow_tf32);
 
 /* How many of cuBLASLt's heuristic candidates a plan times at its first use

@@ -45,6 +45,12 @@
   X(CPU, cpu, 0)                                                               \
   X(CUDA, cuda, 1)
 
+/* How the operands of a library GEMM (hypatia_linear_*) are stored, as bits:
+ * the input as x^T ([K, M]) and the weight as w^T ([K, N]) instead of x
+ * [M, K] and w [N, K]. A backward pass's products need them. */
+#define HYPATIA_INPUT_TRANSPOSED 1
+#define HYPATIA_WEIGHT_TRANSPOSED 2
+
 #define HYPATIA_VOCABULARY_ENUMERATOR_(PREFIX, SUFFIX, name, code)             \
   PREFIX##SUFFIX = code,
 

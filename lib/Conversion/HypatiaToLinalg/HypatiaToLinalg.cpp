@@ -32,24 +32,21 @@ using namespace hypatia;
 // Linear layers
 //===----------------------------------------------------------------------===//
 
-/// Lowers `activation(input @ weight^T + bias)` and returns a value of
-/// `resultType`. `bias` may be null.
-static Value lowerLinearLayer(OpBuilder &b, Location loc, Value input,
-                              Value weight, Value bias, Activation activation,
-                              RankedTensorType resultType,
-                              bool computeF32InF64) {
+/// `activation(op(lhs) @ op(rhs) + bias)` as an [M, N] tensor of the
+/// operands' element type, op transposing where asked: one matmul into the
+/// accumulator type, then at most one elementwise op (bias, activation and
+/// rounding together). `bias` may be null.
+static Value lowerMatrixProduct(OpBuilder &b, Location loc, Value lhs,
+                                bool transposeLhs, Value rhs, bool transposeRhs,
+                                Value bias, Activation activation,
+                                bool computeF32InF64) {
   MLIRContext *context = b.getContext();
-  auto inputType = cast<RankedTensorType>(input.getType());
-  int64_t outFeatures = cast<RankedTensorType>(weight.getType()).getDimSize(0);
-  Type elementType = inputType.getElementType();
+  Type elementType = cast<RankedTensorType>(lhs.getType()).getElementType();
   Type accumulatorType = getComputeType(elementType, computeF32InF64);
 
-  // [batch..., K] -> [M, K]: one GEMM over all batch dimensions.
-  CollapsedInput collapsed = collapseBatchDims(b, loc, input);
-  Value input2d = collapsed.matrix;
-
-  OpFoldResult rows = tensor::getMixedSize(b, loc, input2d, 0);
-  SmallVector<OpFoldResult> productSizes = {rows, b.getIndexAttr(outFeatures)};
+  SmallVector<OpFoldResult> productSizes = {
+      tensor::getMixedSize(b, loc, lhs, transposeLhs ? 1 : 0),
+      tensor::getMixedSize(b, loc, rhs, transposeRhs ? 0 : 1)};
   Value accumulatorInit =
       tensor::EmptyOp::create(b, loc, productSizes, accumulatorType);
   Value zero =
@@ -59,46 +56,60 @@ static Value lowerLinearLayer(OpBuilder &b, Location loc, Value input,
 
   AffineExpr m, n, k;
   bindDims(context, m, n, k);
+  auto map = [&](AffineExpr row, AffineExpr column) {
+    return AffineMap::get(3, 0, {row, column}, context);
+  };
   auto matmul = linalg::MatmulOp::create(
-      b, loc, TypeRange{accumulator.getType()}, ValueRange{input2d, weight},
+      b, loc, TypeRange{accumulator.getType()}, ValueRange{lhs, rhs},
       ValueRange{accumulator});
-  matmul.setIndexingMapsAttr(
-      b.getAffineMapArrayAttr({AffineMap::get(3, 0, {m, k}, context),
-                               AffineMap::get(3, 0, {n, k}, context),
-                               AffineMap::get(3, 0, {m, n}, context)}));
-  Value result2d = matmul.getResult(0);
+  matmul.setIndexingMapsAttr(b.getAffineMapArrayAttr(
+      {transposeLhs ? map(k, m) : map(m, k),
+       transposeRhs ? map(n, k) : map(k, n), map(m, n)}));
+  Value result = matmul.getResult(0);
+  if (!bias && activation == Activation::none &&
+      elementType == accumulatorType)
+    return result;
 
-  // Epilogue: bias, activation and rounding in one elementwise op.
-  if (bias || activation != Activation::none ||
-      elementType != accumulatorType) {
-    AffineMap identity = AffineMap::getMultiDimIdentityMap(2, context);
-    SmallVector<Value> epilogueInputs = {result2d};
-    SmallVector<AffineMap> maps = {identity};
-    if (bias) {
-      epilogueInputs.push_back(bias);
-      maps.push_back(AffineMap::get(2, 0, {b.getAffineDimExpr(1)}, context));
-    }
-    maps.push_back(identity);
-    Value epilogueInit =
-        tensor::EmptyOp::create(b, loc, productSizes, elementType);
-    SmallVector<utils::IteratorType> iterators(2,
-                                               utils::IteratorType::parallel);
-    auto epilogue = linalg::GenericOp::create(
-        b, loc, TypeRange{epilogueInit.getType()}, epilogueInputs,
-        ValueRange{epilogueInit}, maps, iterators,
-        [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
-          Value value = args[0];
-          if (bias)
-            value = arith::AddFOp::create(
-                nested, nestedLoc, value,
-                extendTo(nested, nestedLoc, args[1], accumulatorType));
-          value = buildActivation(nested, nestedLoc, value, activation);
-          linalg::YieldOp::create(
-              nested, nestedLoc,
-              truncateTo(nested, nestedLoc, value, elementType));
-        });
-    result2d = epilogue.getResult(0);
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(2, context);
+  SmallVector<Value> epilogueInputs = {result};
+  SmallVector<AffineMap> maps = {identity};
+  if (bias) {
+    epilogueInputs.push_back(bias);
+    maps.push_back(AffineMap::get(2, 0, {b.getAffineDimExpr(1)}, context));
   }
+  maps.push_back(identity);
+  Value epilogueInit =
+      tensor::EmptyOp::create(b, loc, productSizes, elementType);
+  SmallVector<utils::IteratorType> iterators(2, utils::IteratorType::parallel);
+  auto epilogue = linalg::GenericOp::create(
+      b, loc, TypeRange{epilogueInit.getType()}, epilogueInputs,
+      ValueRange{epilogueInit}, maps, iterators,
+      [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+        Value value = args[0];
+        if (bias)
+          value = arith::AddFOp::create(
+              nested, nestedLoc, value,
+              extendTo(nested, nestedLoc, args[1], accumulatorType));
+        value = buildActivation(nested, nestedLoc, value, activation);
+        linalg::YieldOp::create(
+            nested, nestedLoc,
+            truncateTo(nested, nestedLoc, value, elementType));
+      });
+  return epilogue.getResult(0);
+}
+
+/// Lowers `activation(input @ weight^T + bias)` and returns a value of
+/// `resultType`. `bias` may be null.
+static Value lowerLinearLayer(OpBuilder &b, Location loc, Value input,
+                              Value weight, Value bias, Activation activation,
+                              RankedTensorType resultType,
+                              bool computeF32InF64) {
+  // [batch..., K] -> [M, K]: one GEMM over all batch dimensions.
+  CollapsedInput collapsed = collapseBatchDims(b, loc, input);
+  Value result2d = lowerMatrixProduct(b, loc, collapsed.matrix,
+                                      /*transposeLhs=*/false, weight,
+                                      /*transposeRhs=*/true, bias, activation,
+                                      computeF32InF64);
   return expandBatchDims(b, loc, result2d, input, collapsed, resultType);
 }
 
@@ -244,6 +255,112 @@ Value ElementwiseOpLowering<ConvertOp>::computeScalar(OpBuilder &, Location,
   return args[0];
 }
 
+/// `grad * act'(input)` (see hypatia.activation_grad), elementwise.
+struct ActivationGradLowering : public OpRewritePattern<ActivationGradOp> {
+  ActivationGradLowering(MLIRContext *context, bool computeF32InF64)
+      : OpRewritePattern(context), computeF32InF64(computeF32InF64) {}
+
+  LogicalResult matchAndRewrite(ActivationGradOp op,
+                                PatternRewriter &rewriter) const override {
+    Activation activation = op.getActivation();
+    Value result = lowerElementwise(
+        rewriter, op.getLoc(), {op.getGrad(), op.getInput()}, computeF32InF64,
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          return buildActivationGrad(b, loc, args[0], args[1], activation);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+
+  bool computeF32InF64;
+};
+
+struct MatmulLowering : public OpRewritePattern<MatmulOp> {
+  MatmulLowering(MLIRContext *context, bool computeF32InF64)
+      : OpRewritePattern(context), computeF32InF64(computeF32InF64) {}
+
+  LogicalResult matchAndRewrite(MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    Value result = lowerMatrixProduct(
+        rewriter, op.getLoc(), op.getLhs(), op.getTransposeLhs(), op.getRhs(),
+        op.getTransposeRhs(), /*bias=*/nullptr, Activation::none,
+        computeF32InF64);
+    // The product's sizes are the operands'; the result type may know more.
+    if (result.getType() != op.getType())
+      result =
+          tensor::CastOp::create(rewriter, op.getLoc(), op.getType(), result);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+
+  bool computeF32InF64;
+};
+
+/// `sum_rows`: the batch dimensions collapsed into rows, then a reduction
+/// whose parallel dimension (the columns) comes first, so that its loops are
+/// a parallel loop over columns around a sequential one over rows, never a
+/// sequential loop around parallel ones. Accumulated in the compute type and
+/// rounded once.
+struct SumRowsLowering : public OpRewritePattern<SumRowsOp> {
+  SumRowsLowering(MLIRContext *context, bool computeF32InF64)
+      : OpRewritePattern(context), computeF32InF64(computeF32InF64) {}
+
+  LogicalResult matchAndRewrite(SumRowsOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *context = rewriter.getContext();
+    Value matrix = collapseBatchDims(rewriter, loc, op.getInput()).matrix;
+    RankedTensorType type = op.getType();
+    Type computeType = getComputeType(type.getElementType(), computeF32InF64);
+    SmallVector<OpFoldResult> sizes = {
+        tensor::getMixedSize(rewriter, loc, matrix, 1)};
+    Value zero = arith::ConstantOp::create(rewriter, loc,
+                                           rewriter.getZeroAttr(computeType));
+    Value empty = tensor::EmptyOp::create(rewriter, loc, sizes, computeType);
+    Value sums =
+        linalg::FillOp::create(rewriter, loc, zero, empty).getResult(0);
+    AffineExpr column, row;
+    bindDims(context, column, row);
+    auto reduce = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{sums.getType()}, ValueRange{matrix},
+        ValueRange{sums},
+        ArrayRef<AffineMap>{AffineMap::get(2, 0, {row, column}, context),
+                            AffineMap::get(2, 0, {column}, context)},
+        ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                      utils::IteratorType::reduction},
+        [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
+          Value value = extendTo(b, nestedLoc, args[0], computeType);
+          linalg::YieldOp::create(
+              b, nestedLoc,
+              arith::AddFOp::create(b, nestedLoc, args[1], value).getResult());
+        });
+    Value result = reduce.getResult(0);
+    if (computeType != type.getElementType()) {
+      Value rounded =
+          tensor::EmptyOp::create(rewriter, loc, sizes, type.getElementType());
+      AffineMap identity = rewriter.getMultiDimIdentityMap(1);
+      result = linalg::GenericOp::create(
+                   rewriter, loc, TypeRange{rounded.getType()},
+                   ValueRange{result}, ValueRange{rounded},
+                   ArrayRef<AffineMap>{identity, identity},
+                   ArrayRef<utils::IteratorType>{utils::IteratorType::parallel},
+                   [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
+                     linalg::YieldOp::create(
+                         b, nestedLoc,
+                         truncateTo(b, nestedLoc, args[0],
+                                    type.getElementType()));
+                   })
+                   .getResult(0);
+    }
+    if (result.getType() != type)
+      result = tensor::CastOp::create(rewriter, loc, type, result);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+
+  bool computeF32InF64;
+};
+
 /// Dropout is the identity at inference.
 struct DropoutLowering : public OpRewritePattern<DropoutOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -265,7 +382,8 @@ struct HypatiaToLinalgPass
     patterns
         .add<LinearLayerLowering, FusedMLPLowering,
              ElementwiseActivationLowering, ElementwiseOpLowering<MulOp>,
-             ElementwiseOpLowering<AddOp>, ElementwiseOpLowering<ConvertOp>>(
+             ElementwiseOpLowering<AddOp>, ElementwiseOpLowering<ConvertOp>,
+             ActivationGradLowering, MatmulLowering, SumRowsLowering>(
             context, computeF32InF64);
     patterns.add<DropoutLowering>(context);
     // Every pattern applies unconditionally and creates no hypatia op: the

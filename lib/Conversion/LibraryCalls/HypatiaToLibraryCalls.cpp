@@ -6,7 +6,9 @@
 // follows as the elementwise hypatia op, which hypatia-to-linalg turns into
 // a kernel. A fused_mlp becomes one hypatia.mlp_kernel (the batch dimensions
 // collapsed around it) where the target's generated kernel computes it, else
-// its chain of layers.
+// its chain of layers. The products of a backward pass (hypatia.matmul) and
+// its bias gradients (hypatia.sum_rows, a product with a row of ones) are
+// library calls too.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,6 +16,7 @@
 #include "hypatia/Conversion/Passes.h"
 #include "hypatia/Dialect/Hypatia/IR/Target.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/Utils/Utils.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -88,6 +91,89 @@ struct LinearLayerToLibraryCall
   bool allowTF32;
 };
 
+/// `op(lhs) @ op(rhs)` as a library call: as the library sees it, the
+/// input is op(lhs) and the weight op(rhs)^T, each read in the layout it is
+/// stored in.
+struct MatmulToLibraryCall : public OpRewritePattern<MatmulOp> {
+  MatmulToLibraryCall(MLIRContext *context, const TargetInfo &target,
+                      bool allowTF32)
+      : OpRewritePattern(context), target(target), allowTF32(allowTF32) {}
+
+  LogicalResult matchAndRewrite(MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getType();
+    if (!target.hasGemmLibrary(*getElementType(type.getElementType())))
+      return rewriter.notifyMatchFailure(op, "no GEMM library for its type");
+    Location loc = op.getLoc();
+    SmallVector<OpFoldResult> sizes = {
+        tensor::getMixedSize(rewriter, loc, op.getLhs(),
+                             op.getTransposeLhs() ? 1 : 0),
+        tensor::getMixedSize(rewriter, loc, op.getRhs(),
+                             op.getTransposeRhs() ? 0 : 1)};
+    Value init =
+        tensor::EmptyOp::create(rewriter, loc, sizes, type.getElementType());
+    auto call = LibraryLinearOp::create(
+        rewriter, loc, init.getType(), op.getLhs(), op.getRhs(),
+        /*bias=*/nullptr, init, Activation::none,
+        allowTF32 && type.getElementType().isF32());
+    call.setInputTransposed(op.getTransposeLhs());
+    call.setWeightTransposed(!op.getTransposeRhs());
+    Value result = call.getResult();
+    if (result.getType() != type)
+      result = tensor::CastOp::create(rewriter, loc, type, result);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+
+  const TargetInfo &target;
+  bool allowTF32;
+};
+
+/// `sum_rows` as a product with a row of ones, `ones [1, M] @ x [M, N]`: the
+/// GEMM library streams x once with a wide reduction over rows; a generated
+/// loop would give each column one thread.
+struct SumRowsToLibraryCall : public OpRewritePattern<SumRowsOp> {
+  SumRowsToLibraryCall(MLIRContext *context, const TargetInfo &target)
+      : OpRewritePattern(context), target(target) {}
+
+  LogicalResult matchAndRewrite(SumRowsOp op,
+                                PatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getType();
+    Type elementType = type.getElementType();
+    if (!target.hasGemmLibrary(*getElementType(elementType)))
+      return rewriter.notifyMatchFailure(op, "no GEMM library for its type");
+    Location loc = op.getLoc();
+    Value matrix = collapseBatchDims(rewriter, loc, op.getInput()).matrix;
+    SmallVector<OpFoldResult> onesSizes = {
+        rewriter.getIndexAttr(1), tensor::getMixedSize(rewriter, loc, matrix, 0)};
+    Value one = arith::ConstantOp::create(
+        rewriter, loc, rewriter.getFloatAttr(elementType, 1.0));
+    Value onesInit =
+        tensor::EmptyOp::create(rewriter, loc, onesSizes, elementType);
+    Value ones =
+        linalg::FillOp::create(rewriter, loc, one, onesInit).getResult(0);
+    SmallVector<OpFoldResult> sizes = {
+        rewriter.getIndexAttr(1), tensor::getMixedSize(rewriter, loc, matrix, 1)};
+    Value init = tensor::EmptyOp::create(rewriter, loc, sizes, elementType);
+    auto call = LibraryLinearOp::create(rewriter, loc, init.getType(), ones,
+                                        matrix, /*bias=*/nullptr, init,
+                                        Activation::none, /*allowTF32=*/false);
+    call.setWeightTransposed(true);
+    Value row = call.getResult();
+    auto rowType = cast<RankedTensorType>(row.getType());
+    Value result = tensor::CollapseShapeOp::create(
+        rewriter, loc,
+        RankedTensorType::get({rowType.getDimSize(1)}, elementType), row,
+        ArrayRef<ReassociationIndices>{{0, 1}});
+    if (result.getType() != type)
+      result = tensor::CastOp::create(rewriter, loc, type, result);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+
+  const TargetInfo &target;
+};
+
 struct FusedMLPLowering : public OpRewritePattern<FusedMLPOp> {
   FusedMLPLowering(MLIRContext *context, const TargetInfo &target)
       : OpRewritePattern(context), target(target) {}
@@ -137,7 +223,9 @@ struct HypatiaToLibraryCallsPass
   void runOnOperation() override {
     TargetInfo target = TargetInfo::getFor(getOperation());
     RewritePatternSet patterns(&getContext());
-    patterns.add<LinearLayerToLibraryCall>(&getContext(), target, allowTF32);
+    patterns.add<LinearLayerToLibraryCall, MatmulToLibraryCall>(
+        &getContext(), target, allowTF32);
+    patterns.add<SumRowsToLibraryCall>(&getContext(), target);
     patterns.add<FusedMLPLowering>(&getContext(), target);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();

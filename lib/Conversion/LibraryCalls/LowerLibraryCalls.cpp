@@ -2,12 +2,14 @@
 //
 // After bufferization, each hypatia.library_linear on buffers becomes a call
 // of the runtime's hypatia_linear_<dtype>[_nobias] (hypatiaLinear on memref
-// descriptors), which runs one cuBLASLt GEMM with the epilogue fused.
+// descriptors), which runs one cuBLASLt GEMM with the epilogue fused (on the
+// CPU, one oneDNN matmul).
 //
 //===----------------------------------------------------------------------===//
 
 #include "hypatia/Conversion/Passes.h"
 #include "hypatia/Dialect/Hypatia/IR/HypatiaOps.h"
+#include "hypatia/Runtime/Vocabulary.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 
@@ -55,9 +57,10 @@ struct LowerLibraryCallsPass
       inputs.push_back(
           MemRefType::get({dynamic}, elementType,
                           StridedLayoutAttr::get(context, dynamic, {dynamic})));
-    // The activation (a hypatia_activation) and whether TF32 is allowed.
-    inputs.append(
-        {matrix, IntegerType::get(context, 32), IntegerType::get(context, 32)});
+    // The activation (a hypatia_activation), whether TF32 is allowed, and
+    // which operands are stored transposed (hypatia_layout bits).
+    auto int32 = IntegerType::get(context, 32);
+    inputs.append({matrix, int32, int32, int32});
     OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
     auto function = func::FuncOp::create(
         builder, module.getLoc(), name,
@@ -105,6 +108,9 @@ struct LowerLibraryCallsPass
         b, loc, static_cast<int64_t>(op.getEpilogue()), 32));
     operands.push_back(
         arith::ConstantIntOp::create(b, loc, op.getAllowTf32() ? 1 : 0, 32));
+    int64_t layout = (op.getInputTransposed() ? HYPATIA_INPUT_TRANSPOSED : 0) |
+                     (op.getWeightTransposed() ? HYPATIA_WEIGHT_TRANSPOSED : 0);
+    operands.push_back(arith::ConstantIntOp::create(b, loc, layout, 32));
     func::CallOp::create(b, loc, function, operands);
     op.erase();
     return success();

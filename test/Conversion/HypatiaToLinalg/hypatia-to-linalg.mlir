@@ -273,3 +273,50 @@ func.func @convert(%x: tensor<?x16xf32>) -> tensor<?x16xf16> {
   %1 = hypatia.convert %0 : tensor<?x16xbf16> to tensor<?x16xf16>
   return %1 : tensor<?x16xf16>
 }
+
+// -----
+
+// A weight gradient dy^T @ x: one matmul whose maps read dy transposed, in
+// place; no copy of either operand.
+// CHECK-DAG: #[[DYT:.*]] = affine_map<(d0, d1, d2) -> (d2, d0)>
+// CHECK-DAG: #[[X:.*]] = affine_map<(d0, d1, d2) -> (d2, d1)>
+// CHECK-LABEL: func.func @weight_grad
+// CHECK: linalg.fill
+// CHECK: linalg.matmul indexing_maps = [#[[DYT]], #[[X]], #{{.*}}] ins(%arg0, %arg1 : tensor<?x24xf32>, tensor<?x40xf32>) outs(%{{.*}} : tensor<24x40xf32>)
+// CHECK-NEXT: return
+// F64-LABEL: func.func @weight_grad
+// F64: linalg.matmul {{.*}} -> tensor<24x40xf64>
+// F64: arith.truncf %{{.*}} : f64 to f32
+func.func @weight_grad(%dy: tensor<?x24xf32>, %x: tensor<?x40xf32>) -> tensor<24x40xf32> {
+  %dw = hypatia.matmul %dy, %x {transpose_lhs} : tensor<?x24xf32>, tensor<?x40xf32> -> tensor<24x40xf32>
+  return %dw : tensor<24x40xf32>
+}
+
+// -----
+
+// A bias gradient: the batch dimensions collapsed, a reduction over rows in
+// f32 with the columns as the parallel (outer) dimension, rounded once.
+// CHECK-DAG: #[[ROWS:.*]] = affine_map<(d0, d1) -> (d1, d0)>
+// CHECK-DAG: #[[COLUMN:.*]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-LABEL: func.func @bias_grad
+// CHECK: tensor.collapse_shape %arg0 {{\[}}[0, 1], [2]] : tensor<?x3x33xbf16> into tensor<?x33xbf16>
+// CHECK: linalg.generic {indexing_maps = [#[[ROWS]], #[[COLUMN]]], iterator_types = ["parallel", "reduction"]}
+// CHECK: arith.extf %{{.*}} : bf16 to f32
+// CHECK: arith.addf
+// CHECK: arith.truncf %{{.*}} : f32 to bf16
+func.func @bias_grad(%dy: tensor<?x3x33xbf16>) -> tensor<33xbf16> {
+  %db = hypatia.sum_rows %dy : tensor<?x3x33xbf16> -> tensor<33xbf16>
+  return %db : tensor<33xbf16>
+}
+
+// -----
+
+// An activation gradient: one elementwise generic of the two operands.
+// CHECK-LABEL: func.func @relu_grad
+// CHECK: linalg.generic
+// CHECK: arith.cmpf ole, %{{.*}}, %{{.*}} : f32
+// CHECK: arith.select
+func.func @relu_grad(%g: tensor<?x64xf32>, %x: tensor<?x64xf32>) -> tensor<?x64xf32> {
+  %0 = hypatia.activation_grad %g, %x {activation = #hypatia.activation<relu>} : tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}

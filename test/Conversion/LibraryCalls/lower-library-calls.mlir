@@ -1,7 +1,8 @@
 // RUN: hypatia-opt %s --hypatia-lower-library-calls --split-input-file --verify-diagnostics | FileCheck %s
 
 // A library call on buffers becomes a call of the runtime with the
-// activation's vocabulary code (relu: 1) and the TF32 flag; the runtime
+// activation's vocabulary code (relu: 1), the TF32 flag and the layout bits
+// (input transposed: 1, weight transposed: 2); the runtime
 // function is declared once, with a C interface, on buffers of any strides
 // and offset (the runtime checks that rows are contiguous).
 // CHECK-LABEL: func.func @calls
@@ -12,16 +13,20 @@
 // CHECK-DAG: %[[Y2:.*]] = memref.cast %[[Y]] : memref<?x32xbf16> to memref<?x?xbf16, strided<[?, ?], offset: ?>>
 // CHECK-DAG: %[[RELU:.*]] = arith.constant 1 : i32
 // CHECK-DAG: %[[NO:.*]] = arith.constant 0 : i32
-// CHECK: call @hypatia_linear_bf16(%[[X2]], %[[W2]], %[[B2]], %[[Y2]], %[[RELU]], %[[NO]])
+// CHECK: call @hypatia_linear_bf16(%[[X2]], %[[W2]], %[[B2]], %[[Y2]], %[[RELU]], %[[NO]], %{{.*}})
 // CHECK: %[[YES:.*]] = arith.constant 1 : i32
-// CHECK: call @hypatia_linear_f32_nobias(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[YES]])
-// CHECK: func.func private @hypatia_linear_bf16(memref<?x?xbf16, strided<[?, ?], offset: ?>>, memref<?x?xbf16, strided<[?, ?], offset: ?>>, memref<?xbf16, strided<[?], offset: ?>>, memref<?x?xbf16, strided<[?, ?], offset: ?>>, i32, i32) attributes {llvm.emit_c_interface}
-// CHECK: func.func private @hypatia_linear_f32_nobias(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, i32, i32) attributes {llvm.emit_c_interface}
+// CHECK: call @hypatia_linear_f32_nobias(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[YES]], %{{.*}})
+// CHECK: %[[BOTH:.*]] = arith.constant 3 : i32
+// CHECK: call @hypatia_linear_f32_nobias(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[BOTH]])
+// CHECK: func.func private @hypatia_linear_bf16(memref<?x?xbf16, strided<[?, ?], offset: ?>>, memref<?x?xbf16, strided<[?, ?], offset: ?>>, memref<?xbf16, strided<[?], offset: ?>>, memref<?x?xbf16, strided<[?, ?], offset: ?>>, i32, i32, i32) attributes {llvm.emit_c_interface}
+// CHECK: func.func private @hypatia_linear_f32_nobias(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, i32, i32, i32) attributes {llvm.emit_c_interface}
 module attributes {hypatia.target = #hypatia.target<cuda>} {
 func.func @calls(%x: memref<?x64xbf16>, %w: memref<32x64xbf16>, %b: memref<32xbf16>, %y: memref<?x32xbf16>,
-                 %z: memref<?x32xf32>, %xf: memref<?x64xf32>, %wf: memref<32x64xf32>) {
+                 %z: memref<?x32xf32>, %xf: memref<?x64xf32>, %wf: memref<32x64xf32>,
+                 %xt: memref<64x?xf32>, %wt: memref<64x32xf32>) {
   hypatia.library_linear %x, %w, %b into %y {epilogue = #hypatia.activation<relu>} : memref<?x64xbf16>, memref<32x64xbf16>, memref<32xbf16> into memref<?x32xbf16>
   hypatia.library_linear %xf, %wf into %z {allow_tf32, epilogue = #hypatia.activation<none>} : memref<?x64xf32>, memref<32x64xf32> into memref<?x32xf32>
+  hypatia.library_linear %xt, %wt into %z {epilogue = #hypatia.activation<none>, input_transposed, weight_transposed} : memref<64x?xf32>, memref<64x32xf32> into memref<?x32xf32>
   return
 }
 }

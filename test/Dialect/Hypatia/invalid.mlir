@@ -269,3 +269,51 @@ func.func @mlp_kernel_mixed_form(%x: tensor<?x64xbf16>, %w1: tensor<64x64xbf16>,
       : tensor<?x64xbf16>, weights(tensor<64x64xbf16>, tensor<16x64xbf16>) into memref<?x16xbf16>
   return
 }
+
+// -----
+
+func.func @matmul_inner_sizes_differ(%a: tensor<?x256xf32>, %b: tensor<512x256xf32>) -> tensor<?x256xf32> {
+  // expected-error @+1 {{'hypatia.matmul' op shapes do not multiply: op(lhs) [?, 256] @ op(rhs) [512, 256] -> [?, 256]}}
+  %0 = hypatia.matmul %a, %b : tensor<?x256xf32>, tensor<512x256xf32> -> tensor<?x256xf32>
+  return %0 : tensor<?x256xf32>
+}
+
+// -----
+
+func.func @matmul_not_matrices(%a: tensor<2x?x256xf32>, %b: tensor<256x64xf32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{'hypatia.matmul' op expects matrices (rank 2), got [2, ?, 256], [256, 64] -> [?, 64]}}
+  %0 = hypatia.matmul %a, %b : tensor<2x?x256xf32>, tensor<256x64xf32> -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @matmul_mixed_types(%a: tensor<?x256xbf16>, %b: tensor<256x64xf32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{'hypatia.matmul' op operands and result must have one element type}}
+  %0 = hypatia.matmul %a, %b : tensor<?x256xbf16>, tensor<256x64xf32> -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @sum_rows_of_a_vector(%a: tensor<64xf32>) -> tensor<64xf32> {
+  // expected-error @+1 {{'hypatia.sum_rows' op expects [batch..., N] -> [N], got [64] -> [64]}}
+  %0 = hypatia.sum_rows %a : tensor<64xf32> -> tensor<64xf32>
+  return %0 : tensor<64xf32>
+}
+
+// -----
+
+func.func @sum_rows_wrong_width(%a: tensor<?x64xf32>) -> tensor<32xf32> {
+  // expected-error @+1 {{'hypatia.sum_rows' op result [32] is not the last dimension of the input [?, 64]}}
+  %0 = hypatia.sum_rows %a : tensor<?x64xf32> -> tensor<32xf32>
+  return %0 : tensor<32xf32>
+}
+
+// -----
+
+func.func @activation_grad_types_differ(%g: tensor<?x64xf32>, %x: tensor<?x64xbf16>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{'hypatia.activation_grad' op requires the same type for all operands and results}}
+  %0 = "hypatia.activation_grad"(%g, %x) {activation = #hypatia.activation<relu>} : (tensor<?x64xf32>, tensor<?x64xbf16>) -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}

@@ -126,3 +126,21 @@ func.func @mlp_kernel(%x: tensor<?x64xbf16>, %w1: tensor<64x64xbf16>, %w2: tenso
       : memref<?x64xf16>, weights(memref<32x64xf16>, memref<16x32xf16>) into memref<?x16xf16>
   return %y : tensor<?x16xbf16>
 }
+
+// CHECK-LABEL: func.func @gradients
+// CHECK: hypatia.matmul %{{.*}}, %{{.*}} : tensor<?x256xf32>, tensor<256x512xf32> -> tensor<?x512xf32>
+// CHECK: hypatia.matmul %{{.*}}, %{{.*}} {transpose_lhs} : tensor<?x256xf32>, tensor<?x512xf32> -> tensor<256x512xf32>
+// CHECK: hypatia.activation_grad %{{.*}}, %{{.*}} {activation = #hypatia.activation<gelu_erf>} : tensor<?x256xf32>
+// CHECK: hypatia.sum_rows %{{.*}} : tensor<?x256xf32> -> tensor<256xf32>
+// GENERIC-LABEL: sym_name = "gradients"
+// GENERIC: "hypatia.matmul"
+// GENERIC: "hypatia.activation_grad"
+// GENERIC: "hypatia.sum_rows"
+func.func @gradients(%dy: tensor<?x256xf32>, %w: tensor<256x512xf32>, %x: tensor<?x512xf32>, %h: tensor<?x256xf32>)
+    -> (tensor<?x512xf32>, tensor<256x512xf32>, tensor<?x256xf32>, tensor<256xf32>) {
+  %dx = hypatia.matmul %dy, %w : tensor<?x256xf32>, tensor<256x512xf32> -> tensor<?x512xf32>
+  %dw = hypatia.matmul %dy, %x {transpose_lhs} : tensor<?x256xf32>, tensor<?x512xf32> -> tensor<256x512xf32>
+  %dh = hypatia.activation_grad %dy, %h {activation = #hypatia.activation<gelu_erf>} : tensor<?x256xf32>
+  %db = hypatia.sum_rows %dh : tensor<?x256xf32> -> tensor<256xf32>
+  return %dx, %dw, %dh, %db : tensor<?x512xf32>, tensor<256x512xf32>, tensor<?x256xf32>, tensor<256xf32>
+}

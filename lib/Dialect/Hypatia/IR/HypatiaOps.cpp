@@ -35,6 +35,11 @@ static std::string formatShape(RankedTensorType type) {
   return formatShape(type.getShape());
 }
 
+/// Whether two sizes, either possibly dynamic, can be equal.
+static bool sizesAgree(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
 /// Checks one layer `x @ weight^T + bias`. `layerName` prefixes the messages
 /// of multi-layer ops.
 static LogicalResult verifyLayerOperands(Operation *op, StringRef layerName,
@@ -387,16 +392,16 @@ LogicalResult LibraryLinearOp::verify() {
     return failure();
   if (input.getRank() != 2 || weight.getRank() != 2 || init.getRank() != 2 ||
       (bias && bias.getRank() != 1))
-    return emitOpError("expects input [M, K], weight [N, K], bias [N] and init "
-                       "[M, N]");
-  auto mismatch = [](int64_t a, int64_t b) {
-    return !ShapedType::isDynamic(a) && !ShapedType::isDynamic(b) && a != b;
-  };
-  if (!weight.hasStaticShape() ||
-      mismatch(input.getDimSize(1), weight.getDimSize(1)) ||
-      mismatch(init.getDimSize(0), input.getDimSize(0)) ||
-      mismatch(init.getDimSize(1), weight.getDimSize(0)) ||
-      (bias && mismatch(bias.getDimSize(0), weight.getDimSize(0))))
+    return emitOpError("expects input [M, K] (or [K, M] when "
+                       "input_transposed), weight [N, K] (or [K, N] when "
+                       "weight_transposed), bias [N] and init [M, N]");
+  int64_t m = input.getDimSize(getInputTransposed() ? 1 : 0);
+  int64_t k = input.getDimSize(getInputTransposed() ? 0 : 1);
+  int64_t weightK = weight.getDimSize(getWeightTransposed() ? 0 : 1);
+  int64_t n = weight.getDimSize(getWeightTransposed() ? 1 : 0);
+  if (!sizesAgree(k, weightK) || !sizesAgree(init.getDimSize(0), m) ||
+      !sizesAgree(init.getDimSize(1), n) ||
+      (bias && !sizesAgree(bias.getDimSize(0), n)))
     return emitOpError() << "shapes do not form a linear layer: input "
                          << formatShape(input.getShape()) << ", weight "
                          << formatShape(weight.getShape()) << ", init "
@@ -413,6 +418,48 @@ LogicalResult LibraryLinearOp::verify() {
                          << " target cannot apply "
                          << stringifyActivation(getEpilogue()) << " to "
                          << elementType << " in its epilogue";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Gradients
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::verify() {
+  RankedTensorType lhs = getLhs().getType(), rhs = getRhs().getType(),
+                   result = getType();
+  if (lhs.getRank() != 2 || rhs.getRank() != 2 || result.getRank() != 2)
+    return emitOpError("expects matrices (rank 2), got ")
+           << formatShape(lhs) << ", " << formatShape(rhs) << " -> "
+           << formatShape(result);
+  if (rhs.getElementType() != lhs.getElementType() ||
+      result.getElementType() != lhs.getElementType())
+    return emitOpError("operands and result must have one element type");
+  int64_t m = lhs.getDimSize(getTransposeLhs() ? 1 : 0);
+  int64_t k = lhs.getDimSize(getTransposeLhs() ? 0 : 1);
+  int64_t rhsK = rhs.getDimSize(getTransposeRhs() ? 1 : 0);
+  int64_t n = rhs.getDimSize(getTransposeRhs() ? 0 : 1);
+  if (!sizesAgree(k, rhsK) || !sizesAgree(m, result.getDimSize(0)) ||
+      !sizesAgree(n, result.getDimSize(1)))
+    return emitOpError() << "shapes do not multiply: op(lhs) "
+                         << formatShape(ArrayRef<int64_t>{m, k})
+                         << " @ op(rhs) "
+                         << formatShape(ArrayRef<int64_t>{rhsK, n}) << " -> "
+                         << formatShape(result);
+  return success();
+}
+
+LogicalResult SumRowsOp::verify() {
+  RankedTensorType input = getInput().getType(), result = getType();
+  if (input.getRank() < 2 || result.getRank() != 1)
+    return emitOpError("expects [batch..., N] -> [N], got ")
+           << formatShape(input) << " -> " << formatShape(result);
+  if (result.getElementType() != input.getElementType())
+    return emitOpError("input and result must have one element type");
+  if (!sizesAgree(input.getShape().back(), result.getDimSize(0)))
+    return emitOpError() << "result " << formatShape(result)
+                         << " is not the last dimension of the input "
+                         << formatShape(input);
   return success();
 }
 

@@ -315,6 +315,92 @@ def Hypatia_DropoutOp : Hypatia_Op<"dropout", [Pure, SameOperandsAndResultType]>
 }
 
 //===----------------------------------------------------------------------===//
+// Gradients (training)
+//===----------------------------------------------------------------------===//
+
+def Hypatia_MatmulOp : Hypatia_Op<"matmul", [Pure]> {
+  let summary = "Matrix product `op(lhs) @ op(rhs)`, either operand transposed.";
+  let description = [{
+    The product of two matrices, each read as stored or transposed
+    (`transpose_lhs`, `transpose_rhs`): `op(lhs) [M, K] @ op(rhs) [K, N]`
+    gives `[M, N]`, accumulated in `f32` (`f16`/`bf16` operands, as PyTorch
+    does) and rounded once. This is what a linear layer's backward pass
+    needs beyond `hypatia.linear` (which is `x @ weight^T`): the input
+    gradient `dy @ weight` (neither transposed) and the weight gradient
+    `dy^T @ x` (`transpose_lhs`), as the `mm` ops of an AOTAutograd graph.
+    The GEMM libraries read either layout as it is stored: no transposed
+    copy is made.
+
+    Example:
+
+    ```mlir
+    %dx = hypatia.matmul %dy, %w : tensor<?x256xf32>, tensor<256x512xf32> -> tensor<?x512xf32>
+    %dw = hypatia.matmul %dy, %x {transpose_lhs}
+        : tensor<?x256xf32>, tensor<?x512xf32> -> tensor<256x512xf32>
+    ```
+  }];
+  let arguments = (ins Hypatia_FloatTensor:$lhs, Hypatia_FloatTensor:$rhs,
+                       UnitAttr:$transpose_lhs, UnitAttr:$transpose_rhs);
+  let results = (outs Hypatia_FloatTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Hypatia_ActivationGradOp : Hypatia_Op<"activation_grad", [Pure,
+                                                SameOperandsAndResultType]> {
+  let summary = "The gradient through an activation, `grad * act'(input)`.";
+  let description = [{
+    Backpropagates `grad` through the elementwise `activation` evaluated at
+    `input`, as PyTorch's backward ops do, in the compute type (`f32` for
+    `f16`/`bf16`) and rounded once:
+
+    - `relu`: `input <= 0 ? 0 : grad` (`threshold_backward`; `input` may be
+      the ReLU's input or its output, which have the same sign; NaN passes
+      the gradient, as in PyTorch);
+    - `gelu_erf`: `grad * (Phi(x) + x * phi(x))` with the standard normal's
+      distribution `Phi` and density `phi` (`gelu_backward`);
+    - `gelu_tanh`: the derivative of the tanh form, as `gelu_backward` with
+      `approximate="tanh"` computes it;
+    - `silu`: `grad * s * (1 + x * (1 - s))` with `s = sigmoid(x)`
+      (`silu_backward`);
+    - `none`: `grad`.
+
+    Example:
+
+    ```mlir
+    %dh = hypatia.activation_grad %dy, %h {activation = #hypatia.activation<gelu_erf>}
+        : tensor<?x3072xbf16>
+    ```
+  }];
+  let arguments = (ins Hypatia_FloatTensor:$grad, Hypatia_FloatTensor:$input,
+                       Hypatia_ActivationAttr:$activation);
+  let results = (outs Hypatia_FloatTensor:$result);
+  let assemblyFormat = "$grad `,` $input attr-dict `:` type($result)";
+}
+
+def Hypatia_SumRowsOp : Hypatia_Op<"sum_rows", [Pure]> {
+  let summary = "Sum over every dimension but the last: a bias gradient.";
+  let description = [{
+    `result[n] = sum over i... of input[i..., n]` for an input
+    `[batch..., N]` (at least one batch dimension), accumulated in `f32`
+    (`f16`/`bf16`, as PyTorch does) and rounded once: the gradient of a
+    linear layer's bias, `dy.sum(0)`. An empty batch gives zeros.
+
+    Example:
+
+    ```mlir
+    %db = hypatia.sum_rows %dy : tensor<?x256xf32> -> tensor<256xf32>
+    ```
+  }];
+  let arguments = (ins Hypatia_FloatTensor:$input);
+  let results = (outs Hypatia_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Library calls
 //===----------------------------------------------------------------------===//
 
@@ -338,6 +424,12 @@ def Hypatia_LibraryLinearOp : Hypatia_Op<"library_linear", [
 
     `allow_tf32` lets an f32 GEMM round its inputs to TF32 on tensor cores.
 
+    `input_transposed` says the `input` operand holds `input^T` (`[K, M]`),
+    and `weight_transposed` that the `weight` operand holds `weight^T`
+    (`[K, N]`): the library reads either layout as it is stored. These are
+    the products of a backward pass (`hypatia.matmul`); a linear layer has
+    neither.
+
     Example:
 
     ```mlir
@@ -352,7 +444,8 @@ def Hypatia_LibraryLinearOp : Hypatia_Op<"library_linear", [
                        Optional<Hypatia_FloatTensorOrBuffer>:$bias,
                        Hypatia_FloatTensorOrBuffer:$init,
                        Hypatia_ActivationAttr:$epilogue,
-                       UnitAttr:$allow_tf32);
+                       UnitAttr:$allow_tf32, UnitAttr:$input_transposed,
+                       UnitAttr:$weight_transposed);
   let results = (outs Optional<Hypatia_FloatTensor>:$result);
   let assemblyFormat = [{
     $input `,` $weight (`,` $bias^)? `into` $init attr-dict `:`
