@@ -65,7 +65,7 @@ class CountCompiles(logging.Handler):
         self.compiled, self.warnings = 0, []
 
     def emit(self, record):
-        if "compiled fused_" in record.getMessage():
+        if "compiled graph.fused_" in record.getMessage():
             self.compiled += 1
         if record.levelno >= logging.WARNING:
             self.warnings.append(record.getMessage())

@@ -214,6 +214,58 @@ int64_t hypatiaBuilderAdd(HypatiaBuilder *builder, int64_t lhs, int64_t rhs) {
   return buildBinary<AddOp>(builder, lhs, rhs);
 }
 
+int64_t hypatiaBuilderMatmul(HypatiaBuilder *builder, int64_t lhs,
+                             int64_t rhs, int32_t transposeLhs,
+                             int32_t transposeRhs) {
+  Value a = builder->lookup(lhs, "lhs");
+  Value b = a ? builder->lookup(rhs, "rhs") : Value();
+  if (!b)
+    return -1;
+  auto lhsType = cast<RankedTensorType>(a.getType());
+  auto rhsType = cast<RankedTensorType>(b.getType());
+  if (lhsType.getRank() != 2 || rhsType.getRank() != 2) {
+    emitError(builder->loc) << "a matrix product takes matrices, got "
+                            << lhsType << " and " << rhsType;
+    return -1;
+  }
+  // The verifier reports sizes that do not multiply at the location.
+  auto type = RankedTensorType::get(
+      {lhsType.getDimSize(transposeLhs ? 1 : 0),
+       rhsType.getDimSize(transposeRhs ? 0 : 1)},
+      lhsType.getElementType());
+  return builder->add(MatmulOp::create(builder->builder, builder->loc, type, a,
+                                       b, transposeLhs != 0,
+                                       transposeRhs != 0));
+}
+
+int64_t hypatiaBuilderActivationGrad(HypatiaBuilder *builder,
+                                     int32_t activation, int64_t grad,
+                                     int64_t input) {
+  std::optional<Activation> kind = getActivation(builder, activation);
+  Value g = kind ? builder->lookup(grad, "grad") : Value();
+  Value x = g ? builder->lookup(input, "input") : Value();
+  if (!x)
+    return -1;
+  return builder->add(ActivationGradOp::create(builder->builder, builder->loc,
+                                               g.getType(), g, x, *kind));
+}
+
+int64_t hypatiaBuilderSumRows(HypatiaBuilder *builder, int64_t input) {
+  Value x = builder->lookup(input, "input");
+  if (!x)
+    return -1;
+  auto type = cast<RankedTensorType>(x.getType());
+  if (type.getRank() < 2) {
+    emitError(builder->loc) << "a row sum takes a tensor of rank >= 2, got "
+                            << type;
+    return -1;
+  }
+  return builder->add(SumRowsOp::create(
+      builder->builder, builder->loc,
+      RankedTensorType::get({type.getShape().back()}, type.getElementType()),
+      x));
+}
+
 int64_t hypatiaBuilderConvert(HypatiaBuilder *builder, int64_t input,
                               int32_t elementType) {
   Value x = builder->lookup(input, "input");

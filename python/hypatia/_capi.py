@@ -12,7 +12,7 @@ import threading
 
 from .errors import HypatiaError
 
-CAPI_VERSION = 2
+CAPI_VERSION = 3
 LIBRARY_NAME = "libHypatiaCAPI.so"
 
 _library = None
@@ -62,6 +62,9 @@ _SIGNATURES = {
     "hypatiaBuilderMul": (_I64, [_P, _I64, _I64]),
     "hypatiaBuilderAdd": (_I64, [_P, _I64, _I64]),
     "hypatiaBuilderConvert": (_I64, [_P, _I64, _I32]),
+    "hypatiaBuilderMatmul": (_I64, [_P, _I64, _I64, _I32, _I32]),
+    "hypatiaBuilderActivationGrad": (_I64, [_P, _I32, _I64, _I64]),
+    "hypatiaBuilderSumRows": (_I64, [_P, _I64]),
     "hypatiaBuilderSliceRows": (_I64, [_P, _I64, _I64, _I64]),
     "hypatiaBuilderGetType": (_I32, [_P, _I64, ctypes.POINTER(_I32),
                                      ctypes.POINTER(_I64), _I32]),

@@ -298,6 +298,29 @@ class FunctionBuilder(Owned):
         return self._value(self._capi.hypatiaBuilderConvert(
             self._handle, self._id(x), _dtype_code(dtype)), "a conversion")
 
+    def matmul(self, lhs: Value, rhs: Value, transpose_lhs: bool = False,
+               transpose_rhs: bool = False) -> Value:
+        """hypatia.matmul: op(lhs) @ op(rhs) of two matrices, op transposing
+        where asked (the products of a backward pass)."""
+        return self._value(self._capi.hypatiaBuilderMatmul(
+            self._handle, self._id(lhs), self._id(rhs), int(bool(transpose_lhs)),
+            int(bool(transpose_rhs))), "a matrix product")
+
+    def activation_grad(self, kind: str, grad: Value, x: Value) -> Value:
+        """hypatia.activation_grad: `grad * act'(x)` for activation `kind`
+        ("none", "relu", "gelu", "gelu_tanh", "silu")."""
+        code = _activation_code(kind)
+        if code is None or kind == "gelu_erf":
+            raise ValueError(f"unknown activation {kind!r}")
+        return self._value(self._capi.hypatiaBuilderActivationGrad(
+            self._handle, code, self._id(grad), self._id(x)), "an activation gradient")
+
+    def sum_rows(self, x: Value) -> Value:
+        """hypatia.sum_rows: the sum over every dimension but the last (a bias
+        gradient)."""
+        return self._value(self._capi.hypatiaBuilderSumRows(
+            self._handle, self._id(x)), "a row sum")
+
     def slice_rows(self, x: Value, start: int, count: int) -> Value:
         """Rows [start, start + count) of `x` (a view once bufferized)."""
         return self._value(self._capi.hypatiaBuilderSliceRows(

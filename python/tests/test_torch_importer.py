@@ -238,7 +238,7 @@ def test_unsupported_gated_forms_say_why(make, reason):
         import_module(make(), (torch.rand(3, 20),))
 
 
-def test_matmul_without_transposed_weight_is_unsupported():
+def test_matmul_of_two_matrices_and_its_limits():
     class Plain(nn.Module):
         def __init__(self):
             super().__init__()
@@ -247,8 +247,13 @@ def test_matmul_without_transposed_weight_is_unsupported():
         def forward(self, x):
             return x @ self.w
 
-    with pytest.raises(Unsupported, match="transposed weight"):
-        import_module(Plain(), (torch.rand(3, 20),))
+    # A product of two matrices (a backward pass's form): hypatia.matmul,
+    # the weight read as stored.
+    module, _ = import_module(Plain(), (torch.rand(3, 20),))
+    assert "hypatia.matmul" in str(module) and "transpose" not in str(module)
+    # Of a batch of matrices by a plain weight: not a linear layer's form.
+    with pytest.raises(Unsupported, match="other than x @ w.t\\(\\) or of two matrices"):
+        import_module(Plain(), (torch.rand(2, 3, 20),))
 
 
 def test_shape_mismatch_is_an_mlir_error():

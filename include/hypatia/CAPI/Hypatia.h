@@ -31,7 +31,7 @@ extern "C" {
 #define HYPATIA_CAPI_EXPORT __attribute__((visibility("default")))
 
 /* Bumped whenever a function below changes its signature or meaning. */
-#define HYPATIA_CAPI_VERSION 2
+#define HYPATIA_CAPI_VERSION 3
 
 typedef struct HypatiaContext HypatiaContext;
 typedef struct HypatiaModule HypatiaModule;
@@ -128,6 +128,19 @@ HYPATIA_CAPI_EXPORT int64_t hypatiaBuilderAdd(HypatiaBuilder *builder,
 HYPATIA_CAPI_EXPORT int64_t hypatiaBuilderConvert(HypatiaBuilder *builder,
                                                   int64_t input,
                                                   int32_t elementType);
+/* hypatia.matmul: op(lhs) @ op(rhs) of two matrices, each transposed where
+ * its flag is non-zero (a backward pass's input and weight gradients). */
+HYPATIA_CAPI_EXPORT int64_t hypatiaBuilderMatmul(HypatiaBuilder *builder,
+                                                 int64_t lhs, int64_t rhs,
+                                                 int32_t transposeLhs,
+                                                 int32_t transposeRhs);
+/* hypatia.activation_grad: `grad * act'(input)` for a hypatia_activation. */
+HYPATIA_CAPI_EXPORT int64_t hypatiaBuilderActivationGrad(
+    HypatiaBuilder *builder, int32_t activation, int64_t grad, int64_t input);
+/* hypatia.sum_rows: the sum over every dimension but the last (a bias
+ * gradient). */
+HYPATIA_CAPI_EXPORT int64_t hypatiaBuilderSumRows(HypatiaBuilder *builder,
+                                                  int64_t input);
 /* The type of value `value`, as the dialect inferred it: its element type
  * (a hypatia_dtype) in `*elementType` and up to `capacity` sizes (-1:
  * dynamic) in `shape`. Returns the rank, or -1 with diagnostics. */

@@ -31,9 +31,13 @@ Options (torch.compile(..., options={...}), or environment variables):
                tensor is captured anew), results are copied out, so they
                behave as without graphs.
 
-Inference only, for now: when autograd is needed (grad mode on and an input
-or parameter requiring grad), the whole graph runs in PyTorch, with a message
-saying so.
+Training: when autograd is needed (grad mode on and an input or parameter
+requiring grad), AOTAutograd splits the graph into a forward and a backward
+graph of aten ops (min-cut partitioner), and each is compiled as above: the
+backward's matrix products (input and weight gradients, either operand read
+transposed in place), activation gradients (threshold_backward,
+gelu_backward, silu_backward) and bias gradients (sums over the batch) by
+Hypatia, the rest in PyTorch with a log line each.
 """
 
 import copy
@@ -372,26 +376,72 @@ def _checked(run, graph_module, name):
 
 def compile_graph(graph_module, example_inputs, options=None):
     """The callable hypatia makes of a graph: supported pieces compiled, the
-    rest in PyTorch. Used by the torch.compile backend."""
+    rest in PyTorch. Used by the torch.compile backend. A graph that needs
+    autograd is split by AOTAutograd into a forward and a backward graph,
+    each compiled so."""
     options = options if isinstance(options, Options) else Options(options)
     if _graph_needs_autograd(graph_module, example_inputs):
-        log.warning("hypatia: the graph needs autograd (grad mode is on and inputs or "
-                    "parameters require grad), which Hypatia does not support yet: it runs "
-                    "in PyTorch. For inference, call the model under torch.no_grad() or "
-                    "torch.inference_mode().")
-        return graph_module.forward
+        return _compile_for_training(graph_module, example_inputs, options)
+    return _compile_pieces(graph_module, options, "graph")
+
+
+def _compile_pieces(graph_module, options, name):
+    """`graph_module` with its supported pieces compiled and the rest left to
+    PyTorch, each node left logged once with the reason."""
+    _fold_double_transposes(graph_module)
     support = _Support(graph_module)
     for node, reason in support.reasons.items():
-        log.warning("hypatia: running in PyTorch: %s%s (%s)", _node_name(node), _where(node),
-                    reason)
-    split = _partition(graph_module, support, options)
+        log.warning("hypatia: %s: running in PyTorch: %s%s (%s)", name, _node_name(node),
+                    _where(node), reason)
+    split = _partition(graph_module, support, options, name)
     run = split.forward if isinstance(split, torch.nn.Module) else split
     if options.check == "strict":
-        run = _checked(run, graph_module, "graph")
+        run = _checked(run, graph_module, name)
     return run
 
 
-def _partition(graph_module, support, options):
+_TRANSPOSES = (torch.ops.aten.t.default,)
+
+
+def _fold_double_transposes(graph_module):
+    """Replaces t(t(x)) by x in place. AOTAutograd's backward graphs return
+    each weight gradient so (the gradient is computed as (dy^T x)^T^T); left
+    in, the two views would run in PyTorch, outside the compiled piece."""
+    changed = False
+    for node in graph_module.graph.nodes:
+        inner = node.args[0] if node.op == "call_function" and node.target in _TRANSPOSES \
+            else None
+        if isinstance(inner, torch.fx.Node) and inner.op == "call_function" and \
+                inner.target in _TRANSPOSES:
+            node.replace_all_uses_with(inner.args[0])
+            changed = True
+    if changed:
+        graph_module.graph.eliminate_dead_code()
+        graph_module.recompile()
+
+
+def _compile_for_training(graph_module, example_inputs, options):
+    """Training: AOTAutograd traces the forward and its backward to aten ops
+    and splits them with the min-cut partitioner (as Inductor does: the
+    forward saves what is costly to recompute, views and cheap elementwise
+    ops are recomputed in the backward); each graph is then compiled as any
+    other, its matrix products (linear layers, and the backward's input and
+    weight gradients), activations, activation gradients and bias gradients
+    by Hypatia, anything else by PyTorch with a log line."""
+    from functorch.compile import make_boxed_func, min_cut_rematerialization_partition
+    from torch._dynamo.backends.common import aot_autograd
+
+    def compiler(name):
+        def compile_aten_graph(aten_graph, inputs):
+            return make_boxed_func(_compile_pieces(aten_graph, options, name))
+        return compile_aten_graph
+
+    backend = aot_autograd(fw_compiler=compiler("forward"), bw_compiler=compiler("backward"),
+                           partition_fn=min_cut_rematerialization_partition)
+    return backend(graph_module, example_inputs)
+
+
+def _partition(graph_module, support, options, name):
     from torch.fx.passes.infra.partitioner import CapabilityBasedPartitioner
     from torch.fx.passes.operator_support import OperatorSupportBase
 
@@ -415,7 +465,8 @@ def _partition(graph_module, support, options):
     for node in split.graph.nodes:
         if node.op == "call_module" and node.target.startswith("fused_"):
             piece = split.get_submodule(node.target)
-            setattr(split, node.target, CompiledGraph(piece, options, node.target))
+            setattr(split, node.target,
+                    CompiledGraph(piece, options, f"{name}.{node.target}"))
     split.recompile()
     return _single_piece_call(split) or split
 

@@ -23,7 +23,8 @@ from .ops import DTYPES, Op, Param, Unsupported, describe, location, tensor_info
 
 # Ops that do arithmetic: a piece of a graph with none of them (a lone
 # reshape) is left to PyTorch.
-COMPUTE_KINDS = {"linear", "matmul", "addmm", "relu", "gelu", "silu", "mul"}
+COMPUTE_KINDS = {"linear", "matmul", "addmm", "relu", "gelu", "silu", "mul",
+                 "activation_grad", "sum"}
 
 
 def _modules(graph_module):
@@ -73,8 +74,9 @@ class _Support:
                 self.ops[node] = describe(node, self.modules)
             except Unsupported as reason:
                 self.reasons[node] = str(reason)
-        # Structure: transposes only as the weights of matmuls; adds only as
-        # the bias of a matmul; in-place ops only on values nothing else reads.
+        # Structure: transposes only as operands of matrix products (or of
+        # other transposes); adds only as the bias of a matmul or of tensors
+        # of one shape; in-place ops only on values nothing else reads.
         for _ in range(3):
             for node in nodes:
                 if node in self.ops:
@@ -121,15 +123,22 @@ class _Support:
                 return "transpose of a non-matrix"
             for user in node.users:
                 user_op = self.ops.get(user)
-                weight_index = {"matmul": 1, "addmm": 2}.get(user_op.kind) if user_op else None
-                if weight_index is None or user_op.operands[weight_index] is not node:
-                    return "a transpose other than the weight of a matrix product"
+                if user_op is None or user_op.kind not in ("matmul", "addmm", "transpose") or (
+                        user_op.kind == "addmm" and user_op.operands[2] is not node):
+                    return "a transpose other than an operand of a matrix product"
+        if op.kind == "addmm":
+            if not self._is_transpose(op.operands[2]) or self._is_transpose(op.operands[1]):
+                return "addmm other than x @ w.t() + b"
+        if op.kind == "matmul" and not _is_layer_product(op, self._is_transpose):
+            # A product of two matrices (a backward pass's), either maybe
+            # transposed.
+            for operand in op.operands:
+                operand_shape, _ = tensor_info(operand) if isinstance(
+                    operand, torch.fx.Node) else (None, None)
+                if operand_shape is None or len(operand_shape) != 2:
+                    return ("a matrix product other than x @ w.t() or of two "
+                            "matrices")
         if op.kind in ("matmul", "addmm"):
-            weight = op.operands[1 if op.kind == "matmul" else 2]
-            if not isinstance(weight, torch.fx.Node) or weight not in self.ops or \
-                    self.ops[weight].kind != "transpose":
-                return ("a matrix product whose second operand is not a transposed "
-                        "weight (x @ w.t())")
             x_shape, _ = tensor_info(op.operands[0 if op.kind == "matmul" else 1])
             if x_shape is None or len(x_shape) < 1:
                 return "a matrix product of a scalar"
@@ -151,7 +160,20 @@ class _Support:
                 return "a reshape to a shape computed at run time"
         if op.kind == "mul" and _broadcasts(op, shape):
             return "a product that broadcasts (Hypatia multiplies tensors of one shape)"
+        if op.kind == "activation_grad" and _broadcasts(op, shape):
+            return "an activation gradient of operands of different shapes"
+        if op.kind == "sum":
+            input_shape, _ = tensor_info(op.operands[0])
+            rank = len(input_shape or ())
+            dims = op.attributes["dims"]
+            if rank < 2 or dims is None or \
+                    sorted(d % rank for d in dims) != list(range(rank - 1)):
+                return "a sum other than over every dimension but the last (a bias gradient)"
         return None
+
+    def _is_transpose(self, operand):
+        return isinstance(operand, torch.fx.Node) and operand in self.ops and \
+            self.ops[operand].kind == "transpose"
 
     def _check_chunk(self, node, op):
         """A chunk is compiled as what it splits: a linear layer whose rows of
@@ -171,6 +193,12 @@ class _Support:
                for user in node.users):
             return "a chunk whose parts are not taken one by one"
         return None
+
+
+def _is_layer_product(op, is_transpose):
+    """Whether matmul `op` is a linear layer's `x @ w.t()`: x of any rank, not
+    itself a transpose (else it is a product of two matrices)."""
+    return is_transpose(op.operands[1]) and not is_transpose(op.operands[0])
 
 
 def check_support(graph_module):
@@ -262,6 +290,14 @@ def import_graph(graph_module, example_inputs, name="forward", context=None, sup
             raise Unsupported(f"{operand} is not a tensor computed by the imported graph")
         return found
 
+    def matrix(operand):
+        """(value, transposed) of a matrix product's operand: a transpose
+        is read in place, not computed."""
+        found = values.get(operand)
+        if found is not None and found[0] == "transposed":
+            return value(found[1])[0], True
+        return value(operand)[0], False
+
     def weight(operand):
         found = values.get(operand)
         if found is None or found[0] != "transposed":
@@ -318,7 +354,10 @@ def import_graph(graph_module, example_inputs, name="forward", context=None, sup
         builder.set_location(node.name, file, line, 0)
         kind = op.kind
         if kind == "transpose":
-            values[node] = ("transposed", op.operands[0])
+            inner = values.get(op.operands[0])
+            # t(t(x)) is x.
+            values[node] = value(inner[1]) if inner is not None and inner[0] == "transposed" \
+                else ("transposed", op.operands[0])
         elif kind == "identity":
             values[node] = value(op.operands[0])
         elif kind == "linear" and _chunk_of(node, support.op):
@@ -348,6 +387,12 @@ def import_graph(graph_module, example_inputs, name="forward", context=None, sup
         elif kind == "mul":
             values[node] = _shaped(builder.mul(value(op.operands[0])[0],
                                                value(op.operands[1])[0]))
+        elif kind == "matmul" and not _is_layer_product(
+                op, lambda operand: values.get(operand, ("",))[0] == "transposed"):
+            (lhs, transpose_lhs), (rhs, transpose_rhs) = (matrix(operand) for operand in op.operands)
+            values[node] = _shaped(builder.matmul(in_dtype_of(node, op.operands[0], lhs),
+                                                  in_dtype_of(node, op.operands[1], rhs),
+                                                  transpose_lhs, transpose_rhs))
         elif kind == "matmul":
             x = in_dtype_of(node, op.operands[0], value(op.operands[0])[0])
             w = in_dtype_of(node, op.operands[1], weight(op.operands[1])[0])
@@ -379,6 +424,16 @@ def import_graph(graph_module, example_inputs, name="forward", context=None, sup
         elif kind == "gelu":
             x, shape = value(op.operands[0])
             values[node] = (builder.gelu(x, op.attributes["approximate"]), shape)
+        elif kind == "activation_grad":
+            grad, shape = value(op.operands[0])
+            values[node] = (builder.activation_grad(op.attributes["activation"], grad,
+                                                    value(op.operands[1])[0]), shape)
+        elif kind == "sum":
+            x, shape = value(op.operands[0])
+            total = builder.sum_rows(x)
+            if op.attributes["keepdim"]:
+                total = builder.reshape(total, [1] * (len(shape) - 1) + [shape[-1]])
+            values[node] = _shaped(total)
         elif kind == "dropout":
             x, shape = value(op.operands[0])
             values[node] = (builder.dropout(x, op.attributes["p"]), shape)

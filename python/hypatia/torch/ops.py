@@ -92,6 +92,12 @@ _FLATTEN = {torch.flatten}
 _RESHAPE = {torch.reshape, torch.ops.aten.view.default, torch.ops.aten.reshape.default,
             torch.ops.aten._unsafe_view.default}
 _IDENTITY_METHODS = {"contiguous"}
+_IDENTITY = {torch.ops.aten.detach.default, torch.ops.aten.alias.default}
+# The backward ops of AOTAutograd's graphs (training).
+_THRESHOLD_BACKWARD = {torch.ops.aten.threshold_backward.default}
+_GELU_BACKWARD = {torch.ops.aten.gelu_backward.default}
+_SILU_BACKWARD = {torch.ops.aten.silu_backward.default}
+_SUM = {torch.ops.aten.sum.dim_IntList}
 
 
 def _inplace(node):
@@ -187,6 +193,25 @@ def describe(node, modules):
         if training and p > 0:
             raise Unsupported("dropout in training mode (call model.eval())")
         return Op("dropout", [_arg(node, 0, "input")], p=p, inplace=bool(_arg(node, 3, "inplace")))
+    if target in _IDENTITY:
+        return Op("identity", [node.args[0]])
+    if target in _THRESHOLD_BACKWARD:
+        grad, x, threshold = node.args[:3]
+        if threshold != 0:
+            raise Unsupported(f"threshold_backward at {threshold!r} (a ReLU's is at 0)")
+        return Op("activation_grad", [grad, x], activation="relu")
+    if target in _GELU_BACKWARD:
+        approximate = _gelu_approximation(_arg(node, 2, "approximate", "none"))
+        return Op("activation_grad", [node.args[0], node.args[1]],
+                  activation="gelu_tanh" if approximate == "tanh" else "gelu")
+    if target in _SILU_BACKWARD:
+        return Op("activation_grad", [node.args[0], node.args[1]], activation="silu")
+    if target in _SUM:
+        dims = _arg(node, 1, "dim")
+        if node.kwargs.get("dtype") is not None:
+            raise Unsupported("sum with a dtype")
+        return Op("sum", [node.args[0]], dims=tuple(dims) if dims is not None else None,
+                  keepdim=bool(_arg(node, 2, "keepdim", False)))
     if target in _ADDMM:
         beta, alpha = node.kwargs.get("beta", 1), node.kwargs.get("alpha", 1)
         if beta != 1 or alpha != 1:

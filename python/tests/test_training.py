@@ -1,0 +1,195 @@
+"""Training through torch.compile(backend="hypatia") on the CPU: forward and
+backward graphs compiled (AOTAutograd), gradients against float64 autograd,
+training loops against eager PyTorch with the same seed, and what is left to
+PyTorch logged."""
+
+import copy
+import logging
+
+import pytest
+from conftest import tensor_relative_error
+
+torch = pytest.importorskip("torch")
+nn = torch.nn
+
+import hypatia.torch  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def fresh_dynamo():
+    hypatia.torch.register()
+    torch._dynamo.reset()
+    yield
+    torch._dynamo.reset()
+
+
+ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "gelu": nn.GELU,
+    "gelu_tanh": lambda: nn.GELU(approximate="tanh"),
+    "silu": nn.SiLU,
+}
+
+
+def mlp(widths, activation, bias=True):
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(widths, widths[1:])):
+        layers.append(nn.Linear(n_in, n_out, bias=bias))
+        if i + 2 < len(widths):
+            layers.append(ACTIVATIONS[activation]())
+    return nn.Sequential(*layers)
+
+
+def gradients(model, x, grad_output):
+    """The output and the gradients of sum(output * grad_output) for the
+    input and every parameter."""
+    x = x.detach().clone().requires_grad_(True)
+    model.zero_grad(set_to_none=True)
+    y = model(x)
+    (y * grad_output).sum().backward()
+    return [y.detach(), x.grad] + [p.grad for p in model.parameters()]
+
+
+def compiled_pieces(caplog):
+    return [r.message for r in caplog.records if "compiled " in r.message]
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("bias", [True, False])
+def test_gradients_match_float64(activation, bias, torch_seed, caplog):
+    model = mlp([24, 48, 40, 16], activation, bias)
+    reference = copy.deepcopy(model).double()
+    x, grad_output = torch.randn(37, 24), torch.randn(37, 16)
+    with caplog.at_level(logging.INFO, logger="hypatia"):
+        results = gradients(torch.compile(model, backend="hypatia"), x, grad_output)
+    expected = gradients(reference, x.double(), grad_output.double())
+    for index, (result, want) in enumerate(zip(results, expected)):
+        assert result.dtype == torch.float32
+        assert tensor_relative_error(result, want) <= 1e-5, f"result {index}"
+    # The forward and the backward are each one piece Hypatia compiled;
+    # nothing ran in PyTorch.
+    assert "running in PyTorch" not in caplog.text
+    compiled = compiled_pieces(caplog)
+    assert len(compiled) == 2, compiled
+    assert "compiled forward.fused_0 for cpu" in compiled[0]
+    assert "compiled backward.fused_0 for cpu" in compiled[1]
+
+
+def test_bfloat16_gradients(torch_seed):
+    model = mlp([32, 64, 64, 8], "gelu").to(torch.bfloat16)
+    reference = copy.deepcopy(model).double()
+    x = torch.randn(50, 32).to(torch.bfloat16)
+    grad_output = torch.randn(50, 8).to(torch.bfloat16)
+    results = gradients(torch.compile(model, backend="hypatia"), x, grad_output)
+    expected = gradients(reference, x.double(), grad_output.double())
+    eager = gradients(model, x, grad_output)
+    for index, (result, want, plain) in enumerate(zip(results, expected, eager)):
+        assert result.dtype == torch.bfloat16
+        error = tensor_relative_error(result, want)
+        # bf16 rounds every stored value: as close as eager bf16, within 1e-2.
+        assert error <= max(1e-2, 1.5 * tensor_relative_error(plain, want)), f"result {index}"
+
+
+def test_a_3d_input_and_an_input_that_needs_no_gradient(torch_seed, caplog):
+    model = mlp([16, 32, 8], "silu")
+    reference = copy.deepcopy(model).double()
+    x = torch.randn(4, 9, 16)  # no requires_grad: no input gradient
+    compiled = torch.compile(model, backend="hypatia")
+    with caplog.at_level(logging.INFO, logger="hypatia"):
+        compiled(x).square().sum().backward()
+    reference(x.double()).square().sum().backward()
+    for parameter, expected in zip(model.parameters(), reference.parameters()):
+        assert tensor_relative_error(parameter.grad, expected.grad) <= 1e-5
+
+
+def test_unsupported_op_in_training_runs_in_pytorch_with_a_log_line(torch_seed, caplog):
+    class Mixed(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1, self.fc2 = nn.Linear(8, 16), nn.Linear(16, 4)
+
+        def forward(self, x):
+            return self.fc2(torch.sin(self.fc1(x)))
+
+    model = Mixed()
+    reference = copy.deepcopy(model).double()
+    x, grad_output = torch.randn(12, 8), torch.randn(12, 4)
+    with caplog.at_level(logging.INFO, logger="hypatia"):
+        results = gradients(torch.compile(model, backend="hypatia"), x, grad_output)
+    expected = gradients(reference, x.double(), grad_output.double())
+    for index, (result, want) in enumerate(zip(results, expected)):
+        assert tensor_relative_error(result, want) <= 1e-5, f"result {index}"
+    lines = [r.message for r in caplog.records if "running in PyTorch" in r.message]
+    assert any("forward" in line and "sin" in line for line in lines), lines
+    assert any("backward" in line and ("cos" in line or "mul" in line) for line in lines), lines
+
+
+def train(model, inputs, targets, steps, optimizer_class, lr):
+    optimizer = optimizer_class(model.parameters(), lr=lr)
+    losses = []
+    for step in range(steps):
+        batch = slice((step * 64) % len(inputs), (step * 64) % len(inputs) + 64)
+        optimizer.zero_grad(set_to_none=True)
+        loss = torch.nn.functional.mse_loss(model(inputs[batch]), targets[batch])
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+
+
+def assert_tracks_eager(compiled_losses, eager_losses):
+    """Same seed, same data: the losses agree step by step (f32 rounding
+    differs between the two GEMM libraries and grows over the steps, well
+    under the progress made), and training made progress."""
+    assert len(compiled_losses) == len(eager_losses)
+    for step, (got, want) in enumerate(zip(compiled_losses, eager_losses)):
+        assert abs(got - want) <= 1e-3 * abs(want) + 1e-6, f"step {step}: {got} vs {want}"
+    assert compiled_losses[-1] < 0.5 * compiled_losses[0]
+
+
+def test_regression_training_loop_tracks_eager(torch_seed):
+    inputs = torch.rand(1024, 8) * 2 - 1
+    targets = torch.stack([torch.sin(3 * inputs[:, 0]) * inputs[:, 1],
+                           (inputs[:, 2:5] ** 2).sum(1)], dim=1)
+    model = mlp([8, 64, 64, 2], "silu")
+    eager_model = copy.deepcopy(model)
+    compiled_losses = train(torch.compile(model, backend="hypatia"), inputs, targets, 200,
+                            torch.optim.Adam, 3e-3)
+    eager_losses = train(eager_model, inputs, targets, 200, torch.optim.Adam, 3e-3)
+    assert_tracks_eager(compiled_losses, eager_losses)
+
+
+def positional_encoding(points, frequencies=4):
+    encoded = [points]
+    for k in range(frequencies):
+        encoded += [torch.sin((2.0 ** k) * torch.pi * points),
+                    torch.cos((2.0 ** k) * torch.pi * points)]
+    return torch.cat(encoded, dim=1)
+
+
+def test_nerf_style_mlp_training_tracks_eager(torch_seed):
+    # A neural field: encoded 3-D points -> 64-wide ReLU MLP -> 4 outputs.
+    points = torch.rand(2048, 3) * 2 - 1
+    inputs = positional_encoding(points)
+    targets = torch.stack([torch.sin(4 * points[:, 0]) * torch.cos(3 * points[:, 1]),
+                           points.norm(dim=1), points[:, 2] ** 3, points.sum(1).tanh()], dim=1)
+    model = mlp([inputs.shape[1], 64, 64, 64, 64, 4], "relu")
+    eager_model = copy.deepcopy(model)
+    compiled_losses = train(torch.compile(model, backend="hypatia"), inputs, targets, 200,
+                            torch.optim.Adam, 1e-3)
+    eager_losses = train(eager_model, inputs, targets, 200, torch.optim.Adam, 1e-3)
+    assert_tracks_eager(compiled_losses, eager_losses)
+
+
+def test_training_with_changing_batch_sizes(torch_seed, caplog):
+    model = mlp([12, 32, 3], "gelu")
+    reference = copy.deepcopy(model).double()
+    compiled = torch.compile(model, backend="hypatia")
+    with caplog.at_level(logging.INFO, logger="hypatia"):
+        for batch in (5, 17, 33, 8):
+            x, grad_output = torch.randn(batch, 12), torch.randn(batch, 3)
+            results = gradients(compiled, x, grad_output)
+            expected = gradients(reference, x.double(), grad_output.double())
+            for index, (result, want) in enumerate(zip(results, expected)):
+                assert tensor_relative_error(result, want) <= 1e-5, f"batch {batch}, {index}"
+    assert "running in PyTorch" not in caplog.text
