@@ -346,13 +346,14 @@ hypatiaLinear(void *stream, hypatia_dtype dtype, int64_t m, int64_t n,
                     ": need m, n, k >= 0");
   if (m == 0 || n == 0)
     return HYPATIA_SUCCESS;
-  if (!x || !w || !y)
+  if (!y || (k > 0 && (!x || !w)))
     return fail(HYPATIA_ERROR_INVALID_ARGUMENT,
                 "hypatia: null input, weight or output pointer");
   if (k == 0) {
-    // An empty sum (the weight gradient of an empty batch): zeros, which
-    // every activation keeps. With a bias, y would be activation(bias) in
-    // every row, which no caller needs.
+    // An empty sum (the weight gradient of an empty batch, whose operands
+    // may have no storage at all): zeros, which every activation keeps.
+    // With a bias, y would be activation(bias) in every row, which no
+    // caller needs.
     if (bias)
       return fail(HYPATIA_ERROR_NOT_SUPPORTED,
                   "hypatia: linear layer with k 0 and a bias");

@@ -1,7 +1,7 @@
-"""Training through torch.compile(backend="hypatia") on the CPU: forward and
-backward graphs compiled (AOTAutograd), gradients against float64 autograd,
-training loops against eager PyTorch with the same seed, and what is left to
-PyTorch logged."""
+"""Training through torch.compile(backend="hypatia") on the CPU and, where
+there is one, the GPU: forward and backward graphs compiled (AOTAutograd),
+gradients against float64 autograd, training loops against eager PyTorch
+with the same seed, and what is left to PyTorch logged."""
 
 import copy
 import logging
@@ -13,6 +13,13 @@ torch = pytest.importorskip("torch")
 nn = torch.nn
 
 import hypatia.torch  # noqa: E402
+
+
+@pytest.fixture(params=["cpu", "cuda"])
+def device(request):
+    if request.param == "cuda" and not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    return request.param
 
 
 @pytest.fixture(autouse=True)
@@ -56,10 +63,10 @@ def compiled_pieces(caplog):
 
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
 @pytest.mark.parametrize("bias", [True, False])
-def test_gradients_match_float64(activation, bias, torch_seed, caplog):
-    model = mlp([24, 48, 40, 16], activation, bias)
+def test_gradients_match_float64(activation, bias, device, torch_seed, caplog):
+    model = mlp([24, 48, 40, 16], activation, bias).to(device)
     reference = copy.deepcopy(model).double()
-    x, grad_output = torch.randn(37, 24), torch.randn(37, 16)
+    x, grad_output = torch.randn(37, 24, device=device), torch.randn(37, 16, device=device)
     with caplog.at_level(logging.INFO, logger="hypatia"):
         results = gradients(torch.compile(model, backend="hypatia"), x, grad_output)
     expected = gradients(reference, x.double(), grad_output.double())
@@ -71,29 +78,32 @@ def test_gradients_match_float64(activation, bias, torch_seed, caplog):
     assert "running in PyTorch" not in caplog.text
     compiled = compiled_pieces(caplog)
     assert len(compiled) == 2, compiled
-    assert "compiled forward.fused_0 for cpu" in compiled[0]
-    assert "compiled backward.fused_0 for cpu" in compiled[1]
+    assert f"compiled forward.fused_0 for {device}" in compiled[0]
+    assert f"compiled backward.fused_0 for {device}" in compiled[1]
 
 
-def test_bfloat16_gradients(torch_seed):
-    model = mlp([32, 64, 64, 8], "gelu").to(torch.bfloat16)
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_half_precision_gradients(dtype, device, torch_seed):
+    if dtype == torch.float16 and device == "cpu":
+        pytest.skip("f16 CPU models are loop nests: slow, and tested in lit")
+    model = mlp([32, 64, 64, 8], "gelu").to(device, dtype)
     reference = copy.deepcopy(model).double()
-    x = torch.randn(50, 32).to(torch.bfloat16)
-    grad_output = torch.randn(50, 8).to(torch.bfloat16)
+    x = torch.randn(50, 32, device=device).to(dtype)
+    grad_output = torch.randn(50, 8, device=device).to(dtype)
     results = gradients(torch.compile(model, backend="hypatia"), x, grad_output)
     expected = gradients(reference, x.double(), grad_output.double())
     eager = gradients(model, x, grad_output)
     for index, (result, want, plain) in enumerate(zip(results, expected, eager)):
-        assert result.dtype == torch.bfloat16
+        assert result.dtype == dtype
         error = tensor_relative_error(result, want)
-        # bf16 rounds every stored value: as close as eager bf16, within 1e-2.
+        # Every stored value is rounded: as close as eager, within 1e-2.
         assert error <= max(1e-2, 1.5 * tensor_relative_error(plain, want)), f"result {index}"
 
 
-def test_a_3d_input_and_an_input_that_needs_no_gradient(torch_seed, caplog):
-    model = mlp([16, 32, 8], "silu")
+def test_a_3d_input_and_an_input_that_needs_no_gradient(device, torch_seed, caplog):
+    model = mlp([16, 32, 8], "silu").to(device)
     reference = copy.deepcopy(model).double()
-    x = torch.randn(4, 9, 16)  # no requires_grad: no input gradient
+    x = torch.randn(4, 9, 16, device=device)  # no requires_grad: no input gradient
     compiled = torch.compile(model, backend="hypatia")
     with caplog.at_level(logging.INFO, logger="hypatia"):
         compiled(x).square().sum().backward()
@@ -138,20 +148,24 @@ def train(model, inputs, targets, steps, optimizer_class, lr):
 
 
 def assert_tracks_eager(compiled_losses, eager_losses):
-    """Same seed, same data: the losses agree step by step (f32 rounding
-    differs between the two GEMM libraries and grows over the steps, well
-    under the progress made), and training made progress."""
+    """Same seed, same data: the losses agree step by step, and training made
+    progress. The two runs' f32 roundings differ (other GEMM libraries, other
+    summation orders) and Adam carries the differences forward, so the
+    bound widens from 1e-4 over the first 20 steps (gradients that were
+    wrong would show there at once) to 1e-2 after (seen: up to 1.6e-3 by
+    step 190 in 2 of 25 seeds)."""
     assert len(compiled_losses) == len(eager_losses)
     for step, (got, want) in enumerate(zip(compiled_losses, eager_losses)):
-        assert abs(got - want) <= 1e-3 * abs(want) + 1e-6, f"step {step}: {got} vs {want}"
+        bound = 1e-4 if step < 20 else 1e-2
+        assert abs(got - want) <= bound * abs(want) + 1e-6, f"step {step}: {got} vs {want}"
     assert compiled_losses[-1] < 0.5 * compiled_losses[0]
 
 
-def test_regression_training_loop_tracks_eager(torch_seed):
-    inputs = torch.rand(1024, 8) * 2 - 1
+def test_regression_training_loop_tracks_eager(device, torch_seed):
+    inputs = torch.rand(1024, 8, device=device) * 2 - 1
     targets = torch.stack([torch.sin(3 * inputs[:, 0]) * inputs[:, 1],
                            (inputs[:, 2:5] ** 2).sum(1)], dim=1)
-    model = mlp([8, 64, 64, 2], "silu")
+    model = mlp([8, 64, 64, 2], "silu").to(device)
     eager_model = copy.deepcopy(model)
     compiled_losses = train(torch.compile(model, backend="hypatia"), inputs, targets, 200,
                             torch.optim.Adam, 3e-3)
@@ -167,13 +181,13 @@ def positional_encoding(points, frequencies=4):
     return torch.cat(encoded, dim=1)
 
 
-def test_nerf_style_mlp_training_tracks_eager(torch_seed):
+def test_nerf_style_mlp_training_tracks_eager(device, torch_seed):
     # A neural field: encoded 3-D points -> 64-wide ReLU MLP -> 4 outputs.
-    points = torch.rand(2048, 3) * 2 - 1
+    points = torch.rand(2048, 3, device=device) * 2 - 1
     inputs = positional_encoding(points)
     targets = torch.stack([torch.sin(4 * points[:, 0]) * torch.cos(3 * points[:, 1]),
                            points.norm(dim=1), points[:, 2] ** 3, points.sum(1).tanh()], dim=1)
-    model = mlp([inputs.shape[1], 64, 64, 64, 64, 4], "relu")
+    model = mlp([inputs.shape[1], 64, 64, 64, 64, 4], "relu").to(device)
     eager_model = copy.deepcopy(model)
     compiled_losses = train(torch.compile(model, backend="hypatia"), inputs, targets, 200,
                             torch.optim.Adam, 1e-3)
@@ -181,13 +195,14 @@ def test_nerf_style_mlp_training_tracks_eager(torch_seed):
     assert_tracks_eager(compiled_losses, eager_losses)
 
 
-def test_training_with_changing_batch_sizes(torch_seed, caplog):
-    model = mlp([12, 32, 3], "gelu")
+def test_training_with_changing_batch_sizes(device, torch_seed, caplog):
+    model = mlp([12, 32, 3], "gelu").to(device)
     reference = copy.deepcopy(model).double()
     compiled = torch.compile(model, backend="hypatia")
     with caplog.at_level(logging.INFO, logger="hypatia"):
         for batch in (5, 17, 33, 8):
-            x, grad_output = torch.randn(batch, 12), torch.randn(batch, 3)
+            x = torch.randn(batch, 12, device=device)
+            grad_output = torch.randn(batch, 3, device=device)
             results = gradients(compiled, x, grad_output)
             expected = gradients(reference, x.double(), grad_output.double())
             for index, (result, want) in enumerate(zip(results, expected)):

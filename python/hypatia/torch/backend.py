@@ -42,6 +42,7 @@ Hypatia, the rest in PyTorch with a log line each.
 
 import copy
 import logging
+import operator
 import os
 import threading
 
@@ -472,33 +473,70 @@ def _partition(graph_module, support, options, name):
 
 
 def _single_piece_call(split):
-    """Where the split graph only hands its inputs to one compiled piece and
-    returns its result (the whole graph compiled, the common case), a call of
-    the piece itself: without the FX module's generated forward and
-    nn.Module call in between (a few microseconds a call on small models,
-    where the host is the bound). None otherwise."""
+    """Where the split graph hands its inputs to one compiled piece and
+    returns the piece's results (the whole graph compiled, the common case),
+    a call of the piece itself: without the FX module's generated forward
+    and nn.Module call in between (a few microseconds a call on small
+    models, where the host is the bound). The outputs may also pass inputs
+    through or be None, as AOTAutograd's forward (the tensors it saves for
+    the backward) and backward (no gradient for an input) graphs do. None
+    otherwise."""
     nodes = list(split.graph.nodes)
     placeholders = [n for n in nodes if n.op == "placeholder"]
     calls = [n for n in nodes if n.op == "call_module"]
     output = nodes[-1]
-    if (len(calls) != 1 or len(nodes) != len(placeholders) + 2 or output.op != "output"
-            or calls[0].kwargs or not all(a in placeholders for a in calls[0].args)):
+    if len(calls) != 1 or output.op != "output" or calls[0].kwargs or \
+            not all(a in placeholders for a in calls[0].args):
         return None
     call = calls[0]
+    # The piece's results as getitem nodes (a piece of several results).
+    items = {}
+    for node in nodes:
+        if node in placeholders or node is call or node is output:
+            continue
+        if node.op == "call_function" and node.target is operator.getitem and \
+                node.args[0] is call and isinstance(node.args[1], int):
+            items[node] = node.args[1]
+            continue
+        return None
     returned = output.args[0]
     if returned is call:
-        wrap = False
-    elif isinstance(returned, tuple) and len(returned) == 1 and returned[0] is call:
-        wrap = True
-    else:
+        return _piece_runner(split, call, placeholders, None, False)
+    if not isinstance(returned, (tuple, list)):
         return None
+    # Per output: ("result", i), ("input", i) or None.
+    sources = []
+    for value in returned:
+        if value is None:
+            sources.append(None)
+        elif value is call and len(returned) == 1:
+            sources.append(("whole", 0))
+        elif value in items:
+            sources.append(("result", items[value]))
+        elif value in placeholders:
+            sources.append(("input", placeholders.index(value)))
+        else:
+            return None
+    return _piece_runner(split, call, placeholders, sources, isinstance(returned, list))
+
+
+def _piece_runner(split, call, placeholders, sources, as_list):
     piece = split.get_submodule(call.target)
     order = [placeholders.index(a) for a in call.args]
     forward = piece.forward
 
-    def run(*inputs):
-        result = forward(*[inputs[i] for i in order])
-        return (result,) if wrap else result
+    if sources is None:
+        def run(*inputs):
+            return forward(*[inputs[i] for i in order])
+    else:
+        def run(*inputs):
+            results = forward(*[inputs[i] for i in order])
+            outputs = [None if source is None
+                       else results if source[0] == "whole"
+                       else results[source[1]] if source[0] == "result"
+                       else inputs[source[1]]
+                       for source in sources]
+            return outputs if as_list else tuple(outputs)
 
     run.split = split  # the graph module it stands for (tests, debugging)
     return run
