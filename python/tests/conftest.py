@@ -33,6 +33,19 @@ def torch_seed(request):
     return torch
 
 
+@pytest.fixture
+def fresh_dynamo():
+    """The backend registered, torch.compile's caches emptied before and
+    after the test (use with pytest.mark.usefixtures)."""
+    torch = pytest.importorskip("torch")
+    import hypatia.torch
+
+    hypatia.torch.register()
+    torch._dynamo.reset()
+    yield
+    torch._dynamo.reset()
+
+
 def relative_error(result, reference):
     """max |result - reference| / max |reference|, in float64."""
     result = np.asarray(result, dtype=np.float64)

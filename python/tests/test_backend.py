@@ -15,12 +15,7 @@ import hypatia.torch  # noqa: E402
 from hypatia.torch import CheckError, CompiledGraph  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def fresh_dynamo():
-    hypatia.torch.register()
-    torch._dynamo.reset()
-    yield
-    torch._dynamo.reset()
+pytestmark = pytest.mark.usefixtures("fresh_dynamo")
 
 
 def relative_error(result, reference):

@@ -22,12 +22,7 @@ def device(request):
     return request.param
 
 
-@pytest.fixture(autouse=True)
-def fresh_dynamo():
-    hypatia.torch.register()
-    torch._dynamo.reset()
-    yield
-    torch._dynamo.reset()
+pytestmark = pytest.mark.usefixtures("fresh_dynamo")
 
 
 ACTIVATIONS = {

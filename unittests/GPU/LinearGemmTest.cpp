@@ -110,6 +110,15 @@ struct DeviceBuffer {
         cudaSuccess);
   }
   ~DeviceBuffer() { cudaFree(pointer); }
+  /// The first `count` elements, after the device's work so far.
+  HostMatrix download(hypatia_dtype dtype, size_t count) const {
+    HostMatrix host(dtype, count);
+    EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+    EXPECT_EQ(cudaMemcpy(host.raw.data(), pointer, host.raw.size(),
+                         cudaMemcpyDeviceToHost),
+              cudaSuccess);
+    return host;
+  }
   /// Fills with 0xFF bytes: NaN in every dtype, so unwritten outputs show.
   // Synchronous: the legacy-stream memset must not race with work on a
   // non-blocking stream.
@@ -136,9 +145,10 @@ double activate(double v, hypatia_activation activation) {
 
 /// ||y - reference|| / ||x @ w^T + b|| for y = act(x @ w^T + b) in float64
 /// (per element the larger of |x @ w^T + b| and |x @ w^T|): relative to the
-/// products before the activation, whose rounding the result carries. (Relative to the activation's output, a GELU of one negative
-/// product, -0.004 say, turned cuBLASLt's bf16 epilogue into a 3.5% error:
-/// a flaky 1x1 case on the H200.)
+/// products before the activation, whose rounding the result carries. (Relative
+/// to the activation's output, a GELU of one negative product, -0.004 say,
+/// turned cuBLASLt's bf16 epilogue into a 3.5% error: a flaky 1x1 case on the
+/// H200.)
 double relativeError(const HostMatrix &x, const HostMatrix &w,
                      const HostMatrix *b, const HostMatrix &y, int64_t m,
                      int64_t n, int64_t k, hypatia_activation activation,
@@ -193,11 +203,7 @@ TEST_P(LinearGemmTest, MatchesFloat64ForEveryEpilogue) {
                               /*layout=*/0, activation, /*allow_tf32=*/0),
                 HYPATIA_SUCCESS)
           << hypatiaGetLastError();
-      ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
-      HostMatrix y(dtype, m * n);
-      ASSERT_EQ(cudaMemcpy(y.raw.data(), dy.pointer, y.raw.size(),
-                           cudaMemcpyDeviceToHost),
-                cudaSuccess);
+      HostMatrix y = dy.download(dtype, m * n);
       bool allFinite;
       double error = relativeError(x, w, withBias ? &b : nullptr, y, m, n, k,
                                    activation, allFinite);
@@ -227,8 +233,7 @@ INSTANTIATE_TEST_SUITE_P(
                           Shape{1024, 10, 784}, Shape{256, 384, 512})));
 
 /// `rows x columns` of `matrix` stored the other way round.
-HostMatrix transposed(const HostMatrix &matrix, int64_t rows,
-                      int64_t columns) {
+HostMatrix transposed(const HostMatrix &matrix, int64_t rows, int64_t columns) {
   HostMatrix result(matrix.dtype, rows * columns);
   for (int64_t row = 0; row < rows; ++row)
     for (int64_t column = 0; column < columns; ++column)
@@ -245,23 +250,18 @@ TEST_P(LinearGemmTest, ReadsTransposedOperands) {
   std::mt19937_64 rng(getSeed() + m * 17 + n * 5 + k + dtype);
   HostMatrix x = randomMatrix(dtype, m * k, rng);
   HostMatrix w = randomMatrix(dtype, n * k, rng);
-  DeviceBuffer dx(x), dw(w), dxT(transposed(x, m, k)),
-      dwT(transposed(w, n, k)), dy(m * n * elementSize(dtype));
+  DeviceBuffer dx(x), dw(w), dxT(transposed(x, m, k)), dwT(transposed(w, n, k)),
+      dy(m * n * elementSize(dtype));
   for (int layout = 1; layout <= 3; ++layout) {
     dy.poison();
     ASSERT_EQ(hypatiaLinear(
                   nullptr, dtype, m, n, k,
                   layout & HYPATIA_INPUT_TRANSPOSED ? dxT.pointer : dx.pointer,
-                  layout & HYPATIA_WEIGHT_TRANSPOSED ? dwT.pointer
-                                                     : dw.pointer,
+                  layout & HYPATIA_WEIGHT_TRANSPOSED ? dwT.pointer : dw.pointer,
                   nullptr, dy.pointer, layout, HYPATIA_ACTIVATION_NONE, 0),
               HYPATIA_SUCCESS)
         << hypatiaGetLastError();
-    ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
-    HostMatrix y(dtype, m * n);
-    ASSERT_EQ(cudaMemcpy(y.raw.data(), dy.pointer, y.raw.size(),
-                         cudaMemcpyDeviceToHost),
-              cudaSuccess);
+    HostMatrix y = dy.download(dtype, m * n);
     bool allFinite;
     double error = relativeError(x, w, nullptr, y, m, n, k,
                                  HYPATIA_ACTIVATION_NONE, allFinite);
@@ -271,16 +271,12 @@ TEST_P(LinearGemmTest, ReadsTransposedOperands) {
         << " layout " << layout;
   }
   dy.poison();
-  ASSERT_EQ(hypatiaLinear(nullptr, dtype, m, n, /*k=*/0, dx.pointer,
-                          dw.pointer, nullptr, dy.pointer,
-                          HYPATIA_WEIGHT_TRANSPOSED, HYPATIA_ACTIVATION_NONE,
-                          0),
+  ASSERT_EQ(hypatiaLinear(nullptr, dtype, m, n, /*k=*/0, dx.pointer, dw.pointer,
+                          nullptr, dy.pointer, HYPATIA_WEIGHT_TRANSPOSED,
+                          HYPATIA_ACTIVATION_NONE, 0),
             HYPATIA_SUCCESS)
       << hypatiaGetLastError();
-  HostMatrix y(dtype, m * n);
-  ASSERT_EQ(cudaMemcpy(y.raw.data(), dy.pointer, y.raw.size(),
-                       cudaMemcpyDeviceToHost),
-            cudaSuccess);
+  HostMatrix y = dy.download(dtype, m * n);
   for (int64_t i = 0; i < m * n; ++i)
     ASSERT_EQ(y.get(i), 0.0) << "element " << i << " of an empty sum";
 }
@@ -310,8 +306,8 @@ TEST(LinearGemmErrors, BadArgumentsAreReportedNotFatal) {
   for (hypatia_activation activation :
        {HYPATIA_ACTIVATION_GELU_ERF, HYPATIA_ACTIVATION_SILU}) {
     EXPECT_EQ(hypatiaLinear(nullptr, HYPATIA_F32, 2, 2, 2, buffer.pointer,
-                            buffer.pointer, nullptr, buffer.pointer, 0, activation,
-                            0),
+                            buffer.pointer, nullptr, buffer.pointer, 0,
+                            activation, 0),
               HYPATIA_ERROR_NOT_SUPPORTED);
     EXPECT_NE(std::string(hypatiaGetLastError()).find("no epilogue"),
               std::string::npos);
@@ -372,7 +368,8 @@ TEST(LinearGemmGraphs, CapturedCallsReplayOnNewInputs) {
             cudaSuccess);
   // Warm-up builds the plan.
   ASSERT_EQ(hypatiaLinear(stream, HYPATIA_BF16, m, n, k, dx.pointer, dw.pointer,
-                          db.pointer, dy.pointer, 0, HYPATIA_ACTIVATION_RELU, 0),
+                          db.pointer, dy.pointer, 0, HYPATIA_ACTIVATION_RELU,
+                          0),
             HYPATIA_SUCCESS)
       << hypatiaGetLastError();
   ASSERT_EQ(cudaStreamSynchronize(stream), cudaSuccess);
@@ -381,7 +378,8 @@ TEST(LinearGemmGraphs, CapturedCallsReplayOnNewInputs) {
   ASSERT_EQ(cudaStreamBeginCapture(stream, cudaStreamCaptureModeGlobal),
             cudaSuccess);
   ASSERT_EQ(hypatiaLinear(stream, HYPATIA_BF16, m, n, k, dx.pointer, dw.pointer,
-                          db.pointer, dy.pointer, 0, HYPATIA_ACTIVATION_RELU, 0),
+                          db.pointer, dy.pointer, 0, HYPATIA_ACTIVATION_RELU,
+                          0),
             HYPATIA_SUCCESS)
       << hypatiaGetLastError();
   ASSERT_EQ(cudaStreamEndCapture(stream, &graph), cudaSuccess);
@@ -430,10 +428,7 @@ TEST(LinearGemmNumerics, ReluEpilogueKeepsNaN) {
                               HYPATIA_ACTIVATION_RELU, 0),
                 HYPATIA_SUCCESS)
           << hypatiaGetLastError();
-      HostMatrix y(dtype, m * n);
-      ASSERT_EQ(cudaMemcpy(y.raw.data(), dy.pointer, y.raw.size(),
-                           cudaMemcpyDeviceToHost),
-                cudaSuccess);
+      HostMatrix y = dy.download(dtype, m * n);
       for (int64_t row = 0; row < m; ++row)
         for (int64_t col = 0; col < n; ++col)
           EXPECT_EQ(std::isnan(y.get(row * n + col)), row == 1)

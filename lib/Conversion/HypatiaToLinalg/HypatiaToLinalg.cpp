@@ -59,15 +59,14 @@ static Value lowerMatrixProduct(OpBuilder &b, Location loc, Value lhs,
   auto map = [&](AffineExpr row, AffineExpr column) {
     return AffineMap::get(3, 0, {row, column}, context);
   };
-  auto matmul = linalg::MatmulOp::create(
-      b, loc, TypeRange{accumulator.getType()}, ValueRange{lhs, rhs},
-      ValueRange{accumulator});
+  auto matmul =
+      linalg::MatmulOp::create(b, loc, TypeRange{accumulator.getType()},
+                               ValueRange{lhs, rhs}, ValueRange{accumulator});
   matmul.setIndexingMapsAttr(b.getAffineMapArrayAttr(
       {transposeLhs ? map(k, m) : map(m, k),
        transposeRhs ? map(n, k) : map(k, n), map(m, n)}));
   Value result = matmul.getResult(0);
-  if (!bias && activation == Activation::none &&
-      elementType == accumulatorType)
+  if (!bias && activation == Activation::none && elementType == accumulatorType)
     return result;
 
   AffineMap identity = AffineMap::getMultiDimIdentityMap(2, context);
@@ -115,6 +114,16 @@ static Value lowerLinearLayer(OpBuilder &b, Location loc, Value input,
 
 namespace {
 
+/// A lowering to linalg that evaluates in the compute type of its element
+/// type (f64 for f32 in the reference mode: `computeF32InF64`).
+template <typename OpTy>
+struct ComputeTypeLowering : public OpRewritePattern<OpTy> {
+  ComputeTypeLowering(MLIRContext *context, bool computeF32InF64)
+      : OpRewritePattern<OpTy>(context), computeF32InF64(computeF32InF64) {}
+
+  bool computeF32InF64;
+};
+
 struct LinearLayerLowering
     : public OpInterfaceRewritePattern<LinearLayerOpInterface> {
   LinearLayerLowering(MLIRContext *context, bool computeF32InF64)
@@ -134,9 +143,8 @@ struct LinearLayerLowering
   bool computeF32InF64;
 };
 
-struct FusedMLPLowering : public OpRewritePattern<FusedMLPOp> {
-  FusedMLPLowering(MLIRContext *context, bool computeF32InF64)
-      : OpRewritePattern(context), computeF32InF64(computeF32InF64) {}
+struct FusedMLPLowering : public ComputeTypeLowering<FusedMLPOp> {
+  using ComputeTypeLowering::ComputeTypeLowering;
 
   LogicalResult matchAndRewrite(FusedMLPOp op,
                                 PatternRewriter &rewriter) const override {
@@ -151,8 +159,6 @@ struct FusedMLPLowering : public OpRewritePattern<FusedMLPOp> {
     rewriter.replaceOp(op, hidden);
     return success();
   }
-
-  bool computeF32InF64;
 };
 
 //===----------------------------------------------------------------------===//
@@ -217,22 +223,19 @@ struct ElementwiseActivationLowering
 /// `computeScalar` on the operands widened to the compute type, rounded once
 /// to the result's element type.
 template <typename OpTy>
-struct ElementwiseOpLowering : public OpRewritePattern<OpTy> {
-  ElementwiseOpLowering(MLIRContext *context, bool computeF32InF64)
-      : OpRewritePattern<OpTy>(context), computeF32InF64(computeF32InF64) {}
+struct ElementwiseOpLowering : public ComputeTypeLowering<OpTy> {
+  using ComputeTypeLowering<OpTy>::ComputeTypeLowering;
 
   LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
     Value result = lowerElementwise(rewriter, op.getLoc(), op->getOperands(),
-                                    computeF32InF64, computeScalar,
+                                    this->computeF32InF64, computeScalar,
                                     op.getType().getElementType());
     rewriter.replaceOp(op, result);
     return success();
   }
 
   static Value computeScalar(OpBuilder &b, Location loc, ValueRange args);
-
-  bool computeF32InF64;
 };
 
 template <>
@@ -256,9 +259,8 @@ Value ElementwiseOpLowering<ConvertOp>::computeScalar(OpBuilder &, Location,
 }
 
 /// `grad * act'(input)` (see hypatia.activation_grad), elementwise.
-struct ActivationGradLowering : public OpRewritePattern<ActivationGradOp> {
-  ActivationGradLowering(MLIRContext *context, bool computeF32InF64)
-      : OpRewritePattern(context), computeF32InF64(computeF32InF64) {}
+struct ActivationGradLowering : public ComputeTypeLowering<ActivationGradOp> {
+  using ComputeTypeLowering::ComputeTypeLowering;
 
   LogicalResult matchAndRewrite(ActivationGradOp op,
                                 PatternRewriter &rewriter) const override {
@@ -271,20 +273,17 @@ struct ActivationGradLowering : public OpRewritePattern<ActivationGradOp> {
     rewriter.replaceOp(op, result);
     return success();
   }
-
-  bool computeF32InF64;
 };
 
-struct MatmulLowering : public OpRewritePattern<MatmulOp> {
-  MatmulLowering(MLIRContext *context, bool computeF32InF64)
-      : OpRewritePattern(context), computeF32InF64(computeF32InF64) {}
+struct MatmulLowering : public ComputeTypeLowering<MatmulOp> {
+  using ComputeTypeLowering::ComputeTypeLowering;
 
   LogicalResult matchAndRewrite(MatmulOp op,
                                 PatternRewriter &rewriter) const override {
-    Value result = lowerMatrixProduct(
-        rewriter, op.getLoc(), op.getLhs(), op.getTransposeLhs(), op.getRhs(),
-        op.getTransposeRhs(), /*bias=*/nullptr, Activation::none,
-        computeF32InF64);
+    Value result = lowerMatrixProduct(rewriter, op.getLoc(), op.getLhs(),
+                                      op.getTransposeLhs(), op.getRhs(),
+                                      op.getTransposeRhs(), /*bias=*/nullptr,
+                                      Activation::none, computeF32InF64);
     // The product's sizes are the operands'; the result type may know more.
     if (result.getType() != op.getType())
       result =
@@ -292,8 +291,6 @@ struct MatmulLowering : public OpRewritePattern<MatmulOp> {
     rewriter.replaceOp(op, result);
     return success();
   }
-
-  bool computeF32InF64;
 };
 
 /// `sum_rows`: the batch dimensions collapsed into rows, then a reduction
@@ -301,9 +298,8 @@ struct MatmulLowering : public OpRewritePattern<MatmulOp> {
 /// a parallel loop over columns around a sequential one over rows, never a
 /// sequential loop around parallel ones. Accumulated in the compute type and
 /// rounded once.
-struct SumRowsLowering : public OpRewritePattern<SumRowsOp> {
-  SumRowsLowering(MLIRContext *context, bool computeF32InF64)
-      : OpRewritePattern(context), computeF32InF64(computeF32InF64) {}
+struct SumRowsLowering : public ComputeTypeLowering<SumRowsOp> {
+  using ComputeTypeLowering::ComputeTypeLowering;
 
   LogicalResult matchAndRewrite(SumRowsOp op,
                                 PatternRewriter &rewriter) const override {
@@ -339,26 +335,23 @@ struct SumRowsLowering : public OpRewritePattern<SumRowsOp> {
       Value rounded =
           tensor::EmptyOp::create(rewriter, loc, sizes, type.getElementType());
       AffineMap identity = rewriter.getMultiDimIdentityMap(1);
-      result = linalg::GenericOp::create(
-                   rewriter, loc, TypeRange{rounded.getType()},
-                   ValueRange{result}, ValueRange{rounded},
-                   ArrayRef<AffineMap>{identity, identity},
-                   ArrayRef<utils::IteratorType>{utils::IteratorType::parallel},
-                   [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
-                     linalg::YieldOp::create(
-                         b, nestedLoc,
-                         truncateTo(b, nestedLoc, args[0],
-                                    type.getElementType()));
-                   })
-                   .getResult(0);
+      result =
+          linalg::GenericOp::create(
+              rewriter, loc, TypeRange{rounded.getType()}, ValueRange{result},
+              ValueRange{rounded}, ArrayRef<AffineMap>{identity, identity},
+              ArrayRef<utils::IteratorType>{utils::IteratorType::parallel},
+              [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
+                linalg::YieldOp::create(
+                    b, nestedLoc,
+                    truncateTo(b, nestedLoc, args[0], type.getElementType()));
+              })
+              .getResult(0);
     }
     if (result.getType() != type)
       result = tensor::CastOp::create(rewriter, loc, type, result);
     rewriter.replaceOp(op, result);
     return success();
   }
-
-  bool computeF32InF64;
 };
 
 /// Dropout is the identity at inference.
@@ -379,12 +372,11 @@ struct HypatiaToLinalgPass
   void runOnOperation() override {
     MLIRContext *context = &getContext();
     RewritePatternSet patterns(context);
-    patterns
-        .add<LinearLayerLowering, FusedMLPLowering,
-             ElementwiseActivationLowering, ElementwiseOpLowering<MulOp>,
-             ElementwiseOpLowering<AddOp>, ElementwiseOpLowering<ConvertOp>,
-             ActivationGradLowering, MatmulLowering, SumRowsLowering>(
-            context, computeF32InF64);
+    patterns.add<LinearLayerLowering, FusedMLPLowering,
+                 ElementwiseActivationLowering, ElementwiseOpLowering<MulOp>,
+                 ElementwiseOpLowering<AddOp>, ElementwiseOpLowering<ConvertOp>,
+                 ActivationGradLowering, MatmulLowering, SumRowsLowering>(
+        context, computeF32InF64);
     patterns.add<DropoutLowering>(context);
     // Every pattern applies unconditionally and creates no hypatia op: the
     // greedy driver, in one sweep of the ops, suffices. (Dialect conversion
