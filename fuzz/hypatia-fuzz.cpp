@@ -142,7 +142,10 @@ const char *const kOps[] = {"hypatia.linear",
                             "hypatia.fused_linear_silu",
                             "hypatia.fused_mlp",
                             "hypatia.mlp_kernel",
-                            "hypatia.library_linear"};
+                            "hypatia.library_linear",
+                            "hypatia.matmul",
+                            "hypatia.activation_grad",
+                            "hypatia.sum_rows"};
 const char *const kDimensions[] = {
     "0",  "1",    "2",     "3",          "15",
     "16", "17",   "64",    "128",        "129",
