@@ -30,11 +30,13 @@ fi
 python=$(command -v python3)
 # NumPy for the reference checks; torch (CPU use; the version the H100 has),
 # pytest and mypy (the type hints' test) for the Python package's tests;
+# SciPy (its HiGHS solver) for the extraction-quality test;
 # scikit-build-core is fetched by `pip install .` itself.
 python_packages=()
 "$python" -c "import numpy" 2>/dev/null || python_packages+=(numpy)
 "$python" -c "import pytest" 2>/dev/null || python_packages+=(pytest)
 "$python" -c "import mypy" 2>/dev/null || python_packages+=(mypy)
+"$python" -c "import scipy.optimize" 2>/dev/null || python_packages+=(scipy)
 "$python" -c "import torch" 2>/dev/null || python_packages+=("torch==2.11.0")
 if ((${#python_packages[@]})); then
   echo "setup: installing ${python_packages[*]} for $python"

@@ -102,6 +102,12 @@ if has_cuda_device():
 if shutil.which("ptxas") or os.path.exists("/usr/local/cuda/bin/ptxas"):
     config.available_features.add("cuda-toolkit")
 
+# The extraction-quality test solves integer programs with SciPy (setup.sh
+# installs it; the GPU machine may lack it).
+if subprocess.run([config.python_executable, "-c", "import scipy.optimize"],
+                  capture_output=True).returncode == 0:
+    config.available_features.add("scipy")
+
 # Listing the images of a fatbin needs the toolkit's cuobjdump (the GPU
 # machine has it; the CPU machines do not).
 cuobjdump = shutil.which("cuobjdump") or "/usr/local/cuda/bin/cuobjdump"

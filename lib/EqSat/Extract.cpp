@@ -6,6 +6,7 @@
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/ADT/ScopeExit.h"
 
 #include <cmath>
 #include <limits>
@@ -175,8 +176,11 @@ public:
       }
       // Moves of all users of a class at once: what no single move pays
       // for (materialising a shared value for several users, or dropping it
-      // once none needs it).
-      for (ClassId id : classes) {
+      // once none needs it). The classes of the program, then those outside
+      // it that nodes of its classes could use: a value no program class
+      // uses yet (a trunk each head recomputes inside its own fused chain)
+      // joins only when its users switch to it together.
+      for (ClassId id : llvm::concat<ClassId>(classes, getOutsideChildren())) {
         if (deadline && std::chrono::steady_clock::now() > *deadline)
           return;
         if (tryGroupMoves(id)) {
@@ -199,6 +203,21 @@ public:
   }
 
 private:
+  /// The classes outside the program that a node of a program class has as
+  /// a child, each once, in increasing order.
+  std::vector<ClassId> getOutsideChildren() const {
+    std::vector<ClassId> outside;
+    for (ClassId id : order)
+      if (references[id] > 0)
+        for (ENodeRef node : egraph.getNodes(id))
+          for (ClassId child : node.children)
+            if (references[egraph.find(child)] == 0)
+              outside.push_back(egraph.find(child));
+    llvm::sort(outside);
+    outside.erase(std::unique(outside.begin(), outside.end()), outside.end());
+    return outside;
+  }
+
   bool isBuildable(ENodeRef node) const {
     return llvm::all_of(node.children, [&](ClassId child) {
       return !treeCost[egraph.find(child)].isInfinite();
@@ -573,10 +592,16 @@ Selection hypatia::eqsat::extractGreedy(const EGraph &egraph,
 
 std::optional<Selection> hypatia::eqsat::extractExact(
     const EGraph &egraph, llvm::ArrayRef<ClassId> roots, const CostModel &model,
-    const ExactLimits &limits, const Selection *incumbent, ExactStop *stop) {
+    const ExactLimits &limits, const Selection *incumbent, ExactStop *stop,
+    size_t *stepsTaken) {
   ExactStop ignored;
   ExactStop &why = stop ? *stop : ignored;
   why = ExactStop::None;
+  size_t steps = 0;
+  auto report = llvm::make_scope_exit([&] {
+    if (stepsTaken)
+      *stepsTaken = steps;
+  });
   // The classes any program for the roots could use.
   llvm::DenseSet<ClassId> reachable;
   std::vector<ClassId> work;
@@ -614,7 +639,6 @@ std::optional<Selection> hypatia::eqsat::extractExact(
   std::vector<ClassId> needed;
   for (ClassId root : roots)
     needed.push_back(egraph.find(root));
-  size_t steps = 0;
   bool stopped = false;
   std::function<void(size_t, Cost)> decide = [&](size_t next, Cost cost) {
     if (stopped || !(cost < bestCost))
@@ -726,6 +750,9 @@ hypatia::eqsat::extract(const EGraph &egraph, llvm::ArrayRef<ClassId> roots,
   Selection greedy =
       extractGreedy(egraph, roots, model, nullptr, limits.deadline);
   Selection result;
+  // The step limit is the block's, shared by its regions in order: a block
+  // of many regions each near the class limit stays within it.
+  ExactLimits regionLimits = limits;
   for (const Region &region : splitIntoRegions(egraph, roots)) {
     const Selection *start = &greedy;
     if (baseline) {
@@ -736,8 +763,11 @@ hypatia::eqsat::extract(const EGraph &egraph, llvm::ArrayRef<ClassId> roots,
       if (baselineCost && (!greedyCost || !(*greedyCost < *baselineCost)))
         start = baseline;
     }
+    size_t taken = 0;
     std::optional<Selection> exact =
-        extractExact(egraph, region.roots, model, limits, start);
+        extractExact(egraph, region.roots, model, regionLimits, start,
+                     /*stop=*/nullptr, &taken);
+    regionLimits.maxSteps -= std::min(taken, regionLimits.maxSteps);
     if (!exact)
       ++summary.greedyOnly;
     else if (exact->choice == start->choice)

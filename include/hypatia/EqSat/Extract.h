@@ -94,14 +94,15 @@ struct ExactLimits {
 enum class ExactStop { None, Classes, Steps, Deadline };
 
 /// The optimal selection by branch and bound, or nullopt when a limit stops
-/// the search before it has proven a selection optimal (`stop` says which).
-/// With `incumbent` (a valid selection, e.g. the greedy one) the search
-/// prunes against its cost from the start and returns it where nothing is
-/// cheaper.
+/// the search before it has proven a selection optimal (`stop` says which;
+/// `stepsTaken` how many steps it took). With `incumbent` (a valid
+/// selection, e.g. the greedy one) the search prunes against its cost from
+/// the start and returns it where nothing is cheaper.
 std::optional<Selection>
 extractExact(const EGraph &egraph, llvm::ArrayRef<ClassId> roots,
              const CostModel &model, const ExactLimits &limits = {},
-             const Selection *incumbent = nullptr, ExactStop *stop = nullptr);
+             const Selection *incumbent = nullptr, ExactStop *stop = nullptr,
+             size_t *stepsTaken = nullptr);
 
 /// What `extract` ran, per connected region of the roots (roots whose
 /// programs can share a class are one region).
@@ -120,7 +121,8 @@ struct ExtractionSummary {
 
 /// The extraction `--fuse-mlp` runs, region by region: greedy DAG
 /// extraction (never costlier than `baseline` on the region), then, within
-/// `limits`, branch and bound seeded with its result, which either proves
+/// `limits` (the class limit per region, the steps for all regions
+/// together), branch and bound seeded with its result, which either proves
 /// it optimal or finds the optimum. A region that gains nothing keeps its
 /// baseline program without holding the others back.
 Selection extract(const EGraph &egraph, llvm::ArrayRef<ClassId> roots,

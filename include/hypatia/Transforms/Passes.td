@@ -203,10 +203,15 @@ def FuseMLP : Pass<"fuse-mlp"> {
     Option<"extraction", "extraction", "std::string", "\"greedy\"",
            "Extraction: greedy (DAG-aware, default, per connected region of "
            "the block; then branch and bound seeded with its result on "
-           "regions of at most 64 e-classes, within "
-           "100,000 steps and max-seconds: it proves the result optimal or "
-           "finds the optimum) or exact (branch and bound alone; blocks of "
+           "regions of at most 128 e-classes, within 1,000,000 steps for "
+           "the whole block and max-seconds: it proves the result optimal "
+           "or finds the optimum) or exact (branch and bound alone; blocks of "
            "at most 24 e-classes within 10,000,000 steps, else greedy)">,
+    Option<"dumpEGraph", "dump-egraph", "std::string", "\"\"",
+           "Write each block's saturated e-graph (the classes reachable from "
+           "its results, each node's cost) and the costs of the input and "
+           "result programs to this JSON file, for checking extraction "
+           "against an exact solver (bench/extraction_quality.py)">,
   ];
   let statistics = [
     Statistic<"numENodes", "e-nodes", "E-nodes after saturation">,
