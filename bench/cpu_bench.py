@@ -3,7 +3,7 @@
 PyTorch and torch.compile (Inductor, default mode) in the same process.
 
     python3 bench/cpu_bench.py [--json OUT] [--reference] [--one-row] [--suite]
-                               [--dtype f32|bf16]
+                               [--dtype f32|bf16] [--train]
 
 Runs on the CPU machine (PYTHONPATH=python, a built tree). For each model, f32,
 fresh random inputs and nn.Linear's own initialisation: each contender's
@@ -14,8 +14,14 @@ reference mode instead (loop nests, no GEMM library): the CPU path before
 one. `--suite` adds the configs of ../shared/bench/suite.json up to xlarge
 (the suite's MLPs as torch_backend_bench.py builds them; issue 13's bar).
 `--dtype bf16` runs the models in bf16 (weights and inputs rounded; the
-float64 reference computes with the rounded values).
+float64 reference computes with the rounded values). `--train` times training
+steps instead (forward and backward of the output's mean square, gradients
+set to None first, no optimizer; each contender on its own copy of the
+model), with the largest norm-wise error over the input's and the
+parameters' gradients against float64 autograd.
 """
+
+import copy
 
 import argparse
 import json
@@ -69,6 +75,57 @@ def time_interleaved(contenders, rounds=7):
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
+def gradients(model, x):
+    x = x.detach().clone().requires_grad_(True)
+    model.zero_grad(set_to_none=True)
+    model(x).float().square().mean().backward()
+    return [x.grad] + [p.grad for p in model.parameters()]
+
+
+def largest_error(got, expected):
+    return max(((g.double() - e).norm() / e.norm().clamp_min(1e-300)).item()
+               for g, e in zip(got, expected))
+
+
+def forward_row(model, x, dtype, options):
+    """Errors and seconds per forward of Hypatia, eager and Inductor."""
+    with torch.no_grad():
+        reference = model.double()(x.double())
+        model.to(dtype)
+        torch._dynamo.reset()
+        ours = torch.compile(model, backend="hypatia", options=options)
+        inductor = torch.compile(model)
+        errors = {}
+        for label, fn in (("hypatia", ours), ("inductor", inductor)):
+            result = fn(x).double()
+            errors[label] = ((result - reference).norm() / reference.norm()).item()
+        seconds = time_interleaved({"hypatia": lambda: ours(x), "eager": lambda: model(x),
+                                    "inductor": lambda: inductor(x)})
+    return errors, seconds
+
+
+def train_row(model, x, options):
+    """Errors and seconds per training step of Hypatia, eager and Inductor."""
+    reference = gradients(copy.deepcopy(model).double(), x.double())
+    torch._dynamo.reset()
+    copies = {label: copy.deepcopy(model) for label in ("hypatia", "eager", "inductor")}
+    functions = {"hypatia": torch.compile(copies["hypatia"], backend="hypatia",
+                                          options=options),
+                 "eager": copies["eager"], "inductor": torch.compile(copies["inductor"])}
+    errors = {label: largest_error(gradients(fn, x), reference)
+              for label, fn in functions.items()}
+
+    def step(label):
+        fn, owner = functions[label], copies[label]
+
+        def run():
+            owner.zero_grad(set_to_none=True)
+            fn(x).float().square().mean().backward()
+        return run
+    seconds = time_interleaved({label: step(label) for label in functions})
+    return errors, seconds
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--json")
@@ -78,6 +135,8 @@ def main():
     parser.add_argument("--suite", action="store_true",
                         help="also the suite's configs up to xlarge")
     parser.add_argument("--dtype", choices=["f32", "bf16"], default="f32")
+    parser.add_argument("--train", action="store_true",
+                        help="training steps (forward + backward) instead of forwards")
     args = parser.parse_args()
     dtype = {"f32": torch.float32, "bf16": torch.bfloat16}[args.dtype]
     models = dict(MODELS, **(suite_models() if args.suite else {}))
@@ -85,7 +144,8 @@ def main():
     torch.manual_seed(0)
     options = {"reference": True} if args.reference else {}
     rows = []
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {args.dtype}")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {args.dtype}"
+          f"{', training steps' if args.train else ''}")
     print(f"{'model':18} {'err hyp':>8} {'err ind':>8} {'hypatia':>9} {'eager':>9} "
           f"{'inductor':>9} {'vs eager':>8} {'vs best':>8}")
     for name, (make, shape) in models.items():
@@ -93,21 +153,14 @@ def main():
         if args.one_row:
             shape = (1, shape[-1])
         x = (torch.rand(shape) * 2 - 1).to(dtype)
-        with torch.no_grad():
-            reference = model.double()(x.double())
-            model.to(dtype)
-            torch._dynamo.reset()
-            ours = torch.compile(model, backend="hypatia", options=options)
-            inductor = torch.compile(model)
-            errors = {}
-            for label, fn in (("hypatia", ours), ("inductor", inductor)):
-                result = fn(x).double()
-                errors[label] = ((result - reference).norm() / reference.norm()).item()
-            seconds = time_interleaved({"hypatia": lambda: ours(x), "eager": lambda: model(x),
-                                        "inductor": lambda: inductor(x)})
+        if args.train:
+            errors, seconds = train_row(model.train(), x, options)
+        else:
+            errors, seconds = forward_row(model, x, dtype, options)
         best = min(seconds["eager"], seconds["inductor"])
         row = dict(model=name, input=list(shape), error_hypatia=errors["hypatia"],
-                   error_inductor=errors["inductor"], **seconds,
+                   error_inductor=errors["inductor"], error_eager=errors.get("eager"),
+                   **seconds,
                    ratio_to_eager=seconds["hypatia"] / seconds["eager"],
                    ratio_to_best=seconds["hypatia"] / best)
         rows.append(row)
@@ -117,7 +170,7 @@ def main():
     if args.json:
         with open(args.json, "w") as out:
             json.dump(dict(torch=torch.__version__, threads=torch.get_num_threads(),
-                           dtype=args.dtype,
+                           dtype=args.dtype, train=args.train,
                            reference=args.reference, rows=rows), out, indent=1)
 
 
