@@ -125,6 +125,21 @@ def DistinctResults : Pass<"hypatia-distinct-results", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::bufferization::BufferizationDialect"];
 }
 
+def ApproximateMath : Pass<"hypatia-approximate-math"> {
+  let summary = "f32 erf and tanh as polynomial approximations, for the "
+                "vectorizer";
+  let description = [{
+    Rewrites `math.erf` and `math.tanh` on `f32` into MLIR's polynomial
+    approximations: arithmetic the loop vectorizer turns into vector code,
+    where a call of libm's `erff` or `tanhf` keeps a loop scalar (LLVM's
+    table of glibc's vector math library has neither). The CPU pipeline runs
+    it outside `--reference`, on elementwise loops such as GELU and its
+    gradient; `f64` (the reference mode's compute type) keeps libm.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
 def FuseElementwise : Pass<"hypatia-fuse-elementwise"> {
   let summary = "Fuse chains of elementwise linalg.generic ops, within a "
                 "bound on the fused body";

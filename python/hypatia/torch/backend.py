@@ -237,8 +237,11 @@ class CompiledGraph(torch.nn.Module):
         if target == "cuda":
             major, minor = torch.cuda.get_device_capability(device)
             chips = [f"sm_{major}{minor}" + ("a" if (major, minor) == (9, 0) else "")]
+        # The host code for this machine's CPU (its vector width, FMA): the
+        # model runs in this process. The compile cache keys on it.
         compiled = compiler.compile(module, target, fuse=self.options.fuse,
                                     allow_tf32=self.options.allow_tf32, chips=chips,
+                                    host_cpu="native",
                                     reference=self.options.reference and target == "cpu")
         tensors = [inputs[source] if kind == "input" else source.get()
                    for kind, source in signature.arguments]
