@@ -1,9 +1,10 @@
 //===- CPUPipeline.cpp - hypatia to LLVM for the host CPU -------*- C++ -*-===//
 //
 // f32 and bf16 linear layers are oneDNN matmuls with their bias and
-// activation (the model ABI's CPULinear.c); everything else is loop nests, f32
-// layers accumulating in f64, with libm's erf/tanh. With `reference`,
-// everything is loop nests: a float64-accurate check of faster paths.
+// activation (the model ABI's CPULinear.c); everything else is loop nests in
+// f32 (f16 layers accumulating in f32), erf/tanh/exp as polynomials the
+// vectorizer vectorizes. With `reference`, everything is loop nests, f32 in
+// f64 with libm's functions: a float64-accurate check of faster paths.
 //
 //===----------------------------------------------------------------------===//
 
