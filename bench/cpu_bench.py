@@ -34,6 +34,7 @@ import torch.nn as nn
 
 import hypatia.torch
 from torch_backend_bench import make_model
+from training_bench import gradients, largest_error
 
 SUITE = Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "suite.json"
 
@@ -73,18 +74,6 @@ def time_interleaved(contenders, rounds=7):
             fn()
             samples[name].append(time.perf_counter() - start)
     return {name: statistics.median(values) for name, values in samples.items()}
-
-
-def gradients(model, x):
-    x = x.detach().clone().requires_grad_(True)
-    model.zero_grad(set_to_none=True)
-    model(x).float().square().mean().backward()
-    return [x.grad] + [p.grad for p in model.parameters()]
-
-
-def largest_error(got, expected):
-    return max(((g.double() - e).norm() / e.norm().clamp_min(1e-300)).item()
-               for g, e in zip(got, expected))
 
 
 def forward_row(model, x, dtype, options):
