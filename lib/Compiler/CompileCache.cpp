@@ -18,6 +18,7 @@
 #include "llvm/Support/Process.h"
 #include "llvm/Support/SHA256.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/TargetParser/Host.h"
 
 #include <dlfcn.h>
 
@@ -63,6 +64,22 @@ static std::string getCompilerIdentity() {
   return getFileIdentity(info.dli_fname);
 }
 
+/// The host CPU the code is for: "native" stands for this machine's CPU and
+/// its features, so that a cache shared by machines of different CPUs never
+/// hands one the other's code.
+static std::string getHostCPUIdentity(llvm::StringRef hostCPU) {
+  if (hostCPU != "native")
+    return hostCPU.str();
+  std::string identity = ("native:" + llvm::sys::getHostCPUName()).str();
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  std::vector<std::string> enabled;
+  for (const auto &feature : features)
+    if (feature.getValue())
+      enabled.push_back(feature.getKey().str());
+  llvm::sort(enabled);
+  return identity + ":" + llvm::join(enabled, ",");
+}
+
 std::string hypatia::getCompileKey(ModuleOp module,
                                    const CompileOptions &options) {
   std::string text;
@@ -75,8 +92,9 @@ std::string hypatia::getCompileKey(ModuleOp module,
      << "\ntarget " << stringifyTargetKind(options.target) << "\nchips "
      << llvm::join(options.chips, ",") << "\nfuse " << options.fuse << "\ntf32 "
      << options.allowTF32 << "\nreference " << options.reference << "\nO "
-     << options.optLevel << "\nhost-cpu " << options.hostCPU << "\nlinker "
-     << options.linker << "\nlibrary-dir " << options.libraryDir << "\n";
+     << options.optLevel << "\nhost-cpu " << getHostCPUIdentity(options.hostCPU)
+     << "\nlinker " << options.linker << "\nlibrary-dir " << options.libraryDir
+     << "\n";
   // Locations do not change the compiled code; the generic form does not
   // depend on how custom printers happen to spell an op.
   module->print(os, OpPrintingFlags().printGenericOpForm());
