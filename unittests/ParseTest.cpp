@@ -1,10 +1,12 @@
 //===- ParseTest.cpp - parseModule on untrusted text ----------------------===//
 
 #include "hypatia/Compiler/Parse.h"
+#include "hypatia/Compiler/Compiler.h"
 #include "hypatia/Registration.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "llvm/TargetParser/Host.h"
 
 #include <gtest/gtest.h>
 
@@ -42,3 +44,25 @@ TEST(ParseModule, RefusesDeepNestingWithALocation) {
 }
 
 } // namespace
+
+// host_cpu="native" is keyed in the compile cache by this machine's CPU and
+// features, not the word "native": a cache shared with a machine of another
+// CPU must not return code for this one (an illegal instruction there).
+TEST(CompileKey, NativeHostCPUIsKeyedByTheMachine) {
+  std::string identity = hypatia::getHostCPUIdentity("native");
+  std::string prefix = "native:" + llvm::sys::getHostCPUName().str() + ":";
+  EXPECT_EQ(identity.substr(0, prefix.size()), prefix);
+  EXPECT_GT(identity.size(), prefix.size())
+      << "no CPU features in " << identity;
+  EXPECT_EQ(hypatia::getHostCPUIdentity("x86-64"), "x86-64");
+
+  mlir::MLIRContext context(makeRegistry());
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      hypatia::parseModule("module {}", "key", &context);
+  ASSERT_TRUE(module);
+  hypatia::CompileOptions native, baseline;
+  native.hostCPU = "native";
+  baseline.hostCPU = "x86-64";
+  EXPECT_NE(hypatia::getCompileKey(*module, native),
+            hypatia::getCompileKey(*module, baseline));
+}

@@ -64,10 +64,7 @@ static std::string getCompilerIdentity() {
   return getFileIdentity(info.dli_fname);
 }
 
-/// The host CPU the code is for: "native" stands for this machine's CPU and
-/// its features, so that a cache shared by machines of different CPUs never
-/// hands one the other's code.
-static std::string getHostCPUIdentity(llvm::StringRef hostCPU) {
+std::string hypatia::getHostCPUIdentity(llvm::StringRef hostCPU) {
   if (hostCPU != "native")
     return hostCPU.str();
   std::string identity = ("native:" + llvm::sys::getHostCPUName()).str();

@@ -80,6 +80,12 @@ std::string getDefaultCacheDir();
 /// output).
 std::string getCompileKey(mlir::ModuleOp module, const CompileOptions &options);
 
+/// The host CPU as the compile cache's key names it: "native" becomes this
+/// machine's CPU name and enabled features ("native:<cpu>:<features>"), so
+/// that a cache shared by machines of different CPUs never hands one the
+/// other's code; any other name stays as it is.
+std::string getHostCPUIdentity(llvm::StringRef hostCPU);
+
 /// Compiles `module` (left unchanged) into `<cacheDir>/<key>.so`, unless that
 /// exists already (from this process or another), and returns the path.
 /// `cacheDir` empty: getDefaultCacheDir(). `wasCached`, if given, says
