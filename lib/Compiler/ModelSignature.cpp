@@ -61,10 +61,8 @@ static std::optional<SizeSource> traceSize(func::FuncOp func, Value value,
     Operation *op = value.getDefiningOp();
     if (auto matmul = dyn_cast<MatmulOp>(op)) {
       bool rows = dim == 0;
-      bool transposed =
-          rows ? matmul.getTransposeLhs() : matmul.getTransposeRhs();
       value = rows ? matmul.getLhs() : matmul.getRhs();
-      dim = rows == transposed ? 1 : 0;
+      dim = rows ? matmul.getLhsRowDim() : matmul.getRhsColumnDim();
       continue;
     }
     if (auto sum = dyn_cast<SumRowsOp>(op)) {

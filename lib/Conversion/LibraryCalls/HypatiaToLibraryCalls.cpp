@@ -106,10 +106,8 @@ struct MatmulToLibraryCall : public OpRewritePattern<MatmulOp> {
       return rewriter.notifyMatchFailure(op, "no GEMM library for its type");
     Location loc = op.getLoc();
     SmallVector<OpFoldResult> sizes = {
-        tensor::getMixedSize(rewriter, loc, op.getLhs(),
-                             op.getTransposeLhs() ? 1 : 0),
-        tensor::getMixedSize(rewriter, loc, op.getRhs(),
-                             op.getTransposeRhs() ? 0 : 1)};
+        tensor::getMixedSize(rewriter, loc, op.getLhs(), op.getLhsRowDim()),
+        tensor::getMixedSize(rewriter, loc, op.getRhs(), op.getRhsColumnDim())};
     Value init =
         tensor::EmptyOp::create(rewriter, loc, sizes, type.getElementType());
     auto call = LibraryLinearOp::create(
@@ -145,7 +143,8 @@ struct SumRowsToLibraryCall : public OpRewritePattern<SumRowsOp> {
     Location loc = op.getLoc();
     Value matrix = collapseBatchDims(rewriter, loc, op.getInput()).matrix;
     SmallVector<OpFoldResult> onesSizes = {
-        rewriter.getIndexAttr(1), tensor::getMixedSize(rewriter, loc, matrix, 0)};
+        rewriter.getIndexAttr(1),
+        tensor::getMixedSize(rewriter, loc, matrix, 0)};
     Value one = arith::ConstantOp::create(
         rewriter, loc, rewriter.getFloatAttr(elementType, 1.0));
     Value onesInit =
@@ -153,7 +152,8 @@ struct SumRowsToLibraryCall : public OpRewritePattern<SumRowsOp> {
     Value ones =
         linalg::FillOp::create(rewriter, loc, one, onesInit).getResult(0);
     SmallVector<OpFoldResult> sizes = {
-        rewriter.getIndexAttr(1), tensor::getMixedSize(rewriter, loc, matrix, 1)};
+        rewriter.getIndexAttr(1),
+        tensor::getMixedSize(rewriter, loc, matrix, 1)};
     Value init = tensor::EmptyOp::create(rewriter, loc, sizes, elementType);
     auto call = LibraryLinearOp::create(rewriter, loc, init.getType(), ones,
                                         matrix, /*bias=*/nullptr, init,

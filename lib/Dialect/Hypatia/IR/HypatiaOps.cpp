@@ -435,10 +435,10 @@ LogicalResult MatmulOp::verify() {
   if (rhs.getElementType() != lhs.getElementType() ||
       result.getElementType() != lhs.getElementType())
     return emitOpError("operands and result must have one element type");
-  int64_t m = lhs.getDimSize(getTransposeLhs() ? 1 : 0);
-  int64_t k = lhs.getDimSize(getTransposeLhs() ? 0 : 1);
-  int64_t rhsK = rhs.getDimSize(getTransposeRhs() ? 1 : 0);
-  int64_t n = rhs.getDimSize(getTransposeRhs() ? 0 : 1);
+  int64_t m = lhs.getDimSize(getLhsRowDim());
+  int64_t k = lhs.getDimSize(1 - getLhsRowDim());
+  int64_t rhsK = rhs.getDimSize(1 - getRhsColumnDim());
+  int64_t n = rhs.getDimSize(getRhsColumnDim());
   if (!sizesAgree(k, rhsK) || !sizesAgree(m, result.getDimSize(0)) ||
       !sizesAgree(n, result.getDimSize(1)))
     return emitOpError() << "shapes do not multiply: op(lhs) "

@@ -346,6 +346,13 @@ def Hypatia_MatmulOp : Hypatia_Op<"matmul", [Pure]> {
     $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
   }];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The dimension of `lhs` that is the result's rows (M); the other is K.
+    unsigned getLhsRowDim() { return getTransposeLhs() ? 1 : 0; }
+    /// The dimension of `rhs` that is the result's columns (N); the other
+    /// is K.
+    unsigned getRhsColumnDim() { return getTransposeRhs() ? 0 : 1; }
+  }];
 }
 
 def Hypatia_ActivationGradOp : Hypatia_Op<"activation_grad", [Pure,
