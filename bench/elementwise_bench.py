@@ -7,8 +7,10 @@ written per second) and its ratio to the card's copy bandwidth.
     python3 bench/elementwise_bench.py run DIR --json out.json   # on the GPU
 
 Shapes: 2-D and N-D, large and small (>= 8 MB), odd sizes; dtypes f32 and
-bf16; ops relu, gelu (erf), gelu_tanh, silu, mul and silu_mul (the gate of a
-gated MLP, one kernel). Each model is checked against a
+bf16; ops relu, gelu (erf), gelu_tanh, silu, mul, silu_mul (the gate of a
+gated MLP, one kernel) and gate_halves (the same on the two column blocks of
+one [rows, 2 x columns] tensor, as a hypatia.gated_linear's one-GEMM product
+leaves them: rows read by row and column). Each model is checked against a
 float64 reference on fresh random inputs before it is timed.
 """
 
@@ -33,9 +35,26 @@ OPS = {"relu": (["x"], ["%y = hypatia.relu %x"]),
        "silu_mul": (["x", "u"], ["%a = hypatia.silu %x", "%y = hypatia.mul %a, %u"])}
 
 
+def gate_halves_source(shape, dtype):
+    """silu(h[:, :C]) * h[:, C:] for h [rows, 2C], rows the product of the
+    leading dimensions of `shape` (a gated_linear collapses them)."""
+    rows, columns = 1, shape[-1]
+    for dim in shape[:-1]:
+        rows *= dim
+    t = lambda *dims: "tensor<" + "x".join(map(str, dims)) + f"x{dtype}>"  # noqa: E731
+    half, whole = t(rows, columns), t(rows, 2 * columns)
+    return (f"func.func @gate_halves(%h: {whole}) -> {half} {{\n"
+            f"  %g = tensor.extract_slice %h[0, 0] [{rows}, {columns}] [1, 1] : {whole} to {half}\n"
+            f"  %u = tensor.extract_slice %h[0, {columns}] [{rows}, {columns}] [1, 1] : "
+            f"{whole} to {half}\n"
+            f"  %a = hypatia.silu %g : {half}\n"
+            f"  %y = hypatia.mul %a, %u : {half}\n"
+            f"  return %y : {half}\n}}\n")
+
+
 def source(shape, dtype):
     t = "tensor<" + "x".join(map(str, shape)) + f"x{dtype}>"
-    functions = []
+    functions = [gate_halves_source(shape, dtype)]
     for name, (inputs, body) in OPS.items():
         arguments = ", ".join(f"%{i}: {t}" for i in inputs)
         lines = "".join(f"  {line} : {t}\n" for line in body)
@@ -65,7 +84,8 @@ def run(models, json_path):
     # PyTorch's eager kernels for the same ops (two for silu_mul).
     peers = {"relu": torch.relu, "gelu": F.gelu,
              "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"), "silu": F.silu,
-             "mul": torch.mul, "silu_mul": lambda x, u: F.silu(x) * u}
+             "mul": torch.mul, "silu_mul": lambda x, u: F.silu(x) * u,
+             "gate_halves": lambda h: F.silu(h[:, :h.shape[1] // 2]) * h[:, h.shape[1] // 2:]}
     dtypes = {"f32": torch.float32, "bf16": torch.bfloat16}
 
     rows = []
@@ -76,19 +96,21 @@ def run(models, json_path):
             model = hypatia.model.load(models / f"{label}_{dtype}.so")
             x = (torch.randn(shape, device="cuda") * 3).to(dtypes[dtype])
             u = (torch.randn(shape, device="cuda") * 3).to(dtypes[dtype])
+            # gate_halves' input: both halves side by side in each row.
+            h = torch.cat([x.reshape(-1, shape[-1]), u.reshape(-1, shape[-1])], dim=1)
             for name, peer in peers.items():
                 function = getattr(model, name)
-                inputs = [x, u][:len(OPS[name][0])]
+                inputs = [h] if name == "gate_halves" else [x, u][:len(OPS[name][0])]
                 y = function(*inputs)[0]
                 reference = peer(*[t.double() for t in inputs])
                 error = ((y.double() - reference).abs().max()
                          / reference.abs().max()).item()
-                out = torch.empty_like(x)
+                out = torch.empty_like(y)
                 call = function.bind(inputs, [out])
                 hyp = time_ms(call, repeats=5, inner=50)
                 torch_ms = time_ms(lambda: peer(*inputs), repeats=5, inner=50)
                 # Bytes that must move: each input read once, the output written.
-                nbytes = (len(inputs) + 1) * x.numel() * x.element_size()
+                nbytes = (sum(t.numel() for t in inputs) + y.numel()) * x.element_size()
                 row = {"shape": label, "dtype": dtype, "op": name, "bytes": nbytes,
                        "hypatia_ms": hyp, "torch_ms": torch_ms,
                        "hypatia_tbps": nbytes / hyp / 1e9,

@@ -16,7 +16,12 @@ inputs and weights (nn.Linear's init range), Hypatia's result on a
 NaN-poisoned output against float64 (max |error| / max |reference|), then ms
 per forward (timing.py: median of 7 loops of 20, CUDA events) of
   hypatia, hypatia_graph   one prepared call through the model ABI, plain
-                           and captured in a CUDA graph
+                           and captured in a CUDA graph; a gated block's
+                           gate and up weights are rows of one tensor, as
+                           the torch.compile backend packs parameters (one
+                           GEMM for both)
+  hypatia_split_graph      gated blocks: the same call with gate and up in
+                           separate tensors (two GEMMs), graphed
   eager, eager_graph       the F.linear chain, plain and graphed
   compile, compile_ro      torch.compile default and mode="reduce-overhead"
   compile_max_autotune     mode="max-autotune", bf16, with --max-autotune
@@ -143,6 +148,18 @@ def run(models, json_path, max_autotune, only):
                 params[name] = ((torch.rand(shape, device="cuda") * 2 - 1)
                                 * fan_in[name] ** -0.5).to(dtypes[dtype])
             values = list(params.values())
+            split_values = None
+            if config["gated"]:
+                # As the torch.compile backend places them (pack_weights):
+                # the up projection's rows (and bias) right after the gate's,
+                # one GEMM for both. `split` keeps separate copies: two GEMMs.
+                split_values = [v.clone() for v in values]
+                for first, second in (("w_gate", "w_up"), ("b_gate", "b_up")):
+                    if first in params:
+                        both = torch.cat([params[first], params[second]])
+                        params[first] = both[:params[first].shape[0]]
+                        params[second] = both[params[first].shape[0]:]
+                values = list(params.values())
 
             def forward(x, p):
                 if config["gated"]:
@@ -164,6 +181,15 @@ def run(models, json_path, max_autotune, only):
             contenders = dict(hypatia=call, hypatia_graph=graphed(call), eager=eager,
                               eager_graph=graphed(eager), compile=torch.compile(eager),
                               compile_ro=torch.compile(eager, mode="reduce-overhead"))
+            if split_values is not None:
+                split_out = torch.empty_like(out)
+                split_call = function.bind([x] + split_values, [split_out])
+                split_out.fill_(float("nan"))
+                split_call()
+                torch.cuda.synchronize()
+                error = max(error, ((split_out.double() - reference).abs().max()
+                                    / reference.abs().max()).item())
+                contenders["hypatia_split_graph"] = graphed(split_call)
             if max_autotune and dtype == "bf16":
                 contenders["compile_max_autotune"] = torch.compile(eager, mode="max-autotune")
             # Every contender is built (and compiled) before any is timed.
@@ -181,7 +207,9 @@ def run(models, json_path, max_autotune, only):
             print(f"{config['name'] + '/' + dtype:22} {error:8.1e} {floor:8.4f} "
                   f"{timings['hypatia']:8.4f} {timings['hypatia_graph']:8.4f} "
                   + " ".join(f"{timings.get(p, float('nan')):10.4f}" for p in peers)
-                  + f" {row['ratio_to_best']:7.3f} {row['ratio_to_floor']:8.3f}", flush=True)
+                  + f" {row['ratio_to_best']:7.3f} {row['ratio_to_floor']:8.3f}"
+                  + (f"  split (two GEMMs) graph {timings['hypatia_split_graph']:.4f}"
+                     if "hypatia_split_graph" in timings else ""), flush=True)
             del call, function
     if json_path:
         json_path.write_text(json.dumps(dict(device=torch.cuda.get_device_name(),

@@ -1,9 +1,10 @@
 /*===- CPULinear.c - Linear layers of CPU models on oneDNN --------*- C -*-===*\
 |*                                                                            *|
 |* What --hypatia-lower-library-calls calls on the CPU target:                *|
-|* hypatia_linear_<f32|bf16>[_nobias] (declared with llvm.emit_c_interface,   *|
-|* so the calls arrive at _mlir_ciface_* with pointers to memref             *|
-|* descriptors). One oneDNN matmul per layer, y = activation(x w^T + bias),   *|
+|* hypatia_linear[_pair]_<f32|bf16>[_nobias] (declared with                   *|
+|* llvm.emit_c_interface, so the calls arrive at _mlir_ciface_* with          *|
+|* pointers to memref descriptors). One oneDNN matmul per layer,              *|
+|* y = activation(x w^T + bias),                                              *|
 |* f32 accumulation, the bias and the activation as its post-ops (no second   *|
 |* pass over y). oneDNN picks its kernels by the CPU's features at run time   *|
 |* and runs them on OpenMP threads. Only in CPU models                        *|
@@ -505,19 +506,55 @@ static void linear(const Matrix *x, const Matrix *w, const Vector *bias,
     applyEpilogue(yData, ldy, m, n, biasData, biasStride, activation, type);
     return;
   }
-  MatmulKey key = {type,
-                   m,
-                   n,
-                   k,
-                   ldx,
-                   ldw,
-                   ldy,
-                   activation,
-                   bias != NULL,
-                   biasStride,
-                   layout,
-                   getThreadCount(m, n, k)};
+  MatmulKey key = {type,         m,          n,      k,
+                   ldx,          ldw,        ldy,    activation,
+                   bias != NULL, biasStride, layout, getThreadCount(m, n, k)};
   runMatmul(&key, xData, wData, biasData, yData);
+}
+
+/* y [m, 2n] = x [w; second]^T (+ [bias; secondBias]), the two projections
+ * of a gated_linear: one matmul where `second` (and `secondBias`) directly
+ * follows `w` (and `bias`) in memory, so that the two are one [2n, k]
+ * matrix; else one matmul per column block of y. */
+static void linearPair(const Matrix *x, const Matrix *w, const Matrix *second,
+                       const Vector *bias, const Vector *secondBias,
+                       const Matrix *y, int32_t activation, int32_t layout,
+                       dnnl_data_type_t type) {
+  int64_t n = w->sizes[0], k = w->sizes[1];
+  if (second->sizes[0] != n || second->sizes[1] != k || y->sizes[1] != 2 * n ||
+      layout != 0)
+    hypatiaModelFailCall(HYPATIA_ERROR_INVALID_ARGUMENT,
+                         "linear layer of two weight blocks with mismatching "
+                         "shapes or a transposed operand: w [%lld, %lld], "
+                         "second [%lld, %lld], y [%lld, %lld]",
+                         (long long)n, (long long)k,
+                         (long long)second->sizes[0],
+                         (long long)second->sizes[1], (long long)y->sizes[0],
+                         (long long)y->sizes[1]);
+  int64_t ldw = leadingDimension(w, "w");
+  bool adjacent =
+      ldw == k && leadingDimension(second, "second weight") == k &&
+      getElement(second->aligned, second->offset, type) ==
+          getElement(w->aligned, w->offset + n * k, type) &&
+      (!bias || (bias->strides[0] == 1 && secondBias->strides[0] == 1 &&
+                 getElement(secondBias->aligned, secondBias->offset, type) ==
+                     getElement(bias->aligned, bias->offset + n, type)));
+  if (adjacent) {
+    Matrix both = *w;
+    both.sizes[0] = 2 * n;
+    Vector biases;
+    if (bias) {
+      biases = *bias;
+      biases.sizes[0] = 2 * n;
+    }
+    linear(x, &both, bias ? &biases : NULL, y, activation, layout, type);
+    return;
+  }
+  Matrix left = *y, right = *y;
+  left.sizes[1] = right.sizes[1] = n;
+  right.offset += n;
+  linear(x, w, bias, &left, activation, layout, type);
+  linear(x, second, secondBias, &right, activation, layout, type);
 }
 
 /* The entry points of an element type, with and without a bias. TF32 is a
@@ -538,5 +575,23 @@ static void linear(const Matrix *x, const Matrix *w, const Vector *bias,
     linear(x, w, NULL, y, activation, layout, type);                           \
   }
 
+#define DEFINE_LINEAR_PAIR(name, type)                                         \
+  __attribute__((visibility("hidden"))) void                                   \
+  _mlir_ciface_hypatia_linear_pair_##name(                                     \
+      Matrix *x, Matrix *w, Matrix *second, Vector *bias, Vector *secondBias,  \
+      Matrix *y, int32_t activation, int32_t allowTF32, int32_t layout) {      \
+    (void)allowTF32;                                                           \
+    linearPair(x, w, second, bias, secondBias, y, activation, layout, type);   \
+  }                                                                            \
+  __attribute__((visibility("hidden"))) void                                   \
+  _mlir_ciface_hypatia_linear_pair_##name##_nobias(                            \
+      Matrix *x, Matrix *w, Matrix *second, Matrix *y, int32_t activation,     \
+      int32_t allowTF32, int32_t layout) {                                     \
+    (void)allowTF32;                                                           \
+    linearPair(x, w, second, NULL, NULL, y, activation, layout, type);         \
+  }
+
 DEFINE_LINEAR(f32, dnnl_f32)
 DEFINE_LINEAR(bf16, dnnl_bf16)
+DEFINE_LINEAR_PAIR(f32, dnnl_f32)
+DEFINE_LINEAR_PAIR(bf16, dnnl_bf16)

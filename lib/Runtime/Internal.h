@@ -16,6 +16,13 @@ void setLastError(const std::string &message);
 /// it); the first failure is kept until hypatiaTakeDeviceError().
 void recordDeviceFailure(hypatia_status status, const std::string &message);
 
+/// hypatiaLinear with the rows of y `ldy` elements apart (ldy >= n): the
+/// column block of a wider buffer.
+hypatia_status linear(void *stream, hypatia_dtype dtype, int64_t m, int64_t n,
+                      int64_t k, const void *x, const void *w, const void *bias,
+                      void *y, int64_t ldy, int layout,
+                      hypatia_activation activation, int allowTF32);
+
 } // namespace hypatia::runtime
 
 #endif // HYPATIA_LIB_RUNTIME_INTERNAL_H

@@ -73,12 +73,14 @@ struct PlanKey {
   bool hasBias;
   bool tf32;
   unsigned alignment;
+  /// Elements between rows of y (n, or more for a column block).
+  int64_t ldy;
   bool operator<(const PlanKey &other) const {
     return std::tie(device, dtype, m, n, k, layout, activation, hasBias, tf32,
-                    alignment) < std::tie(other.device, other.dtype, other.m,
-                                          other.n, other.k, other.layout,
-                                          other.activation, other.hasBias,
-                                          other.tf32, other.alignment);
+                    alignment, ldy) <
+           std::tie(other.device, other.dtype, other.m, other.n, other.k,
+                    other.layout, other.activation, other.hasBias, other.tf32,
+                    other.alignment, other.ldy);
   }
 };
 
@@ -200,19 +202,19 @@ hypatia_status buildPlan(cublasLtHandle_t handle, const PlanKey &key,
   }
 
   cudaDataType_t type = getCudaType(key.dtype);
-  // The column-major views above; y is [n, m] (ld n).
-  if ((status = weightTransposed ? cublasLtMatrixLayoutCreate(
-                                       &plan.layoutW, type, key.n, key.k, key.n)
-                                 : cublasLtMatrixLayoutCreate(
-                                       &plan.layoutW, type, key.k, key.n,
-                                       key.k)) ||
-      (status = inputTransposed ? cublasLtMatrixLayoutCreate(
-                                      &plan.layoutX, type, key.m, key.k, key.m)
-                                : cublasLtMatrixLayoutCreate(
-                                      &plan.layoutX, type, key.k, key.m,
-                                      key.k)) ||
+  // The column-major views above; y is [n, m] (ld ldy).
+  if ((status = weightTransposed
+                    ? cublasLtMatrixLayoutCreate(&plan.layoutW, type, key.n,
+                                                 key.k, key.n)
+                    : cublasLtMatrixLayoutCreate(&plan.layoutW, type, key.k,
+                                                 key.n, key.k)) ||
+      (status = inputTransposed
+                    ? cublasLtMatrixLayoutCreate(&plan.layoutX, type, key.m,
+                                                 key.k, key.m)
+                    : cublasLtMatrixLayoutCreate(&plan.layoutX, type, key.k,
+                                                 key.m, key.k)) ||
       (status = cublasLtMatrixLayoutCreate(&plan.layoutY, type, key.n, key.m,
-                                           key.n)))
+                                           key.ldy)))
     return failCublas(status, "creating matrix layouts");
 
   cublasLtMatmulPreference_t preference;
@@ -315,11 +317,19 @@ extern "C" HYPATIA_EXPORT void hypatiaSetGemmAutotune(int candidates) {
   autotuneCandidates = candidates;
 }
 
-extern "C" HYPATIA_EXPORT hypatia_status
-hypatiaLinear(void *stream, hypatia_dtype dtype, int64_t m, int64_t n,
-              int64_t k, const void *x, const void *w, const void *bias,
-              void *y, int layout, hypatia_activation activation,
-              int allowTF32) {
+extern "C" HYPATIA_EXPORT hypatia_status hypatiaLinear(
+    void *stream, hypatia_dtype dtype, int64_t m, int64_t n, int64_t k,
+    const void *x, const void *w, const void *bias, void *y, int layout,
+    hypatia_activation activation, int allowTF32) {
+  return hypatia::runtime::linear(stream, dtype, m, n, k, x, w, bias, y, n,
+                                  layout, activation, allowTF32);
+}
+
+hypatia_status
+hypatia::runtime::linear(void *stream, hypatia_dtype dtype, int64_t m,
+                         int64_t n, int64_t k, const void *x, const void *w,
+                         const void *bias, void *y, int64_t ldy, int layout,
+                         hypatia_activation activation, int allowTF32) {
   lastError.clear();
   if (dtype != HYPATIA_F32 && dtype != HYPATIA_F16 && dtype != HYPATIA_BF16)
     return fail(HYPATIA_ERROR_INVALID_ARGUMENT,
@@ -344,6 +354,10 @@ hypatiaLinear(void *stream, hypatia_dtype dtype, int64_t m, int64_t n,
                 "hypatia: linear layer with m " + std::to_string(m) + ", n " +
                     std::to_string(n) + ", k " + std::to_string(k) +
                     ": need m, n, k >= 0");
+  if (ldy < n)
+    return fail(HYPATIA_ERROR_INVALID_ARGUMENT,
+                "hypatia: linear layer with rows of y " + std::to_string(ldy) +
+                    " elements apart, fewer than n " + std::to_string(n));
   if (m == 0 || n == 0)
     return HYPATIA_SUCCESS;
   if (!y || (k > 0 && (!x || !w)))
@@ -357,9 +371,10 @@ hypatiaLinear(void *stream, hypatia_dtype dtype, int64_t m, int64_t n,
     if (bias)
       return fail(HYPATIA_ERROR_NOT_SUPPORTED,
                   "hypatia: linear layer with k 0 and a bias");
-    size_t bytes = size_t(m) * size_t(n) * (dtype == HYPATIA_F32 ? 4 : 2);
-    if (cudaError_t error =
-            cudaMemsetAsync(y, 0, bytes, static_cast<cudaStream_t>(stream)))
+    size_t elementBytes = dtype == HYPATIA_F32 ? 4 : 2;
+    if (cudaError_t error = cudaMemset2DAsync(
+            y, size_t(ldy) * elementBytes, 0, size_t(n) * elementBytes,
+            size_t(m), static_cast<cudaStream_t>(stream)))
       return failCuda(error, "zeroing an empty product");
     return HYPATIA_SUCCESS;
   }
@@ -367,16 +382,13 @@ hypatiaLinear(void *stream, hypatia_dtype dtype, int64_t m, int64_t n,
   int device;
   if (cudaError_t error = cudaGetDevice(&device))
     return failCuda(error, "querying the current device");
-  PlanKey key{device,
-              dtype,
-              m,
-              n,
-              k,
-              layout,
-              activation,
-              bias != nullptr,
-              allowTF32 != 0,
-              getAlignment({x, w, bias, y})};
+  // Rows of y must keep its alignment too.
+  unsigned alignment = getAlignment({x, w, bias, y});
+  while ((ldy * (dtype == HYPATIA_F32 ? 4 : 2)) % alignment)
+    alignment /= 2;
+  PlanKey key{
+      device,          dtype,          m,         n,  k, layout, activation,
+      bias != nullptr, allowTF32 != 0, alignment, ldy};
 
   Plan *plan;
   cublasLtHandle_t handle;

@@ -1,6 +1,7 @@
 //===- LinearMemref.cpp - hypatiaLinear on memref descriptors ---*- C++ -*-===//
 //
-// What --hypatia-lower-library-calls calls: hypatia_linear_<dtype>[_nobias],
+// What --hypatia-lower-library-calls calls: hypatia_linear_<dtype>[_nobias]
+// and hypatia_linear_pair_<dtype>[_nobias],
 // declared with llvm.emit_c_interface, so the calls arrive at _mlir_ciface_*
 // with pointers to MLIR memref descriptors. Runs on the stream set with
 // hypatiaSetStream; failures are recorded for hypatiaTakeDeviceError().
@@ -34,22 +35,30 @@ bool isRowMajor(const MemRef<2> &memref) {
          (memref.sizes[0] <= 1 || memref.strides[0] == memref.sizes[1]);
 }
 
+/// Elements between rows of a matrix of contiguous rows (its column count
+/// where it has one row).
+int64_t getRowStride(const MemRef<2> &memref) {
+  return memref.sizes[0] <= 1 ? memref.sizes[1] : memref.strides[0];
+}
+
+/// Whether y's rows are contiguous and apart by at least a row.
+bool hasContiguousRows(const MemRef<2> &memref) {
+  return memref.strides[1] == 1 && getRowStride(memref) >= memref.sizes[1];
+}
+
 void linear(hypatia_dtype dtype, const MemRef<2> *x, const MemRef<2> *w,
             const MemRef<1> *bias, const MemRef<2> *y, int32_t activation,
             int32_t allowTF32, int32_t layout) {
   bool inputTransposed = layout & HYPATIA_INPUT_TRANSPOSED;
   bool weightTransposed = layout & HYPATIA_WEIGHT_TRANSPOSED;
   int64_t m = x->sizes[inputTransposed], k = x->sizes[!inputTransposed];
-  int64_t n = w->sizes[weightTransposed],
-          weightK = w->sizes[!weightTransposed];
-  std::string shapes = "x [" + std::to_string(x->sizes[0]) + ", " +
-                       std::to_string(x->sizes[1]) + "]" +
-                       (inputTransposed ? " (transposed)" : "") + ", w [" +
-                       std::to_string(w->sizes[0]) + ", " +
-                       std::to_string(w->sizes[1]) + "]" +
-                       (weightTransposed ? " (transposed)" : "") + ", y [" +
-                       std::to_string(y->sizes[0]) + ", " +
-                       std::to_string(y->sizes[1]) + "]";
+  int64_t n = w->sizes[weightTransposed], weightK = w->sizes[!weightTransposed];
+  std::string shapes =
+      "x [" + std::to_string(x->sizes[0]) + ", " + std::to_string(x->sizes[1]) +
+      "]" + (inputTransposed ? " (transposed)" : "") + ", w [" +
+      std::to_string(w->sizes[0]) + ", " + std::to_string(w->sizes[1]) + "]" +
+      (weightTransposed ? " (transposed)" : "") + ", y [" +
+      std::to_string(y->sizes[0]) + ", " + std::to_string(y->sizes[1]) + "]";
   if (weightK != k || y->sizes[0] != m || y->sizes[1] != n ||
       (bias && bias->sizes[0] != n)) {
     hypatia::runtime::recordDeviceFailure(
@@ -57,19 +66,78 @@ void linear(hypatia_dtype dtype, const MemRef<2> *x, const MemRef<2> *w,
         "hypatia: linear layer with mismatching shapes: " + shapes);
     return;
   }
-  if (!isRowMajor(*x) || !isRowMajor(*w) || !isRowMajor(*y) ||
+  if (!isRowMajor(*x) || !isRowMajor(*w) || !hasContiguousRows(*y) ||
       (bias && bias->strides[0] != 1)) {
     hypatia::runtime::recordDeviceFailure(
         HYPATIA_ERROR_INVALID_ARGUMENT,
         "hypatia: linear layer on non-contiguous buffers: " + shapes);
     return;
   }
-  hypatia_status status = hypatiaLinear(
+  hypatia_status status = hypatia::runtime::linear(
       hypatiaGetStream(), dtype, m, n, k, getData(*x, dtype),
       getData(*w, dtype), bias ? getData(*bias, dtype) : nullptr,
-      getData(*y, dtype), layout, hypatia_activation(activation), allowTF32);
+      getData(*y, dtype), getRowStride(*y), layout,
+      hypatia_activation(activation), allowTF32);
   if (status != HYPATIA_SUCCESS)
     hypatia::runtime::recordDeviceFailure(status, hypatiaGetLastError());
+}
+
+/// `memref`'s elements from `first` on, as a descriptor of `sizes` with its
+/// strides.
+template <int Rank>
+MemRef<Rank> slice(const MemRef<Rank> &memref, int64_t first,
+                   const int64_t (&sizes)[Rank]) {
+  MemRef<Rank> result = memref;
+  result.offset += first;
+  for (int i = 0; i < Rank; ++i)
+    result.sizes[i] = sizes[i];
+  return result;
+}
+
+/// y [m, 2n] = x @ [w; second]^T (+ [bias; secondBias]): one GEMM where
+/// `second` (and `secondBias`) directly follows `w` (and `bias`) in memory,
+/// so that the two are one [2n, k] matrix; else one GEMM per column block of
+/// y.
+void linearPair(hypatia_dtype dtype, const MemRef<2> *x, const MemRef<2> *w,
+                const MemRef<2> *second, const MemRef<1> *bias,
+                const MemRef<1> *secondBias, const MemRef<2> *y,
+                int32_t activation, int32_t allowTF32, int32_t layout) {
+  int64_t n = w->sizes[0], k = w->sizes[1];
+  if (second->sizes[0] != n || second->sizes[1] != k || y->sizes[1] != 2 * n ||
+      layout != 0) {
+    hypatia::runtime::recordDeviceFailure(
+        HYPATIA_ERROR_INVALID_ARGUMENT,
+        "hypatia: linear layer of two weight blocks with mismatching shapes "
+        "or a transposed operand: w [" +
+            std::to_string(n) + ", " + std::to_string(k) + "], second [" +
+            std::to_string(second->sizes[0]) + ", " +
+            std::to_string(second->sizes[1]) + "], y [" +
+            std::to_string(y->sizes[0]) + ", " + std::to_string(y->sizes[1]) +
+            "]");
+    return;
+  }
+  auto follows = [&](const auto &first, const auto &next, int64_t count) {
+    return static_cast<const char *>(getData(next, dtype)) ==
+           static_cast<const char *>(getData(first, dtype)) +
+               count * int64_t(elementBytes(dtype));
+  };
+  bool adjacent =
+      isRowMajor(*w) && isRowMajor(*second) && follows(*w, *second, n * k) &&
+      (!bias || (bias->strides[0] == 1 && secondBias->strides[0] == 1 &&
+                 follows(*bias, *secondBias, n)));
+  if (adjacent) {
+    MemRef<2> both = slice(*w, 0, {2 * n, k});
+    MemRef<1> biases;
+    if (bias)
+      biases = slice(*bias, 0, {2 * n});
+    linear(dtype, x, &both, bias ? &biases : nullptr, y, activation, allowTF32,
+           layout);
+    return;
+  }
+  MemRef<2> left = slice(*y, 0, {y->sizes[0], n});
+  MemRef<2> right = slice(*y, n, {y->sizes[0], n});
+  linear(dtype, x, w, bias, &left, activation, allowTF32, layout);
+  linear(dtype, x, second, secondBias, &right, activation, allowTF32, layout);
 }
 
 } // namespace
@@ -86,6 +154,26 @@ void linear(hypatia_dtype dtype, const MemRef<2> *x, const MemRef<2> *w,
     linear(DTYPE, x, w, nullptr, y, activation, allowTF32, layout);            \
   }
 
+#define HYPATIA_DEFINE_LINEAR_PAIR(NAME, DTYPE)                                \
+  extern "C" HYPATIA_EXPORT void _mlir_ciface_hypatia_linear_pair_##NAME(      \
+      MemRef<2> *x, MemRef<2> *w, MemRef<2> *second, MemRef<1> *bias,          \
+      MemRef<1> *secondBias, MemRef<2> *y, int32_t activation,                 \
+      int32_t allowTF32, int32_t layout) {                                     \
+    linearPair(DTYPE, x, w, second, bias, secondBias, y, activation,           \
+               allowTF32, layout);                                             \
+  }                                                                            \
+  extern "C" HYPATIA_EXPORT void                                               \
+  _mlir_ciface_hypatia_linear_pair_##NAME##_nobias(                            \
+      MemRef<2> *x, MemRef<2> *w, MemRef<2> *second, MemRef<2> *y,             \
+      int32_t activation, int32_t allowTF32, int32_t layout) {                 \
+    linearPair(DTYPE, x, w, second, nullptr, nullptr, y, activation,           \
+               allowTF32, layout);                                             \
+  }
+
 HYPATIA_DEFINE_LINEAR(f32, HYPATIA_F32)
 HYPATIA_DEFINE_LINEAR(f16, HYPATIA_F16)
 HYPATIA_DEFINE_LINEAR(bf16, HYPATIA_BF16)
+
+HYPATIA_DEFINE_LINEAR_PAIR(f32, HYPATIA_F32)
+HYPATIA_DEFINE_LINEAR_PAIR(f16, HYPATIA_F16)
+HYPATIA_DEFINE_LINEAR_PAIR(bf16, HYPATIA_BF16)

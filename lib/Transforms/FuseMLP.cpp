@@ -147,6 +147,14 @@ void BlockRewriter::addOp(Operation *op) {
   } else if (auto activation = dyn_cast<ElementwiseActivationOpInterface>(op)) {
     node.op = symbols.getElementwiseSymbol(activation.getActivationKind());
     node.children = {getClass(activation.getInput())};
+  } else if (auto gated = dyn_cast<GatedLinearOp>(op)) {
+    node.op = symbols.gatedLinear;
+    node.payload = static_cast<uint64_t>(gated.getActivation());
+    node.children = {getClass(gated.getInput()),
+                     getClass(gated.getGateWeight())};
+    addBias(gated.getGateBias());
+    node.children.push_back(getClass(gated.getUpWeight()));
+    addBias(gated.getUpBias());
   } else if (auto mul = dyn_cast<MulOp>(op)) {
     node.op = symbols.mul;
     node.children = {getClass(mul.getLhs()), getClass(mul.getRhs())};
@@ -164,7 +172,7 @@ void BlockRewriter::addOp(Operation *op) {
 /// rest, such as library calls of a later stage, stay as they are and their
 /// results are leaves).
 static bool isLanguageOp(Operation *op) {
-  return isa<LinearLayerOpInterface, FusedMLPOp,
+  return isa<LinearLayerOpInterface, FusedMLPOp, GatedLinearOp,
              ElementwiseActivationOpInterface, MulOp, DropoutOp>(op);
 }
 
@@ -387,6 +395,10 @@ void BlockRewriter::rebuild(const Selection &selection) {
         }
         result = createFusedMLP(builder, loc, input, weights, biases,
                                 language.activationLists.get(node.payload));
+      } else if (node.op == symbols.gatedLinear) {
+        result = createGatedLinear(
+            builder, loc, static_cast<Activation>(node.payload), input,
+            operands[1], operands[2], operands[3], operands[4]);
       } else if (node.op == symbols.mul) {
         result = MulOp::create(builder, loc, input, operands[1]);
       } else if (node.op == symbols.dropout) {

@@ -50,6 +50,21 @@ Cost MLPCostModel::getNodeCost(const EGraph &egraph, ENodeRef node) const {
   if (node.op == symbols.mul)
     return kernel(0, 3 * rows * inFeatures * elementBytes);
 
+  // Gate and up as one GEMM into [rows, 2N], then one pass reading both
+  // halves and writing the product (the activation cannot be the GEMM's
+  // epilogue: it applies to one half only).
+  if (node.op == symbols.gatedLinear) {
+    const ClassData &weight = egraph.getData(node.children[1]);
+    double outFeatures = 2.0 * weight[1];
+    double bytes = rows * inFeatures * elementBytes +
+                   outFeatures * inFeatures * elementBytes +
+                   rows * outFeatures * elementBytes;
+    if (!egraph.getData(node.children[2]).empty())
+      bytes += outFeatures * elementBytes;
+    return kernel(2 * rows * outFeatures * inFeatures, bytes) +
+           kernel(0, 1.5 * rows * outFeatures * elementBytes);
+  }
+
   // Layers: one GEMM per linear or fused_linear_*, one kernel for a whole
   // fused_mlp (which computes at its padded widths).
   auto computedWidth = [&](int64_t features) -> double {

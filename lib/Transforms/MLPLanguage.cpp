@@ -17,7 +17,8 @@ MLPSymbols::MLPSymbols(SymbolTable &table)
       relu(table.intern("relu")), gelu(table.intern("gelu")),
       geluTanh(table.intern("gelu_tanh")), silu(table.intern("silu")),
       mul(table.intern("mul")), dropout(table.intern("dropout")),
-      fusedMLP(table.intern("fused_mlp")) {}
+      fusedMLP(table.intern("fused_mlp")),
+      gatedLinear(table.intern("gated_linear")) {}
 
 std::optional<Activation> MLPSymbols::getLayerActivation(Symbol op) const {
   if (op == linear)

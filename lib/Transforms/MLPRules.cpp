@@ -38,6 +38,49 @@ std::vector<Rewrite> hypatia::buildMLPRules(SymbolTable &table,
       "(relu (fused_linear_relu ?x ?w ?b)) => (fused_linear_relu ?x ?w ?b)");
   add("dropout-is-identity", "(dropout ?x) => ?x");
 
+  // Gate and up projections of one input, multiplied: a gated_linear, whose
+  // two products the library-call lowering computes as one GEMM. Both
+  // orders of the product; the gate is the layer with the activation. The
+  // two weights must have one shape, and the layers a bias each or none.
+  for (Activation activation : {Activation::relu, Activation::gelu_erf,
+                                Activation::gelu_tanh, Activation::silu}) {
+    std::string gate =
+        ("(" + table.getName(symbols.getLayerSymbol(activation)) +
+         " ?x ?wg ?bg)")
+            .str();
+    std::string up = "(linear ?x ?wu ?bu)";
+    for (bool gateFirst : {true, false}) {
+      // Variables are numbered in order of appearance: x, then the first
+      // operand's weight and bias, then the second's.
+      unsigned gateIndex = gateFirst ? 1 : 3, upIndex = gateFirst ? 3 : 1;
+      auto applier = [&language, activation, gateIndex, upIndex](
+                         EGraph &egraph,
+                         const Match &match) -> llvm::SmallVector<ClassId, 2> {
+        const Substitution &bound = match.substitution;
+        ClassId gateWeight = bound[gateIndex], gateBias = bound[gateIndex + 1];
+        ClassId upWeight = bound[upIndex], upBias = bound[upIndex + 1];
+        if (egraph.getData(gateWeight) != egraph.getData(upWeight) ||
+            egraph.getData(gateBias).empty() != egraph.getData(upBias).empty())
+          return {};
+        ENode gated;
+        gated.op = language.symbols.gatedLinear;
+        gated.payload = static_cast<uint64_t>(activation);
+        gated.children = {bound[0], gateWeight, gateBias, upWeight, upBias};
+        return {egraph.add(std::move(gated))};
+      };
+      std::string name =
+          ("gate-" + table.getName(symbols.getLayerSymbol(activation)) +
+           (gateFirst ? "" : "-commuted"))
+              .str();
+      std::string searcher =
+          "(mul " + (gateFirst ? gate + " " + up : up + " " + gate) + ")";
+      auto rewrite = Rewrite::withApplier(name, searcher, table, applier);
+      if (!rewrite)
+        llvm::report_fatal_error(toString(rewrite.takeError()).c_str());
+      rules.push_back(std::move(*rewrite));
+    }
+  }
+
   if (target.fusedMLPMaxWidth <= 0 || target.fusedMLPMaxLayers < 2)
     return rules;
   const unsigned maxLayers = target.fusedMLPMaxLayers;

@@ -25,7 +25,7 @@ ClassData MLPShapeAnalysis::make(const EGraph &egraph, ENodeRef node) {
     return leaves[node.payload];
   if (node.op == symbols.noBias)
     return {};
-  if (symbols.getLayerActivation(node.op))
+  if (symbols.getLayerActivation(node.op) || node.op == symbols.gatedLinear)
     return getLayerOutput(facts(0), facts(1));
   if (node.op == symbols.fusedMLP) {
     ClassData output = facts(0);

@@ -80,6 +80,73 @@ def test_gated_mlp_compiles_whole(torch_seed, caplog):
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
+class LlamaMLP(nn.Module):
+    """transformers' LlamaMLP: down(silu(gate(x)) * up(x)), no biases."""
+
+    def __init__(self, bias=False):
+        super().__init__()
+        self.gate_proj = nn.Linear(16, 40, bias=bias)
+        self.up_proj = nn.Linear(16, 40, bias=bias)
+        self.down_proj = nn.Linear(40, 16, bias=bias)
+
+    def forward(self, x):
+        return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
+
+
+def _follows(first, second):
+    return first.data_ptr() + first.nbytes == second.data_ptr()
+
+
+@pytest.mark.parametrize("bias", [False, True])
+def test_gate_and_up_weights_are_packed_into_one_gemm(torch_seed, caplog, bias):
+    model = LlamaMLP(bias).eval()
+    parameters = dict(model.named_parameters())
+    values = {name: p.detach().clone() for name, p in parameters.items()}
+    compiled = torch.compile(model, backend="hypatia")
+    x = torch.rand(2, 7, 16) * 2 - 1
+    with caplog.at_level(logging.INFO, logger="hypatia"), torch.no_grad():
+        assert relative_error(compiled(x), float64_reference(model, x)) <= 1e-5
+    # Moved, not replaced: the same parameters with the same values, the up
+    # projection's rows right after the gate's.
+    assert dict(model.named_parameters()) == parameters
+    for name, p in model.named_parameters():
+        assert torch.equal(p, values[name]) and p.is_contiguous()
+    assert _follows(model.gate_proj.weight, model.up_proj.weight)
+    if bias:
+        assert _follows(model.gate_proj.bias, model.up_proj.bias)
+    assert [r for r in caplog.records if "(gate and up) are one block" in r.message]
+    # In-place updates (an optimizer's) are seen by the packed GEMM.
+    with torch.no_grad():
+        model.gate_proj.weight.mul_(-0.5)
+        model.up_proj.weight.add_(0.25)
+        assert relative_error(compiled(x), float64_reference(model, x)) <= 1e-5
+
+
+def test_parameters_sharing_storage_are_not_moved(torch_seed, caplog):
+    model = LlamaMLP().eval()
+    shared = torch.randn(2 * 40, 16)
+    with torch.no_grad():
+        model.gate_proj.weight = nn.Parameter(shared[40:])
+        model.up_proj.weight = nn.Parameter(shared[:40])
+    addresses = [model.gate_proj.weight.data_ptr(), model.up_proj.weight.data_ptr()]
+    compiled = torch.compile(model, backend="hypatia")
+    x = torch.rand(5, 16) * 2 - 1
+    with caplog.at_level(logging.INFO, logger="hypatia"), torch.no_grad():
+        assert relative_error(compiled(x), float64_reference(model, x)) <= 1e-5
+    assert [model.gate_proj.weight.data_ptr(), model.up_proj.weight.data_ptr()] == addresses
+    assert [r for r in caplog.records if "are left where they are" in r.message]
+
+
+def test_pack_weights_off_leaves_parameters(torch_seed):
+    model = LlamaMLP().eval()
+    addresses = [p.data_ptr() for p in model.parameters()]
+    compiled = torch.compile(model, backend="hypatia", options={"pack_weights": False})
+    x = torch.rand(5, 16) * 2 - 1
+    with torch.no_grad():
+        assert relative_error(compiled(x), float64_reference(model, x)) <= 1e-5
+    assert [p.data_ptr() for p in model.parameters()] == addresses
+
+
 class AutocastInside(nn.Module):
     """A model that enters torch.autocast itself (the graph holds the enter
     and exit nodes)."""

@@ -283,21 +283,16 @@ func.func @already_optimal(%x: tensor<8x512xf32>, %w: tensor<512x512xf32>) -> te
 
 // -----
 
-// A gated MLP: the product is an e-graph node like the activations. Where
-// the GEMM library applies SiLU (the CPU target's cost model counts no extra
-// pass for it) the gate's SiLU joins its layer; on CUDA it stays a separate
-// op, which the lowering fuses with the product into one kernel.
+// A gated MLP: the gate's layer with its activation and the up layer of
+// the same input, multiplied, become one hypatia.gated_linear (one GEMM for
+// both projections, one pass for the activation and the product), on
+// either target.
 // CHECK-LABEL: func.func @gated
-// CHECK: %[[G:.*]] = hypatia.linear %arg0, %arg1
-// CHECK: %[[A:.*]] = hypatia.silu %[[G]]
-// CHECK: %[[U:.*]] = hypatia.linear %arg0, %arg2
-// CHECK: %[[H:.*]] = hypatia.mul %[[A]], %[[U]]
-// CHECK: hypatia.linear %[[H]], %arg3
+// CHECK: %[[H:.*]] = hypatia.gated_linear %arg0, %arg1, %arg2 {activation = #hypatia.activation<silu>}
+// CHECK-NEXT: hypatia.linear %[[H]], %arg3
 // CPU-LABEL: func.func @gated
-// CPU-DAG: %[[G:.*]] = hypatia.fused_linear_silu %arg0, %arg1
-// CPU-DAG: %[[U:.*]] = hypatia.linear %arg0, %arg2
-// CPU: %[[H:.*]] = hypatia.mul %[[G]], %[[U]]
-// CPU: hypatia.linear %[[H]], %arg3
+// CPU: %[[H:.*]] = hypatia.gated_linear %arg0, %arg1, %arg2 {activation = #hypatia.activation<silu>}
+// CPU-NEXT: hypatia.linear %[[H]], %arg3
 func.func @gated(%x: tensor<4x16x64xbf16>, %wg: tensor<128x64xbf16>, %wu: tensor<128x64xbf16>, %wd: tensor<64x128xbf16>) -> tensor<4x16x64xbf16> {
   %g = hypatia.linear %x, %wg : (tensor<4x16x64xbf16>, tensor<128x64xbf16>) -> tensor<4x16x128xbf16>
   %a = hypatia.silu %g : tensor<4x16x128xbf16>
@@ -305,6 +300,38 @@ func.func @gated(%x: tensor<4x16x64xbf16>, %wg: tensor<128x64xbf16>, %wu: tensor
   %h = hypatia.mul %a, %u : tensor<4x16x128xbf16>
   %y = hypatia.linear %h, %wd : (tensor<4x16x128xbf16>, tensor<64x128xbf16>) -> tensor<4x16x64xbf16>
   return %y : tensor<4x16x64xbf16>
+}
+
+// -----
+
+// GeGLU with biases, the gate on the right of the product (timm's GluMlp
+// order): the gate is the operand with the activation, wherever it stands.
+// CHECK-LABEL: func.func @geglu_gate_second
+// CHECK: hypatia.gated_linear %arg0, %arg3, %arg1 biases(%arg4, %arg2) {activation = #hypatia.activation<gelu_erf>}
+func.func @geglu_gate_second(%x: tensor<?x64xf16>, %wu: tensor<96x64xf16>, %bu: tensor<96xf16>, %wg: tensor<96x64xf16>, %bg: tensor<96xf16>) -> tensor<?x96xf16> {
+  %u = hypatia.linear %x, %wu, %bu : (tensor<?x64xf16>, tensor<96x64xf16>, tensor<96xf16>) -> tensor<?x96xf16>
+  %g = hypatia.linear %x, %wg, %bg : (tensor<?x64xf16>, tensor<96x64xf16>, tensor<96xf16>) -> tensor<?x96xf16>
+  %a = hypatia.gelu %g : tensor<?x96xf16>
+  %h = hypatia.mul %u, %a : tensor<?x96xf16>
+  return %h : tensor<?x96xf16>
+}
+
+// -----
+
+// Not gates: projections of different inputs, one layer with a bias and one
+// without, and a product of two activated layers.
+// CHECK-LABEL: func.func @not_gated
+// CHECK-NOT: hypatia.gated_linear
+// CHECK: return
+func.func @not_gated(%x: tensor<8x64xf32>, %z: tensor<8x64xf32>, %w1: tensor<32x64xf32>, %w2: tensor<32x64xf32>, %b: tensor<32xf32>) -> (tensor<8x32xf32>, tensor<8x32xf32>, tensor<8x32xf32>) {
+  %g = hypatia.fused_linear_silu %x, %w1 : (tensor<8x64xf32>, tensor<32x64xf32>) -> tensor<8x32xf32>
+  %u = hypatia.linear %z, %w2 : (tensor<8x64xf32>, tensor<32x64xf32>) -> tensor<8x32xf32>
+  %h1 = hypatia.mul %g, %u : tensor<8x32xf32>
+  %ub = hypatia.linear %x, %w2, %b : (tensor<8x64xf32>, tensor<32x64xf32>, tensor<32xf32>) -> tensor<8x32xf32>
+  %h2 = hypatia.mul %g, %ub : tensor<8x32xf32>
+  %r = hypatia.fused_linear_relu %x, %w2 : (tensor<8x64xf32>, tensor<32x64xf32>) -> tensor<8x32xf32>
+  %h3 = hypatia.mul %g, %r : tensor<8x32xf32>
+  return %h1, %h2, %h3 : tensor<8x32xf32>, tensor<8x32xf32>, tensor<8x32xf32>
 }
 
 // -----

@@ -10,6 +10,9 @@
 //   fused_linear_silu          (input, weight, bias | no_bias)
 //   relu, gelu, gelu_tanh, silu (input)
 //   mul                        (lhs, rhs)
+//   gated_linear               (input, gate weight, gate bias | no_bias,
+//                              up weight, up bias | no_bias); payload: the
+//                              gate's activation
 //   dropout                    (input); payload: the probability's bits
 //   fused_mlp                  (input, w1, b1, ..., wL, bL); payload: the
 //                              layers' activations, interned in
@@ -43,7 +46,7 @@ struct MLPSymbols {
 
   eqsat::Symbol leaf, noBias, linear, fusedLinearRelu, fusedLinearGelu,
       fusedLinearGeluTanh, fusedLinearSilu, relu, gelu, geluTanh, silu, mul,
-      dropout, fusedMLP;
+      dropout, fusedMLP, gatedLinear;
 };
 
 /// The per-layer activations of fused_mlp e-nodes, interned: a node's payload

@@ -9,6 +9,12 @@
 // per dimension, one element per thread) kept a row per block and reached
 // half the copy bandwidth.
 //
+// A matrix operand may also be a column block of a wider buffer (rows apart
+// by more than their length: the two halves of a gated_linear's [M, 2N]
+// product). Its elements are addressed by row and column; vectors stay
+// within rows where the row length and the rows' distance are multiples of
+// a vector.
+//
 //===----------------------------------------------------------------------===//
 
 #include "hypatia/Conversion/BufferAlignment.h"
@@ -29,9 +35,20 @@ using namespace hypatia;
 static constexpr int64_t kVectorBytes = 16;
 static constexpr int64_t kThreadsPerBlock = 256;
 
+/// Whether `type` is a matrix of contiguous rows with any distance between
+/// them (a column block of a wider row-major buffer).
+static bool isColumnBlock(MemRefType type) {
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  return type.getRank() == 2 &&
+         succeeded(type.getStridesAndOffset(strides, offset)) &&
+         strides[1] == 1;
+}
+
 /// The largest element size of `generic`'s operands if it is an elementwise
-/// op this pass handles: dense buffers of one shape, identity indexing, no
-/// index-dependent body. (Element widths may differ: a conversion.)
+/// op this pass handles: dense buffers (or column blocks) of one shape,
+/// identity indexing, no index-dependent body. (Element widths may differ: a
+/// conversion.)
 static std::optional<int64_t> getElementwiseBytes(linalg::GenericOp generic) {
   if (!generic.hasPureBufferSemantics() || generic.getNumDpsInits() < 1 ||
       generic.getNumParallelLoops() != generic.getNumLoops() ||
@@ -43,8 +60,8 @@ static std::optional<int64_t> getElementwiseBytes(linalg::GenericOp generic) {
   ArrayRef<int64_t> shape;
   for (Value operand : generic->getOperands()) {
     auto type = dyn_cast<MemRefType>(operand.getType());
-    if (!type || !type.getLayout().isIdentity() || type.getRank() == 0 ||
-        !type.getElementType().isIntOrFloat())
+    if (!type || !(type.getLayout().isIdentity() || isColumnBlock(type)) ||
+        type.getRank() == 0 || !type.getElementType().isIntOrFloat())
       return std::nullopt;
     int64_t width = type.getElementTypeBitWidth() / 8;
     if (width == 0 || kVectorBytes % width != 0 ||
@@ -56,10 +73,11 @@ static std::optional<int64_t> getElementwiseBytes(linalg::GenericOp generic) {
   return bytes;
 }
 
-/// `buffer` as a 1-D buffer of all its elements.
+/// `buffer` as a 1-D buffer of all its elements, if it is dense; a column
+/// block stays a matrix.
 static Value flatten(OpBuilder &b, Location loc, Value buffer) {
   auto type = cast<MemRefType>(buffer.getType());
-  if (type.getRank() == 1)
+  if (type.getRank() == 1 || !type.getLayout().isIdentity())
     return buffer;
   ReassociationIndices all;
   for (int64_t i = 0; i < type.getRank(); ++i)
@@ -83,6 +101,40 @@ static SmallVector<Value> cloneBody(OpBuilder &b, linalg::GenericOp generic,
   return results;
 }
 
+/// The indices of flat element `element` in `buffer`: itself in a flattened
+/// buffer, (row, column) in a column block.
+static SmallVector<Value> getIndices(OpBuilder &b, Location loc, Value buffer,
+                                     Value element) {
+  if (cast<MemRefType>(buffer.getType()).getRank() == 1)
+    return {element};
+  Value columns = memref::DimOp::create(b, loc, buffer, 1);
+  return {arith::DivUIOp::create(b, loc, element, columns),
+          arith::RemUIOp::create(b, loc, element, columns)};
+}
+
+/// An i1: whether a column block's rows keep `bytes`-byte vectors aligned and
+/// within rows (row length and distance multiples of a vector).
+static Value buildRowsHoldVectors(OpBuilder &b, Location loc, Value buffer,
+                                  int64_t bytes) {
+  auto type = cast<MemRefType>(buffer.getType());
+  Value elementBytes =
+      arith::ConstantIndexOp::create(b, loc, type.getElementTypeBitWidth() / 8);
+  Value vectorBytes = arith::ConstantIndexOp::create(b, loc, bytes);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, buffer);
+  Value aligned = arith::ConstantIntOp::create(b, loc, 1, 1);
+  for (Value elements : {metadata.getSizes()[1], metadata.getStrides()[0]}) {
+    Value remainder = arith::RemUIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, elements, elementBytes),
+        vectorBytes);
+    aligned = arith::AndIOp::create(
+        b, loc, aligned,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, remainder,
+                              zero));
+  }
+  return aligned;
+}
+
 /// The bytes of one `lanes`-element vector of `buffer`.
 static int64_t getVectorBytes(Value buffer, int64_t lanes) {
   return lanes * cast<MemRefType>(buffer.getType()).getElementTypeBitWidth() /
@@ -99,15 +151,25 @@ static void lowerToKernel(linalg::GenericOp generic, int64_t elementBytes) {
     flat.push_back(flatten(b, loc, operand));
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  Value count = memref::DimOp::create(b, loc, flat.front(), 0);
+  // Every operand has the generic's shape.
+  Value count = arith::ConstantIndexOp::create(b, loc, 1);
+  Value shaped = generic->getOperand(0);
+  for (int64_t d = 0, e = cast<MemRefType>(shaped.getType()).getRank(); d < e;
+       ++d)
+    count = arith::MulIOp::create(b, loc, count,
+                                  memref::DimOp::create(b, loc, shaped, d));
 
   // Vectors only where every buffer is aligned to them; the rest one element
   // at a time.
   Value aligned = arith::ConstantIntOp::create(b, loc, 1, 1);
-  for (Value buffer : flat)
+  for (Value buffer : flat) {
+    int64_t vectorBytes = getVectorBytes(buffer, lanes);
     aligned = arith::AndIOp::create(
-        b, loc, aligned,
-        buildIsAddressAligned(b, loc, buffer, getVectorBytes(buffer, lanes)));
+        b, loc, aligned, buildIsAddressAligned(b, loc, buffer, vectorBytes));
+    if (cast<MemRefType>(buffer.getType()).getRank() == 2)
+      aligned = arith::AndIOp::create(
+          b, loc, aligned, buildRowsHoldVectors(b, loc, buffer, vectorBytes));
+  }
   Value lanesValue = arith::ConstantIndexOp::create(b, loc, lanes);
   Value numVectors = arith::SelectOp::create(
       b, loc, aligned, arith::DivUIOp::create(b, loc, count, lanesValue), zero);
@@ -154,7 +216,7 @@ static void lowerToKernel(linalg::GenericOp generic, int64_t elementBytes) {
       auto type = VectorType::get(
           {lanes}, cast<MemRefType>(buffer.getType()).getElementType());
       vectors.push_back(vector::LoadOp::create(
-          b, loc, type, buffer, ValueRange{start},
+          b, loc, type, buffer, getIndices(b, loc, buffer, start),
           /*nontemporal=*/false, llvm::Align(getVectorBytes(buffer, lanes))));
     }
     SmallVector<SmallVector<Value>> laneResults;
@@ -179,9 +241,9 @@ static void lowerToKernel(linalg::GenericOp generic, int64_t elementBytes) {
       for (auto &results : laneResults)
         elements.push_back(results[r]);
       Value vector = vector::FromElementsOp::create(b, loc, type, elements);
-      vector::StoreOp::create(b, loc, vector, buffer, ValueRange{start},
-                              /*nontemporal=*/false,
-                              llvm::Align(getVectorBytes(buffer, lanes)));
+      vector::StoreOp::create(
+          b, loc, vector, buffer, getIndices(b, loc, buffer, start),
+          /*nontemporal=*/false, llvm::Align(getVectorBytes(buffer, lanes)));
     }
   }
 
@@ -195,12 +257,14 @@ static void lowerToKernel(linalg::GenericOp generic, int64_t elementBytes) {
     Value element = arith::AddIOp::create(b, loc, vectorEnd, index);
     SmallVector<Value> scalars;
     for (Value buffer : flat)
-      scalars.push_back(
-          memref::LoadOp::create(b, loc, buffer, ValueRange{element}));
+      scalars.push_back(memref::LoadOp::create(
+          b, loc, buffer, getIndices(b, loc, buffer, element)));
     SmallVector<Value> results = cloneBody(b, generic, scalars);
-    for (auto [r, result] : llvm::enumerate(results))
-      memref::StoreOp::create(b, loc, result, flat[numInputs + r],
-                              ValueRange{element});
+    for (auto [r, result] : llvm::enumerate(results)) {
+      Value buffer = flat[numInputs + r];
+      memref::StoreOp::create(b, loc, result, buffer,
+                              getIndices(b, loc, buffer, element));
+    }
   }
   gpu::TerminatorOp::create(b, loc);
   generic.erase();

@@ -354,6 +354,27 @@ struct SumRowsLowering : public ComputeTypeLowering<SumRowsOp> {
   }
 };
 
+/// The gate layer with its activation and the up layer, each rounded to the
+/// element type as the unfused ops are, and their product.
+struct GatedLinearLowering : public ComputeTypeLowering<GatedLinearOp> {
+  using ComputeTypeLowering::ComputeTypeLowering;
+
+  LogicalResult matchAndRewrite(GatedLinearOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value gate = lowerLinearLayer(
+        rewriter, loc, op.getInput(), op.getGateWeight(), op.getGateBias(),
+        op.getActivation(), op.getType(), computeF32InF64);
+    Value up = lowerLinearLayer(rewriter, loc, op.getInput(), op.getUpWeight(),
+                                op.getUpBias(), Activation::none, op.getType(),
+                                computeF32InF64);
+    rewriter.replaceOp(
+        op, lowerElementwise(rewriter, loc, {gate, up}, computeF32InF64,
+                             ElementwiseOpLowering<MulOp>::computeScalar));
+    return success();
+  }
+};
+
 /// Dropout is the identity at inference.
 struct DropoutLowering : public OpRewritePattern<DropoutOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -372,7 +393,7 @@ struct HypatiaToLinalgPass
   void runOnOperation() override {
     MLIRContext *context = &getContext();
     RewritePatternSet patterns(context);
-    patterns.add<LinearLayerLowering, FusedMLPLowering,
+    patterns.add<LinearLayerLowering, FusedMLPLowering, GatedLinearLowering,
                  ElementwiseActivationLowering, ElementwiseOpLowering<MulOp>,
                  ElementwiseOpLowering<AddOp>, ElementwiseOpLowering<ConvertOp>,
                  ActivationGradLowering, MatmulLowering, SumRowsLowering>(

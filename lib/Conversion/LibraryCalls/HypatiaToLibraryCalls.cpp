@@ -8,7 +8,8 @@
 // collapsed around it) where the target's generated kernel computes it, else
 // its chain of layers. The products of a backward pass (hypatia.matmul) and
 // its bias gradients (hypatia.sum_rows, a product with a row of ones) are
-// library calls too.
+// library calls too, and so are a gated_linear's two projections, as one
+// call into [M, 2N] followed by the gate on its two halves.
 //
 //===----------------------------------------------------------------------===//
 
@@ -74,7 +75,9 @@ struct LinearLayerToLibraryCall
                                    resultType.getShape().back(), elementType);
     Value result =
         LibraryLinearOp::create(rewriter, loc, init.getType(), collapsed.matrix,
-                                layer.getWeight(), layer.getBias(), init,
+                                layer.getWeight(), layer.getBias(),
+                                /*second_weight=*/nullptr,
+                                /*second_bias=*/nullptr, init,
                                 fused ? activation : Activation::none,
                                 allowTF32 && elementType.isF32())
             .getResult();
@@ -84,6 +87,92 @@ struct LinearLayerToLibraryCall
       result = createElementwiseActivation(rewriter, loc, activation, result)
                    ->getResult(0);
     rewriter.replaceOp(op, result);
+    return success();
+  }
+
+  const TargetInfo &target;
+  bool allowTF32;
+};
+
+/// Whether `first` and `second` are consecutive row blocks of one tensor:
+/// whole-row slices with unit strides, `second` starting where `first` ends
+/// (timm's GluMlp chunks one projection so).
+static bool arePrecedingRows(Value first, Value second) {
+  auto firstSlice = first.getDefiningOp<tensor::ExtractSliceOp>();
+  auto secondSlice = second.getDefiningOp<tensor::ExtractSliceOp>();
+  if (!firstSlice || !secondSlice ||
+      firstSlice.getSource() != secondSlice.getSource())
+    return false;
+  auto sourceType = firstSlice.getSourceType();
+  for (tensor::ExtractSliceOp slice : {firstSlice, secondSlice}) {
+    ArrayRef<int64_t> offsets = slice.getStaticOffsets();
+    ArrayRef<int64_t> sizes = slice.getStaticSizes();
+    if (!llvm::all_of(slice.getStaticStrides(),
+                      [](int64_t stride) { return stride == 1; }) ||
+        ShapedType::isDynamic(offsets[0]) || ShapedType::isDynamic(sizes[0]))
+      return false;
+    for (int64_t d = 1, e = sourceType.getRank(); d < e; ++d)
+      if (offsets[d] != 0 || sizes[d] != sourceType.getDimSize(d))
+        return false;
+  }
+  return firstSlice.getStaticOffsets()[0] + firstSlice.getStaticSizes()[0] ==
+         secondSlice.getStaticOffsets()[0];
+}
+
+/// Gate and up as one library call into [M, 2N] (one GEMM where the runtime
+/// finds the weights adjacent), then the activation of the gate's half times
+/// the other: elementwise hypatia ops on the two halves, which
+/// hypatia-to-linalg lowers and fuses into one pass. The gate's weight comes
+/// first, unless the up projection's rows are known to lie just before it
+/// (then that order is one matrix).
+struct GatedLinearToLibraryCall : public OpRewritePattern<GatedLinearOp> {
+  GatedLinearToLibraryCall(MLIRContext *context, const TargetInfo &target,
+                           bool allowTF32)
+      : OpRewritePattern(context), target(target), allowTF32(allowTF32) {}
+
+  LogicalResult matchAndRewrite(GatedLinearOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType resultType = op.getType();
+    Type elementType = resultType.getElementType();
+    if (!target.hasGemmLibrary(*getElementType(elementType))) {
+      rewriter.replaceOp(op, createUnfusedGatedLinear(rewriter, loc, op));
+      return success();
+    }
+    int64_t width = resultType.getShape().back();
+    CollapsedInput collapsed = collapseBatchDims(rewriter, loc, op.getInput());
+    Value init = createCollapsedDestination(rewriter, loc, op.getInput(),
+                                            collapsed, 2 * width, elementType);
+    bool upFirst = arePrecedingRows(op.getUpWeight(), op.getGateWeight()) &&
+                   (!op.getGateBias() ||
+                    arePrecedingRows(op.getUpBias(), op.getGateBias()));
+    Value firstWeight = upFirst ? op.getUpWeight() : op.getGateWeight();
+    Value firstBias = upFirst ? op.getUpBias() : op.getGateBias();
+    Value secondWeight = upFirst ? op.getGateWeight() : op.getUpWeight();
+    Value secondBias = upFirst ? op.getGateBias() : op.getUpBias();
+    Value both = LibraryLinearOp::create(
+                     rewriter, loc, init.getType(), collapsed.matrix,
+                     firstWeight, firstBias, secondWeight, secondBias, init,
+                     Activation::none, allowTF32 && elementType.isF32())
+                     .getResult();
+    OpFoldResult rows = tensor::getMixedSize(rewriter, loc, both, 0);
+    auto half = [&](int64_t firstColumn) -> Value {
+      return tensor::ExtractSliceOp::create(
+          rewriter, loc, both,
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0),
+                                 rewriter.getIndexAttr(firstColumn)},
+          ArrayRef<OpFoldResult>{rows, rewriter.getIndexAttr(width)},
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1),
+                                 rewriter.getIndexAttr(1)});
+    };
+    Value gate = createElementwiseActivation(rewriter, loc, op.getActivation(),
+                                             half(upFirst ? width : 0))
+                     ->getResult(0);
+    Value product =
+        MulOp::create(rewriter, loc, gate, half(upFirst ? 0 : width));
+    rewriter.replaceOp(op,
+                       expandBatchDims(rewriter, loc, product, op.getInput(),
+                                       collapsed, resultType));
     return success();
   }
 
@@ -112,8 +201,8 @@ struct MatmulToLibraryCall : public OpRewritePattern<MatmulOp> {
         tensor::EmptyOp::create(rewriter, loc, sizes, type.getElementType());
     auto call = LibraryLinearOp::create(
         rewriter, loc, init.getType(), op.getLhs(), op.getRhs(),
-        /*bias=*/nullptr, init, Activation::none,
-        allowTF32 && type.getElementType().isF32());
+        /*bias=*/nullptr, /*second_weight=*/nullptr, /*second_bias=*/nullptr,
+        init, Activation::none, allowTF32 && type.getElementType().isF32());
     call.setInputTransposed(op.getTransposeLhs());
     call.setWeightTransposed(!op.getTransposeRhs());
     Value result = call.getResult();
@@ -155,9 +244,10 @@ struct SumRowsToLibraryCall : public OpRewritePattern<SumRowsOp> {
         rewriter.getIndexAttr(1),
         tensor::getMixedSize(rewriter, loc, matrix, 1)};
     Value init = tensor::EmptyOp::create(rewriter, loc, sizes, elementType);
-    auto call = LibraryLinearOp::create(rewriter, loc, init.getType(), ones,
-                                        matrix, /*bias=*/nullptr, init,
-                                        Activation::none, /*allowTF32=*/false);
+    auto call = LibraryLinearOp::create(
+        rewriter, loc, init.getType(), ones, matrix, /*bias=*/nullptr,
+        /*second_weight=*/nullptr,
+        /*second_bias=*/nullptr, init, Activation::none, /*allowTF32=*/false);
     call.setWeightTransposed(true);
     Value row = call.getResult();
     auto rowType = cast<RankedTensorType>(row.getType());
@@ -223,8 +313,8 @@ struct HypatiaToLibraryCallsPass
   void runOnOperation() override {
     TargetInfo target = TargetInfo::getFor(getOperation());
     RewritePatternSet patterns(&getContext());
-    patterns.add<LinearLayerToLibraryCall, MatmulToLibraryCall>(
-        &getContext(), target, allowTF32);
+    patterns.add<LinearLayerToLibraryCall, GatedLinearToLibraryCall,
+                 MatmulToLibraryCall>(&getContext(), target, allowTF32);
     patterns.add<SumRowsToLibraryCall>(&getContext(), target);
     patterns.add<FusedMLPLowering>(&getContext(), target);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

@@ -3,7 +3,8 @@
 // After bufferization, each hypatia.library_linear on buffers becomes a call
 // of the runtime's hypatia_linear_<dtype>[_nobias] (hypatiaLinear on memref
 // descriptors), which runs one cuBLASLt GEMM with the epilogue fused (on the
-// CPU, one oneDNN matmul).
+// CPU, one oneDNN matmul); one with a second weight block becomes a call of
+// hypatia_linear_pair_<dtype>[_nobias].
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,10 +37,12 @@ struct LowerLibraryCallsPass
   }
 
   /// The runtime function for `elementType`, declared on first use.
-  func::FuncOp getRuntimeFunction(Type elementType, bool withBias) {
+  /// With `pair`, the function of a weight in two row blocks
+  /// (hypatia_linear_pair_*: weight, second weight, then the biases).
+  func::FuncOp getRuntimeFunction(Type elementType, bool withBias, bool pair) {
     ModuleOp module = getOperation();
     std::string name =
-        ("hypatia_linear_" +
+        ((pair ? "hypatia_linear_pair_" : "hypatia_linear_") +
          getElementTypeName(*hypatia::getElementType(elementType)) +
          (withBias ? "" : "_nobias"))
             .str();
@@ -53,10 +56,13 @@ struct LowerLibraryCallsPass
         {dynamic, dynamic}, elementType,
         StridedLayoutAttr::get(context, dynamic, {dynamic, dynamic}));
     SmallVector<Type> inputs = {matrix, matrix};
+    if (pair)
+      inputs.push_back(matrix);
+    auto vector =
+        MemRefType::get({dynamic}, elementType,
+                        StridedLayoutAttr::get(context, dynamic, {dynamic}));
     if (withBias)
-      inputs.push_back(
-          MemRefType::get({dynamic}, elementType,
-                          StridedLayoutAttr::get(context, dynamic, {dynamic})));
+      inputs.append(pair ? 2 : 1, vector);
     // The activation (a hypatia_activation), whether TF32 is allowed, and
     // which operands are stored transposed (hypatia_layout bits).
     auto int32 = IntegerType::get(context, 32);
@@ -77,8 +83,12 @@ struct LowerLibraryCallsPass
     if (op.getResult())
       return op.emitOpError("is still on tensors: run it after bufferization");
     SmallVector<Value> values = {op.getInput(), op.getWeight()};
+    if (op.getSecondWeight())
+      values.push_back(op.getSecondWeight());
     if (op.getBias())
       values.push_back(op.getBias());
+    if (op.getSecondBias())
+      values.push_back(op.getSecondBias());
     values.push_back(op.getInit());
     // The runtime reads rows of contiguous elements (and checks the rest).
     for (Value value : values) {
@@ -93,8 +103,8 @@ struct LowerLibraryCallsPass
 
     Type elementType =
         cast<MemRefType>(op.getInput().getType()).getElementType();
-    func::FuncOp function =
-        getRuntimeFunction(elementType, op.getBias() != nullptr);
+    func::FuncOp function = getRuntimeFunction(
+        elementType, op.getBias() != nullptr, op.getSecondWeight() != nullptr);
     OpBuilder b(op);
     Location loc = op.getLoc();
     SmallVector<Value> operands;

@@ -23,6 +23,14 @@ Options (torch.compile(..., options={...}), or environment variables):
                oneDNN (default False; slow, for checking).
   fuse         run --fuse-mlp on each piece (default True).
   max_variants variants compiled per piece (default 8).
+  pack_weights where --fuse-mlp makes the gate and up projections of a gated
+               MLP one hypatia.gated_linear and their weights (and biases)
+               are parameters, move each pair into one block of memory when
+               the piece is compiled, so that both are one GEMM (default
+               True). The parameters keep their identity, values, shapes and
+               strides (an optimizer and state_dict see no difference); only
+               their storage moves. Parameters that share storage with
+               anything are left where they are.
   cuda_graphs  on CUDA, replay each compiled call as a captured CUDA graph
                (default False; mode="reduce-overhead" turns it on): the
                graph inputs that are not parameters are copied into the
@@ -44,6 +52,7 @@ import copy
 import logging
 import operator
 import os
+import re
 import threading
 
 import torch
@@ -52,6 +61,7 @@ import torch.fx
 from .. import compiler
 from ..errors import HypatiaError
 from ..model import set_cpu_threads
+from ..passmanager import PassManager
 from .importer import COMPUTE_KINDS, _Support, dynamic_dims, import_graph, with_dynamic_dims
 from .ops import DTYPES, Unsupported, location
 
@@ -78,8 +88,54 @@ class Options:
         self.fuse = bool(options.pop("fuse", True))
         self.max_variants = int(options.pop("max_variants", 8))
         self.cuda_graphs = bool(options.pop("cuda_graphs", False))
+        self.pack_weights = bool(options.pop("pack_weights", True))
         if options:
             raise ValueError(f"hypatia: unknown options {', '.join(sorted(options))}")
+
+
+# A gated_linear whose weights (and biases) are the function's own arguments:
+# its gate weight, up weight, then gate bias and up bias if it has biases.
+_GATED_LINEAR = re.compile(r"hypatia\.gated_linear %[\w#]+, %arg(\d+), %arg(\d+)"
+                           r"(?: biases\(%arg(\d+), %arg(\d+)\))?")
+
+
+def _gate_up_argument_pairs(module, target):
+    """(first, second) argument numbers of the function in `module` that
+    --fuse-mlp computes as rows of one matrix (a gated_linear's gate and up
+    weights, and its biases): one GEMM where they lie one after the other."""
+    fused = module.clone()
+    PassManager.parse(f"builtin.module(hypatia-attach-target{{kind={target}}},"
+                      "func.func(fuse-mlp))", context=fused.context).run(fused)
+    pairs = []
+    for match in _GATED_LINEAR.finditer(str(fused)):
+        numbers = [int(group) for group in match.groups() if group is not None]
+        pairs.extend(zip(numbers[0::2], numbers[1::2]))
+    return pairs
+
+
+def _owns_its_storage(tensor):
+    """Whether `tensor` is a plain parameter, dense, alone in its storage."""
+    return (type(tensor) is torch.nn.Parameter and tensor.is_contiguous()
+            and tensor.storage_offset() == 0 and tensor._base is None
+            and tensor.untyped_storage().nbytes() == tensor.nbytes)
+
+
+def _pack_rows(first, second):
+    """Moves parameters `first` and `second` (one shape, dtype and device)
+    into one block of memory, `second` right after `first`; True if they are
+    there now."""
+    if (first.data_ptr() + first.nbytes == second.data_ptr()
+            and first.is_contiguous() and second.is_contiguous()):
+        return True
+    if (first is second or not _owns_its_storage(first) or not _owns_its_storage(second)
+            or first.shape != second.shape or first.dtype != second.dtype
+            or first.device != second.device):
+        return False
+    with torch.no_grad():
+        both = torch.cat([first.detach(), second.detach()])
+        first.data = both[:first.shape[0]]
+        second.data = both[first.shape[0]:]
+    return True
 
 
 def _where(node):
@@ -237,6 +293,8 @@ class CompiledGraph(torch.nn.Module):
         if target == "cuda":
             major, minor = torch.cuda.get_device_capability(device)
             chips = [f"sm_{major}{minor}" + ("a" if (major, minor) == (9, 0) else "")]
+        if self.options.fuse and self.options.pack_weights:
+            self._pack_gate_up_weights(module, signature, inputs, target)
         # The host code for this machine's CPU (its vector width, FMA): the
         # model runs in this process. The compile cache keys on it.
         compiled = compiler.compile(module, target, fuse=self.options.fuse,
@@ -253,6 +311,23 @@ class CompiledGraph(torch.nn.Module):
         # The compiled module stays referenced by the function.
         return _Variant(next(iter(compiled.functions.values())), signature, params, device,
                         self.options.cuda_graphs)
+
+    def _pack_gate_up_weights(self, module, signature, inputs, target):
+        """Gate and up weights (and biases) of each gated_linear, where they
+        are parameters, moved into one block: one GEMM for both (the
+        runtime checks adjacency on every call)."""
+        def tensor(number):
+            kind, source = signature.arguments[number]
+            return inputs[source] if kind == "input" else source.get()
+
+        for first, second in _gate_up_argument_pairs(module, target):
+            if _pack_rows(tensor(first), tensor(second)):
+                log.info("hypatia: %s: arguments %d and %d (gate and up) are one block "
+                         "of memory: one GEMM", self.name, first, second)
+            else:
+                log.info("hypatia: %s: arguments %d and %d (gate and up) are left where "
+                         "they are (not parameters that own their storage): two GEMMs",
+                         self.name, first, second)
 
     def _argument_shapes(self, signature, tensors):
         return [with_dynamic_dims(tuple(t.shape), self._dynamic[source] if kind == "input"

@@ -320,3 +320,21 @@ func.func @relu_grad(%g: tensor<?x64xf32>, %x: tensor<?x64xf32>) -> tensor<?x64x
   %0 = hypatia.activation_grad %g, %x {activation = #hypatia.activation<relu>} : tensor<?x64xf32>
   return %0 : tensor<?x64xf32>
 }
+
+// -----
+
+// A gated_linear: the gate layer with its activation and the up layer, each
+// its own matmul rounded to the element type, then their product.
+// CHECK-LABEL: func.func @gated_linear
+// CHECK: %[[G:.*]] = linalg.matmul {{.*}} ins(%{{.*}}, %arg1 :
+// CHECK: %[[A:.*]] = linalg.generic {{.*}} ins(%[[G]] :
+// CHECK:   math.exp
+// CHECK: %[[UP:.*]] = linalg.matmul {{.*}} ins(%{{.*}}, %arg2 :
+// CHECK: %[[U:.*]] = linalg.generic {{.*}} ins(%[[UP]] : tensor<?x32xf32>) outs(%{{.*}} : tensor<?x32xbf16>)
+// CHECK: linalg.generic {{.*}} ins(%[[A]], %[[U]] : tensor<?x32xbf16>, tensor<?x32xbf16>)
+// CHECK:   arith.mulf
+// CHECK:   arith.truncf {{.*}} : f32 to bf16
+func.func @gated_linear(%x: tensor<?x64xbf16>, %wg: tensor<32x64xbf16>, %wu: tensor<32x64xbf16>) -> tensor<?x32xbf16> {
+  %h = hypatia.gated_linear %x, %wg, %wu {activation = #hypatia.activation<silu>} : (tensor<?x64xbf16>, tensor<32x64xbf16>, tensor<32x64xbf16>) -> tensor<?x32xbf16>
+  return %h : tensor<?x32xbf16>
+}

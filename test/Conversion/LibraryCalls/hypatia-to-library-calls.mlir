@@ -76,3 +76,59 @@ func.func @mlp_kernel(%x: tensor<4x?x64xbf16>, %w1: tensor<32x64xbf16>, %w2: ten
   return %0 : tensor<4x?x16xbf16>
 }
 }
+
+// -----
+
+// A gated_linear: both projections in one call into [M, 2N] (the gate's
+// weight first), then the gate's activation on the first half times the
+// second half, as elementwise ops for hypatia-to-linalg to fuse.
+// CHECK-LABEL: func.func @gated
+// CHECK-SAME: (%[[X:.*]]: tensor<2x?x64xbf16>, %[[WG:.*]]: tensor<96x64xbf16>, %[[WU:.*]]: tensor<96x64xbf16>)
+// CHECK: %[[X2:.*]] = tensor.collapse_shape %[[X]]
+// CHECK: %[[E:.*]] = tensor.empty({{.*}}) : tensor<2x?x192xbf16>
+// CHECK: %[[E2:.*]] = tensor.collapse_shape %[[E]]
+// CHECK: %[[H:.*]] = hypatia.library_linear %[[X2]], %[[WG]] then %[[WU]] into %[[E2]] {epilogue = #hypatia.activation<none>}
+// CHECK-SAME: -> tensor<?x192xbf16>
+// CHECK: %[[M:.*]] = tensor.dim %[[H]], %c0
+// CHECK: %[[G:.*]] = tensor.extract_slice %[[H]][0, 0] [%[[M]], 96] [1, 1]
+// CHECK: %[[A:.*]] = hypatia.silu %[[G]] : tensor<?x96xbf16>
+// CHECK: %[[U:.*]] = tensor.extract_slice %[[H]][0, 96] [%[[M]], 96] [1, 1]
+// CHECK: %[[P:.*]] = hypatia.mul %[[A]], %[[U]] : tensor<?x96xbf16>
+// CHECK: tensor.expand_shape %[[P]]
+// TF32-LABEL: func.func @gated
+// TF32-NOT: allow_tf32
+// TF32: return
+module attributes {hypatia.target = #hypatia.target<cuda>} {
+func.func @gated(%x: tensor<2x?x64xbf16>, %wg: tensor<96x64xbf16>, %wu: tensor<96x64xbf16>) -> tensor<2x?x96xbf16> {
+  %h = hypatia.gated_linear %x, %wg, %wu {activation = #hypatia.activation<silu>} : (tensor<2x?x64xbf16>, tensor<96x64xbf16>, tensor<96x64xbf16>) -> tensor<2x?x96xbf16>
+  return %h : tensor<2x?x96xbf16>
+}
+}
+
+// -----
+
+// timm's GluMlp: the up projection's rows (and bias) lie just before the
+// gate's in one tensor, so they go first (one matrix for the runtime) and
+// the gate is the second half. f32 may use TF32 where allowed.
+// CHECK-LABEL: func.func @glu_chunks
+// CHECK: %[[WA:.*]] = tensor.extract_slice %arg1[0, 0] [80, 96] [1, 1]
+// CHECK: %[[WB:.*]] = tensor.extract_slice %arg1[80, 0] [80, 96] [1, 1]
+// CHECK: %[[BA:.*]] = tensor.extract_slice %arg2[0] [80] [1]
+// CHECK: %[[BB:.*]] = tensor.extract_slice %arg2[80] [80] [1]
+// CHECK: %[[H:.*]] = hypatia.library_linear %arg0, %[[WA]], %[[BA]] then %[[WB]], %[[BB]] into
+// CHECK: %[[G:.*]] = tensor.extract_slice %[[H]][0, 80] [%{{.*}}, 80] [1, 1]
+// CHECK: %[[A:.*]] = hypatia.gelu %[[G]]
+// CHECK: %[[U:.*]] = tensor.extract_slice %[[H]][0, 0] [%{{.*}}, 80] [1, 1]
+// CHECK: hypatia.mul %[[A]], %[[U]]
+// TF32-LABEL: func.func @glu_chunks
+// TF32: hypatia.library_linear {{.*}} {allow_tf32, epilogue = #hypatia.activation<none>}
+module attributes {hypatia.target = #hypatia.target<cuda>} {
+func.func @glu_chunks(%x: tensor<?x96xf32>, %w1: tensor<160x96xf32>, %b1: tensor<160xf32>) -> tensor<?x80xf32> {
+  %w1a = tensor.extract_slice %w1[0, 0] [80, 96] [1, 1] : tensor<160x96xf32> to tensor<80x96xf32>
+  %w1b = tensor.extract_slice %w1[80, 0] [80, 96] [1, 1] : tensor<160x96xf32> to tensor<80x96xf32>
+  %b1a = tensor.extract_slice %b1[0] [80] [1] : tensor<160xf32> to tensor<80xf32>
+  %b1b = tensor.extract_slice %b1[80] [80] [1] : tensor<160xf32> to tensor<80xf32>
+  %h = hypatia.gated_linear %x, %w1b, %w1a biases(%b1b, %b1a) {activation = #hypatia.activation<gelu_erf>} : (tensor<?x96xf32>, tensor<80x96xf32>, tensor<80x96xf32>, tensor<80xf32>, tensor<80xf32>) -> tensor<?x80xf32>
+  return %h : tensor<?x80xf32>
+}
+}

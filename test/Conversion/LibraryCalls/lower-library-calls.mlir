@@ -67,3 +67,24 @@ func.func @column_slice(%x: memref<4x32xf32>, %w: memref<32x64xf32>, %y: memref<
   return
 }
 }
+
+// -----
+
+// A weight in two row blocks (a gated_linear's gate and up): the pair
+// function, with the second weight after the first and the biases after the
+// weights.
+// CHECK-LABEL: func.func @pair
+// CHECK: call @hypatia_linear_pair_bf16(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (memref<?x?xbf16, strided<[?, ?], offset: ?>>, memref<?x?xbf16, strided<[?, ?], offset: ?>>, memref<?x?xbf16, strided<[?, ?], offset: ?>>, memref<?xbf16, strided<[?], offset: ?>>, memref<?xbf16, strided<[?], offset: ?>>, memref<?x?xbf16, strided<[?, ?], offset: ?>>, i32, i32, i32) -> ()
+// CHECK: call @hypatia_linear_pair_f32_nobias(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
+// CHECK: func.func private @hypatia_linear_pair_bf16(
+// CHECK: func.func private @hypatia_linear_pair_f32_nobias(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, i32, i32, i32) attributes {llvm.emit_c_interface}
+module attributes {hypatia.target = #hypatia.target<cuda>} {
+func.func @pair(%x: memref<?x64xbf16>, %wg: memref<32x64xbf16>, %wu: memref<32x64xbf16>, %bg: memref<32xbf16>, %bu: memref<32xbf16>, %y: memref<?x64xbf16>,
+                %xf: memref<?x64xf32>, %wf: memref<128x64xf32>, %yf: memref<?x128xf32>) {
+  hypatia.library_linear %x, %wg, %bg then %wu, %bu into %y {epilogue = #hypatia.activation<none>} : memref<?x64xbf16>, memref<32x64xbf16>, memref<32xbf16> then memref<32x64xbf16>, memref<32xbf16> into memref<?x64xbf16>
+  %w0 = memref.subview %wf[0, 0] [64, 64] [1, 1] : memref<128x64xf32> to memref<64x64xf32, strided<[64, 1]>>
+  %w1 = memref.subview %wf[64, 0] [64, 64] [1, 1] : memref<128x64xf32> to memref<64x64xf32, strided<[64, 1], offset: 4096>>
+  hypatia.library_linear %xf, %w0 then %w1 into %yf {epilogue = #hypatia.activation<none>} : memref<?x64xf32>, memref<64x64xf32, strided<[64, 1]>> then memref<64x64xf32, strided<[64, 1], offset: 4096>> into memref<?x128xf32>
+  return
+}
+}

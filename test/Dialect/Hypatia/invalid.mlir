@@ -317,3 +317,67 @@ func.func @activation_grad_types_differ(%g: tensor<?x64xf32>, %x: tensor<?x64xbf
   %0 = "hypatia.activation_grad"(%g, %x) {activation = #hypatia.activation<relu>} : (tensor<?x64xf32>, tensor<?x64xbf16>) -> tensor<?x64xf32>
   return %0 : tensor<?x64xf32>
 }
+
+// -----
+
+func.func @gated_one_bias(%x: tensor<4x64xf32>, %wg: tensor<32x64xf32>, %wu: tensor<32x64xf32>, %b: tensor<32xf32>) -> tensor<4x32xf32> {
+  // expected-error @+1 {{'hypatia.gated_linear' op has 1 biases: give the gate's and the up projection's, or none}}
+  %h = hypatia.gated_linear %x, %wg, %wu biases(%b) {activation = #hypatia.activation<silu>} : (tensor<4x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>, tensor<32xf32>) -> tensor<4x32xf32>
+  return %h : tensor<4x32xf32>
+}
+
+// -----
+
+func.func @gated_no_activation(%x: tensor<4x64xf32>, %wg: tensor<32x64xf32>, %wu: tensor<32x64xf32>) -> tensor<4x32xf32> {
+  // expected-error @+1 {{'hypatia.gated_linear' op needs an activation on the gate (relu, gelu_erf, gelu_tanh or silu)}}
+  %h = hypatia.gated_linear %x, %wg, %wu {activation = #hypatia.activation<none>} : (tensor<4x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>) -> tensor<4x32xf32>
+  return %h : tensor<4x32xf32>
+}
+
+// -----
+
+func.func @gated_widths(%x: tensor<4x64xf32>, %wg: tensor<32x64xf32>, %wu: tensor<48x64xf32>) -> tensor<4x32xf32> {
+  // expected-error @+1 {{'hypatia.gated_linear' op gate weight [32, 64] and up weight [48, 64] differ: the product needs equal widths}}
+  %h = hypatia.gated_linear %x, %wg, %wu {activation = #hypatia.activation<silu>} : (tensor<4x64xf32>, tensor<32x64xf32>, tensor<48x64xf32>) -> tensor<4x32xf32>
+  return %h : tensor<4x32xf32>
+}
+
+// -----
+
+func.func @gated_up_features(%x: tensor<4x64xf32>, %wg: tensor<32x64xf32>, %wu: tensor<32x48xf32>) -> tensor<4x32xf32> {
+  // expected-error @+1 {{'hypatia.gated_linear' op up: weight [32, 48] does not match input features 64 (input [4, 64]): expected weight [32, 64]}}
+  %h = hypatia.gated_linear %x, %wg, %wu {activation = #hypatia.activation<silu>} : (tensor<4x64xf32>, tensor<32x64xf32>, tensor<32x48xf32>) -> tensor<4x32xf32>
+  return %h : tensor<4x32xf32>
+}
+
+// -----
+
+func.func @gated_result(%x: tensor<4x64xf32>, %wg: tensor<32x64xf32>, %wu: tensor<32x64xf32>) -> tensor<4x64xf32> {
+  // expected-error @+1 {{'hypatia.gated_linear' op result [4, 64] does not match [4, 32] (the input's batch dimensions [4] followed by out_features 32)}}
+  %h = hypatia.gated_linear %x, %wg, %wu {activation = #hypatia.activation<silu>} : (tensor<4x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>) -> tensor<4x64xf32>
+  return %h : tensor<4x64xf32>
+}
+
+// -----
+
+func.func @library_second_weight_shape(%x: memref<4x64xf32>, %w: memref<32x64xf32>, %w2: memref<16x64xf32>, %y: memref<4x64xf32>) {
+  // expected-error @+1 {{'hypatia.library_linear' op expects second_weight of the weight's shape, with second_bias exactly when there is a bias (of the bias's shape), and neither operand transposed}}
+  hypatia.library_linear %x, %w then %w2 into %y {epilogue = #hypatia.activation<none>} : memref<4x64xf32>, memref<32x64xf32> then memref<16x64xf32> into memref<4x64xf32>
+  return
+}
+
+// -----
+
+func.func @library_second_bias_alone(%x: memref<4x64xf32>, %w: memref<32x64xf32>, %w2: memref<32x64xf32>, %b: memref<32xf32>, %y: memref<4x64xf32>) {
+  // expected-error @+1 {{'hypatia.library_linear' op expects second_weight of the weight's shape, with second_bias exactly when there is a bias (of the bias's shape), and neither operand transposed}}
+  hypatia.library_linear %x, %w then %w2, %b into %y {epilogue = #hypatia.activation<none>} : memref<4x64xf32>, memref<32x64xf32> then memref<32x64xf32>, memref<32xf32> into memref<4x64xf32>
+  return
+}
+
+// -----
+
+func.func @library_second_init(%x: memref<4x64xf32>, %w: memref<32x64xf32>, %w2: memref<32x64xf32>, %y: memref<4x32xf32>) {
+  // expected-error @+1 {{'hypatia.library_linear' op shapes do not form a linear layer: input [4, 64], weight [32, 64], init [4, 32]}}
+  hypatia.library_linear %x, %w then %w2 into %y {epilogue = #hypatia.activation<none>} : memref<4x64xf32>, memref<32x64xf32> then memref<32x64xf32> into memref<4x32xf32>
+  return
+}

@@ -144,3 +144,20 @@ func.func @gradients(%dy: tensor<?x256xf32>, %w: tensor<256x512xf32>, %x: tensor
   %db = hypatia.sum_rows %dh : tensor<?x256xf32> -> tensor<256xf32>
   return %dx, %dw, %dh, %db : tensor<?x512xf32>, tensor<256x512xf32>, tensor<?x256xf32>, tensor<256xf32>
 }
+
+// CHECK-LABEL: func.func @gated
+// CHECK: hypatia.gated_linear %{{.*}}, %{{.*}}, %{{.*}} {activation = #hypatia.activation<silu>} : (tensor<2x?x64xbf16>, tensor<96x64xbf16>, tensor<96x64xbf16>) -> tensor<2x?x96xbf16>
+// CHECK: hypatia.gated_linear %{{.*}}, %{{.*}}, %{{.*}} biases(%{{.*}}, %{{.*}}) {activation = #hypatia.activation<gelu_erf>}
+// CHECK: hypatia.library_linear %{{.*}}, %{{.*}}, %{{.*}} then %{{.*}}, %{{.*}} into %{{.*}} {epilogue = #hypatia.activation<none>} : memref<?x64xf32>, memref<96x64xf32>, memref<96xf32> then memref<96x64xf32>, memref<96xf32> into memref<?x192xf32>
+// GENERIC-LABEL: sym_name = "gated"
+// GENERIC: "hypatia.gated_linear"(%{{.*}}, %{{.*}}, %{{.*}}) <{activation = #hypatia.activation<silu>}>
+// GENERIC: "hypatia.library_linear"({{.*}}) <{epilogue = #hypatia.activation<none>, operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 1>}>
+func.func @gated(%x: tensor<2x?x64xbf16>, %wg: tensor<96x64xbf16>, %wu: tensor<96x64xbf16>,
+                 %x2: tensor<?x64xf32>, %wg2: tensor<96x64xf32>, %wu2: tensor<96x64xf32>, %bg: tensor<96xf32>, %bu: tensor<96xf32>,
+                 %xb: memref<?x64xf32>, %wb: memref<96x64xf32>, %bb: memref<96xf32>, %yb: memref<?x192xf32>)
+    -> (tensor<2x?x96xbf16>, tensor<?x96xf32>) {
+  %h = hypatia.gated_linear %x, %wg, %wu {activation = #hypatia.activation<silu>} : (tensor<2x?x64xbf16>, tensor<96x64xbf16>, tensor<96x64xbf16>) -> tensor<2x?x96xbf16>
+  %h2 = hypatia.gated_linear %x2, %wg2, %wu2 biases(%bg, %bu) {activation = #hypatia.activation<gelu_erf>} : (tensor<?x64xf32>, tensor<96x64xf32>, tensor<96x64xf32>, tensor<96xf32>, tensor<96xf32>) -> tensor<?x96xf32>
+  hypatia.library_linear %xb, %wb, %bb then %wb, %bb into %yb {epilogue = #hypatia.activation<none>} : memref<?x64xf32>, memref<96x64xf32>, memref<96xf32> then memref<96x64xf32>, memref<96xf32> into memref<?x192xf32>
+  return %h, %h2 : tensor<2x?x96xbf16>, tensor<?x96xf32>
+}

@@ -42,6 +42,16 @@
 // RUN: %reference %t/autocast 'linear(gelu(linear(arg0, arg1, arg2)), arg3)' --rtol 1e-2 | FileCheck %s
 // RUN: hypatia-run --target=cuda %s -e residual --seed %seed --dynamic-sizes 37 --output-dir %t/residual
 // RUN: %reference %t/residual 'linear(gelu(linear(arg0, arg1, arg2)), arg3, arg4) + arg0' --rtol 1e-2 | FileCheck %s
+// hypatia.gated_linear: gate and up in one call into [M, 2N] (two GEMMs for
+// separate weights, one for rows of one tensor in either order), then one
+// kernel over the two column blocks (vectors where rows hold them: width 80;
+// element by element at width 83).
+// RUN: hypatia-run --target=cuda %s -e gated_linear --seed %seed --dynamic-sizes 37 --output-dir %t/gated_linear
+// RUN: %reference %t/gated_linear 'linear(silu(linear(arg0, arg1)) * linear(arg0, arg2), arg3)' --rtol 1e-2 | FileCheck %s
+// RUN: hypatia-run --target=cuda %s -e gated_linear_packed --seed %seed --dynamic-sizes 37 --output-dir %t/packed
+// RUN: %reference %t/packed 'gelu_tanh(linear(arg0, arg1[:83], arg2[:83])) * linear(arg0, arg1[83:], arg2[83:])' --rtol 1e-2 | FileCheck %s
+// RUN: hypatia-run --target=cuda %s -e gated_linear_glu --seed %seed --dynamic-sizes 37 --output-dir %t/gated_glu
+// RUN: %reference %t/gated_glu 'linear(linear(arg0, arg1[:80], arg2[:80]) * gelu(linear(arg0, arg1[80:], arg2[80:])), arg3, arg4)' --rtol 1e-2 | FileCheck %s
 // CHECK: PASS
 
 func.func @linear(%x: tensor<?x96xbf16>, %w: tensor<80x96xbf16>, %b: tensor<80xbf16>) -> tensor<?x80xbf16> {
@@ -164,4 +174,31 @@ func.func @residual(%x: tensor<2x?x64xbf16>, %w1: tensor<96x64xbf16>, %b1: tenso
   %y = hypatia.linear %g, %w2, %b2 : (tensor<2x?x96xbf16>, tensor<64x96xbf16>, tensor<64xbf16>) -> tensor<2x?x64xbf16>
   %r = hypatia.add %y, %x : tensor<2x?x64xbf16>
   return %r : tensor<2x?x64xbf16>
+}
+
+func.func @gated_linear(%x: tensor<2x?x96xbf16>, %wg: tensor<80x96xbf16>, %wu: tensor<80x96xbf16>, %wd: tensor<48x80xbf16>) -> tensor<2x?x48xbf16> {
+  %h = hypatia.gated_linear %x, %wg, %wu {activation = #hypatia.activation<silu>} : (tensor<2x?x96xbf16>, tensor<80x96xbf16>, tensor<80x96xbf16>) -> tensor<2x?x80xbf16>
+  %y = hypatia.linear %h, %wd : (tensor<2x?x80xbf16>, tensor<48x80xbf16>) -> tensor<2x?x48xbf16>
+  return %y : tensor<2x?x48xbf16>
+}
+
+// Gate and up packed into one weight and one bias, gate first.
+func.func @gated_linear_packed(%x: tensor<?x96xbf16>, %w: tensor<166x96xbf16>, %b: tensor<166xbf16>) -> tensor<?x83xbf16> {
+  %wg = tensor.extract_slice %w[0, 0] [83, 96] [1, 1] : tensor<166x96xbf16> to tensor<83x96xbf16>
+  %wu = tensor.extract_slice %w[83, 0] [83, 96] [1, 1] : tensor<166x96xbf16> to tensor<83x96xbf16>
+  %bg = tensor.extract_slice %b[0] [83] [1] : tensor<166xbf16> to tensor<83xbf16>
+  %bu = tensor.extract_slice %b[83] [83] [1] : tensor<166xbf16> to tensor<83xbf16>
+  %h = hypatia.gated_linear %x, %wg, %wu biases(%bg, %bu) {activation = #hypatia.activation<gelu_tanh>} : (tensor<?x96xbf16>, tensor<83x96xbf16>, tensor<83x96xbf16>, tensor<83xbf16>, tensor<83xbf16>) -> tensor<?x83xbf16>
+  return %h : tensor<?x83xbf16>
+}
+
+// GluMlp as --fuse-mlp leaves it: the gate is the second chunk.
+func.func @gated_linear_glu(%x: tensor<?x96xbf16>, %w1: tensor<160x96xbf16>, %b1: tensor<160xbf16>, %w2: tensor<48x80xbf16>, %b2: tensor<48xbf16>) -> tensor<?x48xbf16> {
+  %w1a = tensor.extract_slice %w1[0, 0] [80, 96] [1, 1] : tensor<160x96xbf16> to tensor<80x96xbf16>
+  %w1b = tensor.extract_slice %w1[80, 0] [80, 96] [1, 1] : tensor<160x96xbf16> to tensor<80x96xbf16>
+  %b1a = tensor.extract_slice %b1[0] [80] [1] : tensor<160xbf16> to tensor<80xbf16>
+  %b1b = tensor.extract_slice %b1[80] [80] [1] : tensor<160xbf16> to tensor<80xbf16>
+  %h = hypatia.gated_linear %x, %w1b, %w1a biases(%b1b, %b1a) {activation = #hypatia.activation<gelu_erf>} : (tensor<?x96xbf16>, tensor<80x96xbf16>, tensor<80x96xbf16>, tensor<80xbf16>, tensor<80xbf16>) -> tensor<?x80xbf16>
+  %y = hypatia.linear %h, %w2, %b2 : (tensor<?x80xbf16>, tensor<48x80xbf16>, tensor<48xbf16>) -> tensor<?x48xbf16>
+  return %y : tensor<?x48xbf16>
 }

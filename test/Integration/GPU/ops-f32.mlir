@@ -38,6 +38,16 @@
 // RUN: %reference %t/glu 'linear(linear(arg0, arg1[:80], arg2[:80]) * gelu(linear(arg0, arg1[80:], arg2[80:])), arg3, arg4)' --rtol 1e-5 | FileCheck %s
 // RUN: hypatia-run --target=cuda %s -e residual --seed %seed --dynamic-sizes 37 --output-dir %t/residual
 // RUN: %reference %t/residual 'linear(gelu(linear(arg0, arg1, arg2)), arg3, arg4) + arg0' --rtol 1e-5 | FileCheck %s
+// hypatia.gated_linear: gate and up in one call into [M, 2N] (two GEMMs for
+// separate weights, one for rows of one tensor in either order), then one
+// kernel over the two column blocks (vectors where rows hold them: width 80;
+// element by element at width 83).
+// RUN: hypatia-run --target=cuda %s -e gated_linear --seed %seed --dynamic-sizes 37 --output-dir %t/gated_linear
+// RUN: %reference %t/gated_linear 'linear(silu(linear(arg0, arg1)) * linear(arg0, arg2), arg3)' --rtol 1e-5 | FileCheck %s
+// RUN: hypatia-run --target=cuda %s -e gated_linear_packed --seed %seed --dynamic-sizes 37 --output-dir %t/packed
+// RUN: %reference %t/packed 'gelu_tanh(linear(arg0, arg1[:83], arg2[:83])) * linear(arg0, arg1[83:], arg2[83:])' --rtol 1e-5 | FileCheck %s
+// RUN: hypatia-run --target=cuda %s -e gated_linear_glu --seed %seed --dynamic-sizes 37 --output-dir %t/gated_glu
+// RUN: %reference %t/gated_glu 'linear(linear(arg0, arg1[:80], arg2[:80]) * gelu(linear(arg0, arg1[80:], arg2[80:])), arg3, arg4)' --rtol 1e-5 | FileCheck %s
 // CHECK: PASS
 
 func.func @linear(%x: tensor<?x96xf32>, %w: tensor<80x96xf32>, %b: tensor<80xf32>) -> tensor<?x80xf32> {
@@ -150,4 +160,31 @@ func.func @residual(%x: tensor<2x?x64xf32>, %w1: tensor<96x64xf32>, %b1: tensor<
   %y = hypatia.linear %g, %w2, %b2 : (tensor<2x?x96xf32>, tensor<64x96xf32>, tensor<64xf32>) -> tensor<2x?x64xf32>
   %r = hypatia.add %y, %x : tensor<2x?x64xf32>
   return %r : tensor<2x?x64xf32>
+}
+
+func.func @gated_linear(%x: tensor<2x?x96xf32>, %wg: tensor<80x96xf32>, %wu: tensor<80x96xf32>, %wd: tensor<48x80xf32>) -> tensor<2x?x48xf32> {
+  %h = hypatia.gated_linear %x, %wg, %wu {activation = #hypatia.activation<silu>} : (tensor<2x?x96xf32>, tensor<80x96xf32>, tensor<80x96xf32>) -> tensor<2x?x80xf32>
+  %y = hypatia.linear %h, %wd : (tensor<2x?x80xf32>, tensor<48x80xf32>) -> tensor<2x?x48xf32>
+  return %y : tensor<2x?x48xf32>
+}
+
+// Gate and up packed into one weight and one bias, gate first.
+func.func @gated_linear_packed(%x: tensor<?x96xf32>, %w: tensor<166x96xf32>, %b: tensor<166xf32>) -> tensor<?x83xf32> {
+  %wg = tensor.extract_slice %w[0, 0] [83, 96] [1, 1] : tensor<166x96xf32> to tensor<83x96xf32>
+  %wu = tensor.extract_slice %w[83, 0] [83, 96] [1, 1] : tensor<166x96xf32> to tensor<83x96xf32>
+  %bg = tensor.extract_slice %b[0] [83] [1] : tensor<166xf32> to tensor<83xf32>
+  %bu = tensor.extract_slice %b[83] [83] [1] : tensor<166xf32> to tensor<83xf32>
+  %h = hypatia.gated_linear %x, %wg, %wu biases(%bg, %bu) {activation = #hypatia.activation<gelu_tanh>} : (tensor<?x96xf32>, tensor<83x96xf32>, tensor<83x96xf32>, tensor<83xf32>, tensor<83xf32>) -> tensor<?x83xf32>
+  return %h : tensor<?x83xf32>
+}
+
+// GluMlp as --fuse-mlp leaves it: the gate is the second chunk.
+func.func @gated_linear_glu(%x: tensor<?x96xf32>, %w1: tensor<160x96xf32>, %b1: tensor<160xf32>, %w2: tensor<48x80xf32>, %b2: tensor<48xf32>) -> tensor<?x48xf32> {
+  %w1a = tensor.extract_slice %w1[0, 0] [80, 96] [1, 1] : tensor<160x96xf32> to tensor<80x96xf32>
+  %w1b = tensor.extract_slice %w1[80, 0] [80, 96] [1, 1] : tensor<160x96xf32> to tensor<80x96xf32>
+  %b1a = tensor.extract_slice %b1[0] [80] [1] : tensor<160xf32> to tensor<80xf32>
+  %b1b = tensor.extract_slice %b1[80] [80] [1] : tensor<160xf32> to tensor<80xf32>
+  %h = hypatia.gated_linear %x, %w1b, %w1a biases(%b1b, %b1a) {activation = #hypatia.activation<gelu_erf>} : (tensor<?x96xf32>, tensor<80x96xf32>, tensor<80x96xf32>, tensor<80xf32>, tensor<80xf32>) -> tensor<?x80xf32>
+  %y = hypatia.linear %h, %w2, %b2 : (tensor<?x80xf32>, tensor<48x80xf32>, tensor<48xf32>) -> tensor<?x48xf32>
+  return %y : tensor<?x48xf32>
 }

@@ -252,6 +252,33 @@ LogicalResult FusedMLPOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// GatedLinearOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult GatedLinearOp::verify() {
+  if (getBiases().size() != 0 && getBiases().size() != 2)
+    return emitOpError() << "has " << getBiases().size()
+                         << " biases: give the gate's and the up "
+                            "projection's, or none";
+  if (getActivation() == Activation::none)
+    return emitOpError("needs an activation on the gate (relu, gelu_erf, "
+                       "gelu_tanh or silu)");
+  RankedTensorType inputType = getInput().getType();
+  RankedTensorType gateType = getGateWeight().getType();
+  RankedTensorType upType = getUpWeight().getType();
+  if (failed(verifyLayerOperands(*this, "gate", inputType, gateType,
+                                 getTypeOrNull(getGateBias()))) ||
+      failed(verifyLayerOperands(*this, "up", inputType, upType,
+                                 getTypeOrNull(getUpBias()))))
+    return failure();
+  if (gateType != upType)
+    return emitOpError() << "gate weight " << formatShape(gateType)
+                         << " and up weight " << formatShape(upType)
+                         << " differ: the product needs equal widths";
+  return verifyLayerResult(*this, inputType, gateType, getType());
+}
+
+//===----------------------------------------------------------------------===//
 // Elementwise activations
 //===----------------------------------------------------------------------===//
 
@@ -399,9 +426,35 @@ LogicalResult LibraryLinearOp::verify() {
   int64_t k = input.getDimSize(getInputTransposed() ? 0 : 1);
   int64_t weightK = weight.getDimSize(getWeightTransposed() ? 0 : 1);
   int64_t n = weight.getDimSize(getWeightTransposed() ? 1 : 0);
+  // A second row block of the weight doubles N (both blocks [N, K]).
+  // Of one shape and element type; buffers may differ in layout (rows of
+  // one buffer at different offsets).
+  auto sameShape = [](Value a, Value b) {
+    auto aType = cast<ShapedType>(a.getType());
+    auto bType = cast<ShapedType>(b.getType());
+    return aType.getShape() == bType.getShape() &&
+           aType.getElementType() == bType.getElementType();
+  };
+  if (Value second = getSecondWeight()) {
+    if (!sameShape(second, getWeight()) || getWeightTransposed() ||
+        getInputTransposed() ||
+        (getBias() != nullptr) != (getSecondBias() != nullptr) ||
+        (getBias() && !sameShape(getSecondBias(), getBias())))
+      return emitOpError("expects second_weight of the weight's shape, with "
+                         "second_bias exactly when there is a bias (of the "
+                         "bias's shape), and neither operand transposed");
+    if (!ShapedType::isDynamic(n))
+      n *= 2;
+  } else if (getSecondBias()) {
+    return emitOpError("has second_bias without second_weight");
+  }
+  int64_t biasN =
+      bias && getSecondBias() && !ShapedType::isDynamic(bias.getDimSize(0))
+          ? 2 * bias.getDimSize(0)
+      : bias ? bias.getDimSize(0)
+             : n;
   if (!sizesAgree(k, weightK) || !sizesAgree(init.getDimSize(0), m) ||
-      !sizesAgree(init.getDimSize(1), n) ||
-      (bias && !sizesAgree(bias.getDimSize(0), n)))
+      !sizesAgree(init.getDimSize(1), n) || !sizesAgree(biasN, n))
     return emitOpError() << "shapes do not form a linear layer: input "
                          << formatShape(input.getShape()) << ", weight "
                          << formatShape(weight.getShape()) << ", init "
@@ -525,6 +578,31 @@ FusedMLPOp hypatia::createFusedMLP(OpBuilder &builder, Location loc,
   return FusedMLPOp::create(
       builder, loc, RankedTensorType::get(shape, inputType.getElementType()),
       input, weights, biases, builder.getArrayAttr(attributes));
+}
+
+GatedLinearOp hypatia::createGatedLinear(OpBuilder &builder, Location loc,
+                                         Activation activation, Value input,
+                                         Value gateWeight, Value gateBias,
+                                         Value upWeight, Value upBias) {
+  SmallVector<Value, 2> biases;
+  if (gateBias)
+    biases = {gateBias, upBias};
+  return GatedLinearOp::create(
+      builder, loc, getLinearLayerResultType(input, gateWeight), input,
+      gateWeight, upWeight, biases,
+      ActivationAttr::get(builder.getContext(), activation));
+}
+
+Value hypatia::createUnfusedGatedLinear(OpBuilder &builder, Location loc,
+                                        GatedLinearOp op) {
+  Value gate =
+      createLinearLayer(builder, loc, op.getActivation(), op.getInput(),
+                        op.getGateWeight(), op.getGateBias())
+          ->getResult(0);
+  Value up = createLinearLayer(builder, loc, Activation::none, op.getInput(),
+                               op.getUpWeight(), op.getUpBias())
+                 ->getResult(0);
+  return MulOp::create(builder, loc, gate, up);
 }
 
 //===----------------------------------------------------------------------===//

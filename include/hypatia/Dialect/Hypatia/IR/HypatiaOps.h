@@ -71,6 +71,18 @@ FusedMLPOp createFusedMLP(mlir::OpBuilder &builder, mlir::Location loc,
                           mlir::Value input, mlir::ValueRange weights,
                           mlir::ValueRange biases,
                           llvm::ArrayRef<Activation> activations);
+
+/// hypatia.gated_linear with its result type inferred; the biases are both
+/// null or both given.
+GatedLinearOp createGatedLinear(mlir::OpBuilder &builder, mlir::Location loc,
+                                Activation activation, mlir::Value input,
+                                mlir::Value gateWeight, mlir::Value gateBias,
+                                mlir::Value upWeight, mlir::Value upBias);
+
+/// The ops a gated_linear stands for: the gate layer with its activation,
+/// the up layer and their product. Returns the product.
+mlir::Value createUnfusedGatedLinear(mlir::OpBuilder &builder,
+                                     mlir::Location loc, GatedLinearOp op);
 } // namespace hypatia
 
 #endif // HYPATIA_DIALECT_HYPATIA_IR_HYPATIAOPS_H

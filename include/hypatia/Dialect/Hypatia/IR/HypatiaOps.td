@@ -153,6 +153,58 @@ def Hypatia_FusedMLPOp : Hypatia_Op<"fused_mlp", [Pure, AttrSizedOperandSegments
   }];
 }
 
+def Hypatia_GatedLinearOp : Hypatia_Op<"gated_linear", [Pure]> {
+  let summary = "A gated linear unit `activation(x @ gate^T) * (x @ up^T)`.";
+  let description = [{
+    The first half of a gated MLP (`down(act(gate(x)) * up(x))`: LLaMA,
+    Mistral and Qwen with SiLU, GeGLU with GELU): two linear layers of one
+    input, the first followed by `activation`, multiplied elementwise. The
+    input is `[batch..., K]`, both weights `[N, K]` and the result
+    `[batch..., N]`; `biases`, if given, are the gate's and the up
+    projection's `[N]` (both or neither). The activation is `relu`,
+    `gelu_erf`, `gelu_tanh` or `silu`.
+
+    `--fuse-mlp` forms it from the two layers and the `hypatia.mul` so that
+    the two products are one GEMM: the library-call lowering computes
+    `x @ [gate; up]^T` into one `[M, 2N]` buffer, as one GEMM when the two
+    weights (and biases) lie one after the other in memory (the
+    torch.compile backend places them so when it compiles the model) and as
+    two GEMMs into the buffer's two halves otherwise; one elementwise pass
+    then applies the activation and the product. Values are those of the
+    unfused ops: f16/bf16 products are rounded to the element type before
+    the activation and the multiplication, as PyTorch rounds each op.
+
+    Example:
+
+    ```mlir
+    %h = hypatia.gated_linear %x, %wg, %wu {activation = #hypatia.activation<silu>}
+        : (tensor<4x512x4096xbf16>, tensor<11008x4096xbf16>,
+           tensor<11008x4096xbf16>) -> tensor<4x512x11008xbf16>
+    ```
+  }];
+  let arguments = (ins Hypatia_FloatTensor:$input,
+                       Hypatia_FloatTensor:$gate_weight,
+                       Hypatia_FloatTensor:$up_weight,
+                       Variadic<Hypatia_FloatTensor>:$biases,
+                       Hypatia_ActivationAttr:$activation);
+  let results = (outs Hypatia_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $gate_weight `,` $up_weight (`biases` `(` $biases^ `)`)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The gate's bias, or null when the op has no biases.
+    ::mlir::Value getGateBias() {
+      return getBiases().empty() ? ::mlir::Value() : getBiases()[0];
+    }
+    /// The up projection's bias, or null when the op has no biases.
+    ::mlir::Value getUpBias() {
+      return getBiases().empty() ? ::mlir::Value() : getBiases()[1];
+    }
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Elementwise activations
 //===----------------------------------------------------------------------===//
@@ -412,7 +464,7 @@ def Hypatia_SumRowsOp : Hypatia_Op<"sum_rows", [Pure]> {
 //===----------------------------------------------------------------------===//
 
 def Hypatia_LibraryLinearOp : Hypatia_Op<"library_linear", [
-    DestinationStyleOpInterface,
+    DestinationStyleOpInterface, AttrSizedOperandSegments,
     DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
   let summary = "A linear layer computed by the target's GEMM library";
   let description = [{
@@ -430,6 +482,13 @@ def Hypatia_LibraryLinearOp : Hypatia_Op<"library_linear", [
     is lowered to generic loops and found again.
 
     `allow_tf32` lets an f32 GEMM round its inputs to TF32 on tensor cores.
+
+    With `second_weight` (and `second_bias` where there is a `bias`), the
+    weight is the rows of `weight` followed by those of `second_weight`
+    (`[2N, K]` for two `[N, K]`; the bias likewise) and `init` is `[M, 2N]`:
+    the two projections of a `hypatia.gated_linear`. The runtime makes one
+    GEMM of them where the second weight (and bias) follows the first in
+    memory, else two GEMMs into the two column blocks of `init`.
 
     `input_transposed` says the `input` operand holds `input^T` (`[K, M]`),
     and `weight_transposed` that the `weight` operand holds `weight^T`
@@ -449,15 +508,19 @@ def Hypatia_LibraryLinearOp : Hypatia_Op<"library_linear", [
   let arguments = (ins Hypatia_FloatTensorOrBuffer:$input,
                        Hypatia_FloatTensorOrBuffer:$weight,
                        Optional<Hypatia_FloatTensorOrBuffer>:$bias,
+                       Optional<Hypatia_FloatTensorOrBuffer>:$second_weight,
+                       Optional<Hypatia_FloatTensorOrBuffer>:$second_bias,
                        Hypatia_FloatTensorOrBuffer:$init,
                        Hypatia_ActivationAttr:$epilogue,
                        UnitAttr:$allow_tf32, UnitAttr:$input_transposed,
                        UnitAttr:$weight_transposed);
   let results = (outs Optional<Hypatia_FloatTensor>:$result);
   let assemblyFormat = [{
-    $input `,` $weight (`,` $bias^)? `into` $init attr-dict `:`
-    type($input) `,` type($weight) (`,` type($bias)^)? `into` type($init)
-    (`->` type($result)^)?
+    $input `,` $weight (`,` $bias^)? (`then` $second_weight^)?
+    (`,` $second_bias^)? `into` $init attr-dict `:`
+    type($input) `,` type($weight) (`,` type($bias)^)?
+    (`then` type($second_weight)^)? (`,` type($second_bias)^)?
+    `into` type($init) (`->` type($result)^)?
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
