@@ -5,6 +5,7 @@
 
 #include "hypatia/Runtime/Runtime.h"
 
+#include <functional>
 #include <string>
 
 namespace hypatia::runtime {
@@ -22,6 +23,16 @@ hypatia_status linear(void *stream, hypatia_dtype dtype, int64_t m, int64_t n,
                       int64_t k, const void *x, const void *w, const void *bias,
                       void *y, int64_t ldy, int layout,
                       hypatia_activation activation, int allowTF32);
+
+/// Whether work enqueued on `stream` (a cudaStream_t) is being captured into
+/// a CUDA graph (then nothing may be timed or synchronized).
+bool isCapturing(void *stream);
+
+/// Milliseconds per call of `call` (which enqueues work on `stream` and
+/// returns false on failure): `warmup` untimed calls, then `runs` between two
+/// events, waiting for the second. Infinity if a call or the timing fails.
+float timeOnStream(void *stream, const std::function<bool()> &call, int warmup,
+                   int runs);
 
 } // namespace hypatia::runtime
 

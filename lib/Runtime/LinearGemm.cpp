@@ -264,51 +264,31 @@ hypatia_status buildPlan(cublasLtHandle_t handle, const PlanKey &key,
 /// Times the plan's algorithm and its untimed candidates on these buffers
 /// (a few runs each, on `stream`, synchronizing it) and keeps the fastest.
 /// Not while the stream is being captured: the next call does it.
-hypatia_status autotune(cublasLtHandle_t handle, Plan &plan,
-                        cudaStream_t stream, const void *w, const void *x,
-                        void *y) {
-  cudaStreamCaptureStatus capture;
-  if (cudaStreamIsCapturing(stream, &capture) != cudaSuccess ||
-      capture != cudaStreamCaptureStatusNone)
-    return HYPATIA_SUCCESS;
+void autotune(cublasLtHandle_t handle, Plan &plan, cudaStream_t stream,
+              const void *w, const void *x, void *y) {
+  if (hypatia::runtime::isCapturing(stream))
+    return;
   std::vector<cublasLtMatmulAlgo_t> candidates = {plan.algorithm};
   candidates.insert(candidates.end(), plan.untimedCandidates.begin(),
                     plan.untimedCandidates.end());
   plan.untimedCandidates.clear();
-  cudaEvent_t start, stop;
-  if (cudaError_t error = cudaEventCreate(&start))
-    return failCuda(error, "creating a timing event");
-  if (cudaError_t error = cudaEventCreate(&stop)) {
-    cudaEventDestroy(start);
-    return failCuda(error, "creating a timing event");
-  }
   float alpha = 1.0f, beta = 0.0f, best = INFINITY;
-  constexpr int kWarmup = 2, kTimed = 5;
   for (const cublasLtMatmulAlgo_t &candidate : candidates) {
-    auto runOnce = [&] {
-      return cublasLtMatmul(handle, plan.description, &alpha, w, plan.layoutW,
-                            x, plan.layoutX, &beta, y, plan.layoutY, y,
-                            plan.layoutY, &candidate, plan.workspace,
-                            plan.workspaceBytes, stream);
-    };
-    bool ok = true;
-    for (int i = 0; i < kWarmup && ok; ++i)
-      ok = runOnce() == CUBLAS_STATUS_SUCCESS;
-    cudaEventRecord(start, stream);
-    for (int i = 0; i < kTimed && ok; ++i)
-      ok = runOnce() == CUBLAS_STATUS_SUCCESS;
-    cudaEventRecord(stop, stream);
-    float milliseconds;
-    if (ok && cudaEventSynchronize(stop) == cudaSuccess &&
-        cudaEventElapsedTime(&milliseconds, start, stop) == cudaSuccess &&
-        milliseconds < best) {
+    float milliseconds = hypatia::runtime::timeOnStream(
+        stream,
+        [&] {
+          return cublasLtMatmul(handle, plan.description, &alpha, w,
+                                plan.layoutW, x, plan.layoutX, &beta, y,
+                                plan.layoutY, y, plan.layoutY, &candidate,
+                                plan.workspace, plan.workspaceBytes,
+                                stream) == CUBLAS_STATUS_SUCCESS;
+        },
+        /*warmup=*/2, /*runs=*/5);
+    if (milliseconds < best) {
       best = milliseconds;
       plan.algorithm = candidate;
     }
   }
-  cudaEventDestroy(start);
-  cudaEventDestroy(stop);
-  return HYPATIA_SUCCESS;
 }
 
 } // namespace
@@ -422,9 +402,7 @@ hypatia::runtime::linear(void *stream, hypatia_dtype dtype, int64_t m,
                                    CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias,
                                    sizeof(bias));
   if (!plan->untimedCandidates.empty())
-    if (hypatia_status status =
-            autotune(handle, *plan, static_cast<cudaStream_t>(stream), w, x, y))
-      return status;
+    autotune(handle, *plan, static_cast<cudaStream_t>(stream), w, x, y);
   cublasStatus_t status = cublasLtMatmul(
       handle, plan->description, &alpha, w, plan->layoutW, x, plan->layoutX,
       &beta, y, plan->layoutY, y, plan->layoutY, &plan->algorithm,
@@ -432,6 +410,40 @@ hypatia::runtime::linear(void *stream, hypatia_dtype dtype, int64_t m,
   if (status)
     return failCublas(status, "running the GEMM");
   return HYPATIA_SUCCESS;
+}
+
+bool hypatia::runtime::isCapturing(void *stream) {
+  cudaStreamCaptureStatus capture;
+  return cudaStreamIsCapturing(static_cast<cudaStream_t>(stream), &capture) !=
+             cudaSuccess ||
+         capture != cudaStreamCaptureStatusNone;
+}
+
+float hypatia::runtime::timeOnStream(void *stream,
+                                     const std::function<bool()> &call,
+                                     int warmup, int runs) {
+  cudaStream_t cudaStream = static_cast<cudaStream_t>(stream);
+  cudaEvent_t start, stop;
+  if (cudaEventCreate(&start) != cudaSuccess)
+    return INFINITY;
+  if (cudaEventCreate(&stop) != cudaSuccess) {
+    cudaEventDestroy(start);
+    return INFINITY;
+  }
+  bool ok = true;
+  for (int i = 0; i < warmup && ok; ++i)
+    ok = call();
+  cudaEventRecord(start, cudaStream);
+  for (int i = 0; i < runs && ok; ++i)
+    ok = call();
+  cudaEventRecord(stop, cudaStream);
+  float milliseconds = INFINITY;
+  if (!ok || cudaEventSynchronize(stop) != cudaSuccess ||
+      cudaEventElapsedTime(&milliseconds, start, stop) != cudaSuccess)
+    milliseconds = INFINITY;
+  cudaEventDestroy(start);
+  cudaEventDestroy(stop);
+  return milliseconds / runs;
 }
 
 extern "C" HYPATIA_EXPORT const char *hypatiaGetLastError(void) {

@@ -13,6 +13,11 @@
 
 namespace hypatia {
 
+/// Bytes each thread of a generated elementwise kernel moves per operand
+/// where buffers are aligned to them (ElementwiseToGPU), and so the unit in
+/// which rows of a column block must come for it to use vectors.
+constexpr int64_t kElementwiseVectorBytes = 16;
+
 /// An i1: whether the first element of the memref `buffer` (its aligned
 /// pointer plus its offset) lies at an address that is a multiple of `bytes`.
 mlir::Value buildIsAddressAligned(mlir::OpBuilder &b, mlir::Location loc,

@@ -31,8 +31,6 @@ namespace hypatia {
 using namespace mlir;
 using namespace hypatia;
 
-/// Bytes every thread moves per operand in the vectorized part.
-static constexpr int64_t kVectorBytes = 16;
 static constexpr int64_t kThreadsPerBlock = 256;
 
 /// Whether `type` is a matrix of contiguous rows with any distance between
@@ -64,7 +62,7 @@ static std::optional<int64_t> getElementwiseBytes(linalg::GenericOp generic) {
         type.getRank() == 0 || !type.getElementType().isIntOrFloat())
       return std::nullopt;
     int64_t width = type.getElementTypeBitWidth() / 8;
-    if (width == 0 || kVectorBytes % width != 0 ||
+    if (width == 0 || kElementwiseVectorBytes % width != 0 ||
         (!shape.empty() && shape != type.getShape()))
       return std::nullopt;
     bytes = std::max(bytes.value_or(0), width);
@@ -145,7 +143,7 @@ static void lowerToKernel(linalg::GenericOp generic, int64_t elementBytes) {
   OpBuilder b(generic);
   Location loc = generic.getLoc();
   // 16 bytes of the widest operand per thread; narrower ones move less.
-  int64_t lanes = kVectorBytes / elementBytes;
+  int64_t lanes = kElementwiseVectorBytes / elementBytes;
   SmallVector<Value> flat;
   for (Value operand : generic->getOperands())
     flat.push_back(flatten(b, loc, operand));

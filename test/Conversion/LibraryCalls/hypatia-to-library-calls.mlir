@@ -132,3 +132,21 @@ func.func @glu_chunks(%x: tensor<?x96xf32>, %w1: tensor<160x96xf32>, %b1: tensor
   return %h : tensor<?x80xf32>
 }
 }
+
+// -----
+
+// A width whose rows hold no whole 16-byte vectors (83 f32): the halves of
+// one [M, 2N] buffer would be read element by element, so the two layers go
+// into two buffers of their own.
+// CHECK-LABEL: func.func @gated_odd_width
+// CHECK-NOT: then
+// CHECK: %[[G:.*]] = hypatia.library_linear %arg0, %arg1 into
+// CHECK: %[[A:.*]] = hypatia.silu %[[G]]
+// CHECK: %[[U:.*]] = hypatia.library_linear %arg0, %arg2 into
+// CHECK: hypatia.mul %[[A]], %[[U]]
+module attributes {hypatia.target = #hypatia.target<cuda>} {
+func.func @gated_odd_width(%x: tensor<?x64xf32>, %wg: tensor<83x64xf32>, %wu: tensor<83x64xf32>) -> tensor<?x83xf32> {
+  %h = hypatia.gated_linear %x, %wg, %wu {activation = #hypatia.activation<silu>} : (tensor<?x64xf32>, tensor<83x64xf32>, tensor<83x64xf32>) -> tensor<?x83xf32>
+  return %h : tensor<?x83xf32>
+}
+}

@@ -39,9 +39,9 @@
 // RUN: hypatia-run --target=cuda %s -e residual --seed %seed --dynamic-sizes 37 --output-dir %t/residual
 // RUN: %reference %t/residual 'linear(gelu(linear(arg0, arg1, arg2)), arg3, arg4) + arg0' --rtol 1e-5 | FileCheck %s
 // hypatia.gated_linear: gate and up in one call into [M, 2N] (two GEMMs for
-// separate weights, one for rows of one tensor in either order), then one
-// kernel over the two column blocks (vectors where rows hold them: width 80;
-// element by element at width 83).
+// separate weights, one or two, as measured, for rows of one tensor in
+// either order), then one kernel over the two column blocks (width 80); a
+// width whose rows hold no whole vectors (83) as two layers in two buffers.
 // RUN: hypatia-run --target=cuda %s -e gated_linear --seed %seed --dynamic-sizes 37 --output-dir %t/gated_linear
 // RUN: %reference %t/gated_linear 'linear(silu(linear(arg0, arg1)) * linear(arg0, arg2), arg3)' --rtol 1e-5 | FileCheck %s
 // RUN: hypatia-run --target=cuda %s -e gated_linear_packed --seed %seed --dynamic-sizes 37 --output-dir %t/packed
