@@ -322,10 +322,14 @@ def report(run_json, modules_json, plot_path):
     data = json.loads(run_json.read_text())
     peers = [p for p in ["eager", "eager_graph", "compile", "compile_ro", "compile_max_autotune"]
              if any(p in r for r in data["rows"])]
-    columns = ["floor", "hypatia", "hypatia_graph"] + peers
+    split = ["hypatia_split_graph"] if any("hypatia_split_graph" in r
+                                            for r in data["rows"]) else []
+    columns = ["floor", "hypatia", "hypatia_graph"] + split + peers
     lines = [f"Device: {data['device']}, torch {data['torch']}; ms per forward (median of 7 "
              "loops of 20, CUDA events); `vs best` = Hypatia's better mode over the best peer; "
-             "`vs floor` over the roofline floor; `peer/floor` the best peer over the floor.", "",
+             "`vs floor` over the roofline floor; `peer/floor` the best peer over the floor"
+             + ("; `hypatia_split_graph`: gated blocks with gate and up in separate tensors "
+                "(two GEMMs), graphed" if split else "") + ".", "",
              "| block/dtype | rel. error | " + " | ".join(columns)
              + " | best peer | vs best | vs floor | peer/floor |",
              "|---|---:|" + "---:|" * len(columns) + "---|---:|---:|---:|"]
