@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -343,6 +344,7 @@ hypatia::runtime::linear(void *stream, hypatia_dtype dtype, int64_t m,
   if (!y || (k > 0 && (!x || !w)))
     return fail(HYPATIA_ERROR_INVALID_ARGUMENT,
                 "hypatia: null input, weight or output pointer");
+  size_t elementBytes = dtype == HYPATIA_F32 ? 4 : 2;
   if (k == 0) {
     // An empty sum (the weight gradient of an empty batch, whose operands
     // may have no storage at all): zeros, which every activation keeps.
@@ -351,7 +353,6 @@ hypatia::runtime::linear(void *stream, hypatia_dtype dtype, int64_t m,
     if (bias)
       return fail(HYPATIA_ERROR_NOT_SUPPORTED,
                   "hypatia: linear layer with k 0 and a bias");
-    size_t elementBytes = dtype == HYPATIA_F32 ? 4 : 2;
     if (cudaError_t error = cudaMemset2DAsync(
             y, size_t(ldy) * elementBytes, 0, size_t(n) * elementBytes,
             size_t(m), static_cast<cudaStream_t>(stream)))
@@ -362,9 +363,33 @@ hypatia::runtime::linear(void *stream, hypatia_dtype dtype, int64_t m,
   int device;
   if (cudaError_t error = cudaGetDevice(&device))
     return failCuda(error, "querying the current device");
+  // cuBLASLt's bias epilogue failed at run time ("not supported") on a bf16
+  // bias 2 bytes past a 16-byte boundary (a row slice of a GluMlp's chunked
+  // bias on the H200), whatever the heuristic had said: such a bias is
+  // copied to a stream-ordered aligned buffer first.
+  cudaStream_t cudaStream = static_cast<cudaStream_t>(stream);
+  void *alignedBias = nullptr;
+  if (bias && reinterpret_cast<uintptr_t>(bias) % 16) {
+    if (cudaError_t error =
+            cudaMallocAsync(&alignedBias, n * elementBytes, cudaStream))
+      return failCuda(error, "allocating an aligned copy of the bias");
+    if (cudaError_t error =
+            cudaMemcpyAsync(alignedBias, bias, n * elementBytes,
+                            cudaMemcpyDeviceToDevice, cudaStream)) {
+      cudaFreeAsync(alignedBias, cudaStream);
+      return failCuda(error, "copying the bias");
+    }
+    bias = alignedBias;
+  }
+  // Frees the copy after the GEMM (stream-ordered) on every return.
+  std::unique_ptr<void, std::function<void(void *)>> freeBias(
+      alignedBias, [cudaStream](void *pointer) {
+        if (pointer)
+          cudaFreeAsync(pointer, cudaStream);
+      });
   // Rows of y must keep its alignment too.
   unsigned alignment = getAlignment({x, w, bias, y});
-  while ((ldy * (dtype == HYPATIA_F32 ? 4 : 2)) % alignment)
+  while ((ldy * elementBytes) % alignment)
     alignment /= 2;
   PlanKey key{
       device,          dtype,          m,         n,  k, layout, activation,
