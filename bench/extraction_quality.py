@@ -99,7 +99,7 @@ def diamonds(units):
         capture_output=True, text=True, check=True).stdout
 
 
-def cases(random_count, seed):
+def cases(random_count, seed, dag_layers=(12, 24, 48)):
     """(name, program, target options, fuse-mlp options)."""
     cuda = "kind=cuda"
     no_minimum = "kind=cuda overrides=fused_mlp_min_us=0"
@@ -121,7 +121,7 @@ def cases(random_count, seed):
     # bf16 layers, where every sub-chain of up to 16 layers is a fused_mlp
     # candidate and values are shared by several later layers.
     for index in range(random_count // 10):
-        layers = rng.choice([12, 24, 48])
+        layers = rng.choice(list(dag_layers))
         yield (f"random-dag-{index}-{layers}-layers", random_layer_dag(rng, layers), cuda,
                f"batch-size={rng.choice([256, 4096, 65536])}")
 
@@ -215,13 +215,16 @@ def main():
     parser.add_argument("--skip", default="", help="case name prefixes to leave out")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--max-gap", type=float, default=0.01)
+    parser.add_argument("--dag-layers", default="12,24,48",
+                        help="layer counts the random layer DAGs draw from")
     args = parser.parse_args()
     prefixes = [p for p in args.only.split(",") if p]
     skipped = [p for p in args.skip.split(",") if p]
     rows, failures = [], []
     with tempfile.TemporaryDirectory() as work:
         work = Path(work)
-        for name, program, target, options in cases(args.random, args.seed):
+        for name, program, target, options in cases(args.random, args.seed,
+                                                    [int(n) for n in args.dag_layers.split(",")]):
             if prefixes and not any(name.startswith(p) for p in prefixes) or \
                     any(name.startswith(p) for p in skipped):
                 continue

@@ -329,6 +329,7 @@ TEST_F(EGraphTest, DagCostRejectsCycles) {
 // hard.
 TEST_F(EGraphTest, GreedyExtractionMatchesExactOnRandomSmallEGraphs) {
   int optimal = 0, trials = 2000, twoRegions = 0;
+  unsigned windowImproved = 0;
   double worstRatio = 1;
   for (int trial = 0; trial < trials; ++trial) {
     std::mt19937 random(trial);
@@ -397,6 +398,36 @@ TEST_F(EGraphTest, GreedyExtractionMatchesExactOnRandomSmallEGraphs) {
     // The two roots share no class in some trials: two regions, extracted
     // apart and still optimal together.
     twoRegions += summary.getNumRegions() == 2;
+    // Windows: with every class free, the neighbourhood is everything and
+    // its optimum the optimum; with none free (and the incumbent covering
+    // the program), the incumbent is all there is.
+    Selection found;
+    std::optional<Selection> allFree = extractExact(
+        graph, roots, model, generous, &greedy, nullptr, nullptr,
+        [](ClassId) { return true; }, &found);
+    ASSERT_TRUE(allFree) << "trial " << trial;
+    EXPECT_FALSE(*exactCost < *getDagCost(graph, roots, *allFree, model))
+        << "trial " << trial;
+    std::optional<Selection> noneFree =
+        extractExact(graph, roots, model, generous, &greedy, nullptr, nullptr,
+                     [](ClassId) { return false; });
+    ASSERT_TRUE(noneFree) << "trial " << trial;
+    EXPECT_EQ(noneFree->choice, greedy.choice) << "trial " << trial;
+    // Regions beyond branch and bound's class limit go through windows:
+    // a valid program, never costlier than greedy's.
+    ExactLimits windowsOnly = generous;
+    windowsOnly.maxClasses = 0;
+    windowsOnly.maxWindowedClasses = 1000;
+    windowsOnly.windowClasses = 3;
+    ExtractionSummary windowSummary;
+    Selection windowed =
+        extract(graph, roots, model, nullptr, windowsOnly, windowSummary);
+    std::optional<Cost> windowedCost =
+        getDagCost(graph, roots, windowed, model);
+    ASSERT_TRUE(windowedCost) << "trial " << trial;
+    EXPECT_FALSE(*greedyCost < *windowedCost) << "trial " << trial;
+    EXPECT_EQ(windowSummary.provenOptimal + windowSummary.improvedByExact, 0u);
+    windowImproved += windowSummary.improvedByWindows;
     // One step is not enough to prove anything.
     ExactLimits oneStep = generous;
     oneStep.maxSteps = 1;
@@ -414,6 +445,8 @@ TEST_F(EGraphTest, GreedyExtractionMatchesExactOnRandomSmallEGraphs) {
   EXPECT_GE(optimal, trials * 97 / 100) << "worst ratio " << worstRatio;
   EXPECT_GT(twoRegions, 0);
   EXPECT_LT(worstRatio, 1.5);
+  // Greedy is rarely above the optimum here; windows fix some of those.
+  EXPECT_GT(windowImproved, 0u);
   std::cout << "greedy optimal on " << optimal << " of " << trials
             << " random e-graphs; worst ratio " << worstRatio << "; "
             << twoRegions << " with two regions\n";

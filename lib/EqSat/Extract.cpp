@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 using namespace hypatia::eqsat;
 
@@ -593,7 +594,8 @@ Selection hypatia::eqsat::extractGreedy(const EGraph &egraph,
 std::optional<Selection> hypatia::eqsat::extractExact(
     const EGraph &egraph, llvm::ArrayRef<ClassId> roots, const CostModel &model,
     const ExactLimits &limits, const Selection *incumbent, ExactStop *stop,
-    size_t *stepsTaken) {
+    size_t *stepsTaken, llvm::function_ref<bool(ClassId)> isFree,
+    Selection *bestFound) {
   ExactStop ignored;
   ExactStop &why = stop ? *stop : ignored;
   why = ExactStop::None;
@@ -612,7 +614,7 @@ std::optional<Selection> hypatia::eqsat::extractExact(
     work.pop_back();
     if (!reachable.insert(id).second)
       continue;
-    if (reachable.size() > limits.maxClasses) {
+    if (!isFree && reachable.size() > limits.maxClasses) {
       why = ExactStop::Classes;
       return std::nullopt;
     }
@@ -634,14 +636,53 @@ std::optional<Selection> hypatia::eqsat::extractExact(
     }
   }
 
+  // A lower bound on what the classes still to decide cost: each needed,
+  // undecided class pays at least its cheapest node's own cost, once. Without
+  // it, only the cost of the decided classes pruned, and regions of about
+  // 100 classes ran out of steps (bench/extraction_quality.py).
+  // A class outside the neighbourhood (with `isFree`) has one node to take.
+  auto getForced = [&](ClassId id) -> int32_t {
+    return isFree && incumbent && !isFree(id) ? (*incumbent)[id] : -1;
+  };
+  std::vector<Cost> cheapest(current.choice.size());
+  for (ClassId id : reachable) {
+    NodeRange nodes = egraph.getNodes(id);
+    if (int32_t forced = getForced(id); forced >= 0) {
+      cheapest[id] = model.getNodeCost(egraph, nodes[forced]);
+      continue;
+    }
+    Cost least = Cost::infinity();
+    for (ENodeRef node : nodes)
+      least = std::min(least, model.getNodeCost(egraph, node));
+    cheapest[id] = least;
+  }
+  // Per class, how many entries of `needed` are counted in `pending` (those
+  // pushed while the class was undecided); `pending` sums the cheapest costs
+  // of the undecided classes with a count.
+  std::vector<uint32_t> counted(current.choice.size(), 0);
+  Cost pending;
+  auto need = [&](ClassId id, std::vector<ClassId> &into) {
+    into.push_back(id);
+    if (current[id] >= 0)
+      return false;
+    if (counted[id]++ == 0)
+      pending += cheapest[id];
+    return true;
+  };
+  auto unneed = [&](ClassId id) {
+    if (--counted[id] == 0)
+      pending -= cheapest[id];
+  };
+
   // Decide the needed classes one at a time; a class is needed once a
   // decided node uses it. Each decided class is paid once (DAG cost).
   std::vector<ClassId> needed;
+  std::vector<bool> neededCounted;
   for (ClassId root : roots)
-    needed.push_back(egraph.find(root));
+    neededCounted.push_back(need(egraph.find(root), needed));
   bool stopped = false;
   std::function<void(size_t, Cost)> decide = [&](size_t next, Cost cost) {
-    if (stopped || !(cost < bestCost))
+    if (stopped || !(cost + pending < bestCost))
       return;
     if (++steps > limits.maxSteps) {
       why = ExactStop::Steps;
@@ -665,21 +706,109 @@ std::optional<Selection> hypatia::eqsat::extractExact(
       return;
     }
     ClassId id = needed[next];
+    // Decided: its share of the bound becomes the chosen node's cost.
+    pending -= cheapest[id];
     NodeRange classNodes = egraph.getNodes(id);
+    int32_t forced = getForced(id);
     for (auto [index, node] : llvm::enumerate(classNodes)) {
+      if (forced >= 0 && int32_t(index) != forced)
+        continue;
+      Cost nodeCost = model.getNodeCost(egraph, node);
       current.choice[id] = index;
       size_t mark = needed.size();
       for (ClassId child : node.children)
-        needed.push_back(egraph.find(child));
-      decide(next + 1, cost + model.getNodeCost(egraph, node));
+        neededCounted.push_back(need(egraph.find(child), needed));
+      decide(next + 1, cost + nodeCost);
+      for (size_t i = needed.size(); i-- > mark;)
+        if (neededCounted[i])
+          unneed(needed[i]);
       needed.resize(mark);
+      neededCounted.resize(mark);
     }
     current.choice[id] = -1;
+    pending += cheapest[id];
   };
   decide(0, Cost());
+  if (bestFound && !bestCost.isInfinite())
+    *bestFound = best;
   if (stopped || bestCost.isInfinite())
     return std::nullopt;
   return best;
+}
+
+/// Large neighbourhood search from `current`: for each class of the
+/// program, a window of up to `limits.windowClasses` program classes around
+/// it (the classes its node uses and the classes that use it, breadth
+/// first) is re-decided by branch and bound with the rest of the program
+/// fixed; an improvement is kept and the sweep repeats until one finds
+/// nothing or `stepsLeft` runs out. Returns whether the program got cheaper.
+static bool improveByWindows(const EGraph &egraph,
+                             llvm::ArrayRef<ClassId> roots,
+                             const CostModel &model, const ExactLimits &limits,
+                             Selection &current, size_t &stepsLeft) {
+  std::optional<Cost> currentCost = getDagCost(egraph, roots, current, model);
+  if (!currentCost)
+    return false;
+  bool improvedAtAll = false;
+  for (bool improved = true; improved && stepsLeft > 0;) {
+    improved = false;
+    // The program's classes, and who uses whom.
+    std::vector<ClassId> program;
+    llvm::DenseMap<ClassId, llvm::SmallVector<ClassId, 4>> users;
+    llvm::DenseSet<ClassId> seen;
+    std::vector<ClassId> work(roots.begin(), roots.end());
+    while (!work.empty()) {
+      ClassId id = egraph.find(work.back());
+      work.pop_back();
+      if (current[id] < 0 || !seen.insert(id).second)
+        continue;
+      program.push_back(id);
+      for (ClassId child : egraph.getNodes(id)[current[id]].children) {
+        users[egraph.find(child)].push_back(id);
+        work.push_back(child);
+      }
+    }
+    llvm::sort(program);
+    for (ClassId center : program) {
+      if (stepsLeft == 0 ||
+          (limits.deadline &&
+           std::chrono::steady_clock::now() > *limits.deadline))
+        return improvedAtAll;
+      if (current[center] < 0)
+        continue; // Left the program with an earlier improvement.
+      llvm::SmallVector<ClassId, 32> window = {center};
+      llvm::DenseSet<ClassId> inWindow = {center};
+      for (size_t i = 0;
+           i < window.size() && window.size() < limits.windowClasses; ++i) {
+        ClassId id = window[i];
+        llvm::SmallVector<ClassId, 8> neighbours(users.lookup(id));
+        if (current[id] >= 0)
+          for (ClassId child : egraph.getNodes(id)[current[id]].children)
+            neighbours.push_back(egraph.find(child));
+        for (ClassId next : neighbours)
+          if (window.size() < limits.windowClasses && current[next] >= 0 &&
+              inWindow.insert(next).second)
+            window.push_back(next);
+      }
+      ExactLimits windowLimits = limits;
+      windowLimits.maxSteps = std::min(stepsLeft, limits.maxStepsPerWindow);
+      size_t taken = 0;
+      Selection found;
+      extractExact(
+          egraph, roots, model, windowLimits, &current, /*stop=*/nullptr,
+          &taken, [&](ClassId id) { return inWindow.contains(id); }, &found);
+      stepsLeft -= std::min(taken, stepsLeft);
+      std::optional<Cost> foundCost =
+          found.choice.empty() ? std::nullopt
+                               : getDagCost(egraph, roots, found, model);
+      if (foundCost && *foundCost < *currentCost) {
+        current = std::move(found);
+        currentCost = foundCost;
+        improved = improvedAtAll = true;
+      }
+    }
+  }
+  return improvedAtAll;
 }
 
 namespace {
@@ -768,13 +897,24 @@ hypatia::eqsat::extract(const EGraph &egraph, llvm::ArrayRef<ClassId> roots,
         extractExact(egraph, region.roots, model, regionLimits, start,
                      /*stop=*/nullptr, &taken);
     regionLimits.maxSteps -= std::min(taken, regionLimits.maxSteps);
-    if (!exact)
-      ++summary.greedyOnly;
-    else if (exact->choice == start->choice)
+    Selection windowed;
+    bool improvedByWindows = false;
+    if (!exact && region.classes.size() <= limits.maxWindowedClasses) {
+      windowed = *start;
+      improvedByWindows = improveByWindows(egraph, region.roots, model, limits,
+                                           windowed, regionLimits.maxSteps);
+    }
+    if (exact && exact->choice == start->choice)
       ++summary.provenOptimal;
-    else
+    else if (exact)
       ++summary.improvedByExact;
-    const Selection &chosen = exact ? *exact : *start;
+    else if (improvedByWindows)
+      ++summary.improvedByWindows;
+    else
+      ++summary.greedyOnly;
+    const Selection &chosen = exact               ? *exact
+                              : improvedByWindows ? windowed
+                                                  : *start;
     for (ClassId id : region.classes) {
       if (result.choice.size() <= id)
         result.choice.resize(id + 1, -1);

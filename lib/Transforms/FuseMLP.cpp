@@ -218,16 +218,20 @@ Selection BlockRewriter::getInputSelection() const {
 static std::string describe(const ExtractionSummary &summary) {
   constexpr const char *kProven = "greedy, proven optimal by branch and bound";
   constexpr const char *kImproved = "branch and bound (cheaper than greedy)";
+  constexpr const char *kWindows =
+      "greedy, then windows re-decided by branch and bound (cheaper)";
   constexpr const char *kGreedy = "greedy (too large for branch and bound)";
   if (summary.getNumRegions() == 1)
-    return summary.provenOptimal     ? kProven
-           : summary.improvedByExact ? kImproved
-                                     : kGreedy;
+    return summary.provenOptimal       ? kProven
+           : summary.improvedByExact   ? kImproved
+           : summary.improvedByWindows ? kWindows
+                                       : kGreedy;
   std::string text =
       "per region (" + std::to_string(summary.getNumRegions()) + "):";
   const char *separator = " ";
   for (auto [count, what] : {std::pair{summary.provenOptimal, kProven},
                              std::pair{summary.improvedByExact, kImproved},
+                             std::pair{summary.improvedByWindows, kWindows},
                              std::pair{summary.greedyOnly, kGreedy}}) {
     if (!count)
       continue;
@@ -277,13 +281,15 @@ BlockRewriter::Outcome BlockRewriter::run(const RunnerLimits &runnerLimits,
   } else {
     // The default: greedy, then branch and bound seeded with its result on
     // regions small enough for it to finish (greedy missed the optimum on 3
-    // of 2000 random small e-graphs, by up to 14%; see EqSatTest). At 64
-    // classes and 100,000 steps, 19 of 43 random 48-layer DAGs of
-    // bench/extraction_quality.py stayed above the optimum, at 128 and
-    // 300,000 17 did, at 128 and 1,000,000 9 did. A million steps take
-    // about 50 ms (10 diamonds: 54 ms to prove greedy's result optimal,
-    // where 100,000 steps gave up after 6 ms).
+    // of 2000 random small e-graphs, by up to 14%; see EqSatTest), and on
+    // larger regions (or where it runs out of steps) windows of 16 program
+    // classes re-decided exactly. Branch and bound prunes with a lower bound
+    // on the classes still to decide: with it, all 100 random DAGs of up to
+    // 48 layers of bench/extraction_quality.py (up to 117 classes) are
+    // solved to the optimum (9 of the 43 of 48 layers were 3.8-25.9% above
+    // it without the bound). A million steps take about 50 ms.
     ExactLimits limits{/*maxClasses=*/128, /*maxSteps=*/1000000, deadline};
+    limits.maxWindowedClasses = 256;
     ExtractionSummary summary;
     selection = extract(egraph, roots, model, &input, limits, summary);
     outcome.extractor = describe(summary);

@@ -19,6 +19,8 @@
 
 #include "hypatia/EqSat/EGraph.h"
 
+#include "llvm/ADT/STLFunctionalExtras.h"
+
 #include <chrono>
 #include <optional>
 
@@ -88,6 +90,13 @@ struct ExactLimits {
   size_t maxClasses = 24;
   size_t maxSteps = 1000000;
   std::optional<Deadline> deadline;
+  /// `extract`, on regions beyond `maxClasses` (or where branch and bound
+  /// ran out of steps) up to this many classes: windows of `windowClasses`
+  /// program classes re-decided exactly, the rest fixed, with what is left
+  /// of `maxSteps`.
+  size_t maxWindowedClasses = 0;
+  size_t windowClasses = 16;
+  size_t maxStepsPerWindow = 20000;
 };
 
 /// Which limit stopped a branch-and-bound search.
@@ -98,11 +107,19 @@ enum class ExactStop { None, Classes, Steps, Deadline };
 /// `stepsTaken` how many steps it took). With `incumbent` (a valid
 /// selection, e.g. the greedy one) the search prunes against its cost from
 /// the start and returns it where nothing is cheaper.
+///
+/// With `isFree` (and an incumbent), only the classes it accepts, and
+/// classes the incumbent does not select, may change their node: the optimum
+/// of that neighbourhood of the incumbent. `bestFound`, if given, receives
+/// the cheapest selection found, also when a limit stopped the search
+/// (the incumbent when nothing was cheaper).
 std::optional<Selection>
 extractExact(const EGraph &egraph, llvm::ArrayRef<ClassId> roots,
              const CostModel &model, const ExactLimits &limits = {},
              const Selection *incumbent = nullptr, ExactStop *stop = nullptr,
-             size_t *stepsTaken = nullptr);
+             size_t *stepsTaken = nullptr,
+             llvm::function_ref<bool(ClassId)> isFree = nullptr,
+             Selection *bestFound = nullptr);
 
 /// What `extract` ran, per connected region of the roots (roots whose
 /// programs can share a class are one region).
@@ -111,11 +128,15 @@ struct ExtractionSummary {
   unsigned provenOptimal = 0;
   /// Regions where branch and bound found a cheaper program than greedy.
   unsigned improvedByExact = 0;
-  /// Regions out of branch and bound's limits: greedy alone.
+  /// Regions where windows re-decided exactly improved the program (branch
+  /// and bound could not cover the region).
+  unsigned improvedByWindows = 0;
+  /// Regions out of branch and bound's limits: greedy alone (windows, where
+  /// they ran, found nothing cheaper).
   unsigned greedyOnly = 0;
 
   unsigned getNumRegions() const {
-    return provenOptimal + improvedByExact + greedyOnly;
+    return provenOptimal + improvedByExact + improvedByWindows + greedyOnly;
   }
 };
 
