@@ -220,7 +220,9 @@ def FuseMLP : Pass<"fuse-mlp"> {
            "the block; then branch and bound seeded with its result on "
            "regions of at most 128 e-classes, within 1,000,000 steps for "
            "the whole block and max-seconds: it proves the result optimal "
-           "or finds the optimum) or exact (branch and bound alone; blocks of "
+           "or finds the optimum; on regions of up to 256 e-classes it "
+           "cannot finish, windows of 16 program classes re-decided by it "
+           "with the rest fixed) or exact (branch and bound alone; blocks of "
            "at most 24 e-classes within 10,000,000 steps, else greedy)">,
     Option<"dumpEGraph", "dump-egraph", "std::string", "\"\"",
            "Write each block's saturated e-graph (the classes reachable from "
