@@ -50,6 +50,19 @@ static Value createCollapsedDestination(OpBuilder &b, Location loc, Value input,
 
 namespace {
 
+/// A lowering to library calls: the target says which element types have a
+/// GEMM library and which epilogues it applies; f32 GEMMs may use TF32 where
+/// the pass allows it.
+template <typename OpTy>
+struct LibraryCallPattern : public OpRewritePattern<OpTy> {
+  LibraryCallPattern(MLIRContext *context, const TargetInfo &target,
+                     bool allowTF32)
+      : OpRewritePattern<OpTy>(context), target(target), allowTF32(allowTF32) {}
+
+  const TargetInfo &target;
+  bool allowTF32;
+};
+
 struct LinearLayerToLibraryCall
     : public OpInterfaceRewritePattern<LinearLayerOpInterface> {
   LinearLayerToLibraryCall(MLIRContext *context, const TargetInfo &target,
@@ -126,10 +139,8 @@ static bool arePrecedingRows(Value first, Value second) {
 /// hypatia-to-linalg lowers and fuses into one pass. The gate's weight comes
 /// first, unless the up projection's rows are known to lie just before it
 /// (then that order is one matrix).
-struct GatedLinearToLibraryCall : public OpRewritePattern<GatedLinearOp> {
-  GatedLinearToLibraryCall(MLIRContext *context, const TargetInfo &target,
-                           bool allowTF32)
-      : OpRewritePattern(context), target(target), allowTF32(allowTF32) {}
+struct GatedLinearToLibraryCall : public LibraryCallPattern<GatedLinearOp> {
+  using LibraryCallPattern::LibraryCallPattern;
 
   LogicalResult matchAndRewrite(GatedLinearOp op,
                                 PatternRewriter &rewriter) const override {
@@ -183,18 +194,13 @@ struct GatedLinearToLibraryCall : public OpRewritePattern<GatedLinearOp> {
                                        collapsed, resultType));
     return success();
   }
-
-  const TargetInfo &target;
-  bool allowTF32;
 };
 
 /// `op(lhs) @ op(rhs)` as a library call: as the library sees it, the
 /// input is op(lhs) and the weight op(rhs)^T, each read in the layout it is
 /// stored in.
-struct MatmulToLibraryCall : public OpRewritePattern<MatmulOp> {
-  MatmulToLibraryCall(MLIRContext *context, const TargetInfo &target,
-                      bool allowTF32)
-      : OpRewritePattern(context), target(target), allowTF32(allowTF32) {}
+struct MatmulToLibraryCall : public LibraryCallPattern<MatmulOp> {
+  using LibraryCallPattern::LibraryCallPattern;
 
   LogicalResult matchAndRewrite(MatmulOp op,
                                 PatternRewriter &rewriter) const override {
@@ -219,9 +225,6 @@ struct MatmulToLibraryCall : public OpRewritePattern<MatmulOp> {
     rewriter.replaceOp(op, result);
     return success();
   }
-
-  const TargetInfo &target;
-  bool allowTF32;
 };
 
 /// `sum_rows` as a product with a row of ones, `ones [1, M] @ x [M, N]`: the
