@@ -103,6 +103,10 @@ def _gate_up_argument_pairs(module, target):
     """(first, second) argument numbers of the function in `module` that
     --fuse-mlp computes as rows of one matrix (a gated_linear's gate and up
     weights, and its biases): one GEMM where they lie one after the other."""
+    # Only a product can become a gated_linear: most graphs skip the second
+    # run of --fuse-mlp.
+    if "hypatia.mul" not in str(module):
+        return []
     fused = module.clone()
     PassManager.parse(f"builtin.module(hypatia-attach-target{{kind={target}}},"
                       "func.func(fuse-mlp))", context=fused.context).run(fused)

@@ -17,6 +17,8 @@
 // RUN: %reference %t/glu 'linear(linear(arg0, arg1[:80], arg2[:80]) * gelu(linear(arg0, arg1[80:], arg2[80:])), arg3, arg4)' --rtol 1e-6 | FileCheck %s
 // RUN: hypatia-run %s -e gated_linear --seed %seed --dynamic-sizes 37 --output-dir %t/gated_linear
 // RUN: %reference %t/gated_linear 'linear(silu(linear(arg0, arg1)) * linear(arg0, arg2), arg3)' --rtol 1e-6 | FileCheck %s
+// RUN: hypatia-run %s -e gated_linear --reference --seed %seed --dynamic-sizes 37 --output-dir %t/gated_linear_reference
+// RUN: %reference %t/gated_linear_reference 'linear(silu(linear(arg0, arg1)) * linear(arg0, arg2), arg3)' --rtol 1e-6 | FileCheck %s
 // RUN: hypatia-run %s -e gated_linear_packed --seed %seed --dynamic-sizes 37 --output-dir %t/packed
 // RUN: %reference %t/packed 'gelu_tanh(linear(arg0, arg1[:80], arg2[:80])) * linear(arg0, arg1[80:], arg2[80:])' --rtol 1e-6 | FileCheck %s
 // RUN: hypatia-run %s -e gated_linear_glu --seed %seed --dynamic-sizes 37 --output-dir %t/gated_glu
