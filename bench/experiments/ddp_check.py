@@ -3,7 +3,8 @@ DistributedDataParallel on two GPUs, against one GPU.
 
     NCCL_NVLS_ENABLE=0 torchrun --nproc_per_node=2 bench/experiments/ddp_check.py
 
-(on a machine without CUDA: two CPU processes over gloo.)
+(on a machine without CUDA: two CPU processes over gloo; with one GPU,
+DDP_CHECK_ONE_GPU=1 puts both ranks on it, all-reducing over gloo.)
 
 Each of the two ranks trains a DDP-wrapped MLP (Linear-ReLU-Linear-GELU-
 Linear, f32), compiled by the hypatia backend, on its half of a fixed global
@@ -55,9 +56,13 @@ def train(model, parameters, rank, world, device):
 
 def main():
     cuda = torch.cuda.is_available()
-    dist.init_process_group("nccl" if cuda else "gloo")
+    # DDP_CHECK_ONE_GPU=1: every rank on GPU 0, gradients all-reduced by gloo
+    # (NCCL needs a GPU per rank), where only one GPU is at hand.
+    one_gpu = cuda and os.environ.get("DDP_CHECK_ONE_GPU") == "1"
+    dist.init_process_group("nccl" if cuda and not one_gpu else "gloo")
     rank, world = dist.get_rank(), dist.get_world_size()
-    device = torch.device("cuda", rank) if cuda else torch.device("cpu")
+    device = (torch.device("cuda", 0 if one_gpu else rank) if cuda
+              else torch.device("cpu"))
     if cuda:
         torch.cuda.set_device(device)
     compiled_lines = []
@@ -78,7 +83,7 @@ def main():
     # torch.compile(DDP(model)) nothing reached the backend).
     model = make_model(device)
     ddp = DistributedDataParallel(torch.compile(model, backend=hypatia_backend),
-                                  device_ids=[rank] if cuda else None)
+                                  device_ids=[device.index] if cuda else None)
     loss = train(ddp, ddp.parameters(), rank, world, device)
     ddp_pieces = len(compiled_lines)
     if os.environ.get("DDP_CHECK_VERBOSE"):
