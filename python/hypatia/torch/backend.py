@@ -45,7 +45,11 @@ graph of aten ops (min-cut partitioner), and each is compiled as above: the
 backward's matrix products (input and weight gradients, either operand read
 transposed in place), activation gradients (threshold_backward,
 gelu_backward, silu_backward) and bias gradients (sums over the batch) by
-Hypatia, the rest in PyTorch with a log line each.
+Hypatia, the rest in PyTorch with a log line each. Under
+DistributedDataParallel, compile the module and then wrap it,
+`DDP(torch.compile(model, backend="hypatia"))`: in torch 2.11 dynamo does not
+trace DDP's own forward, so `torch.compile(DDP(model))` hands the backend
+nothing (bench/experiments/ddp_check.py compares DDP with one process).
 """
 
 import copy
