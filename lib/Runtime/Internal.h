@@ -29,10 +29,16 @@ hypatia_status linear(void *stream, hypatia_dtype dtype, int64_t m, int64_t n,
 bool isCapturing(void *stream);
 
 /// Milliseconds per call of `call` (which enqueues work on `stream` and
-/// returns false on failure): `warmup` untimed calls, then `runs` between two
+/// returns false on failure): two untimed calls, then five between two
 /// events, waiting for the second. Infinity if a call or the timing fails.
-float timeOnStream(void *stream, const std::function<bool()> &call, int warmup,
-                   int runs);
+/// How the runtime compares its choices (GEMM algorithms, a weight pair as
+/// one GEMM or two) at first use.
+float timeOnStream(void *stream, const std::function<bool()> &call);
+
+/// Bytes of one element of `dtype`.
+inline size_t getElementBytes(hypatia_dtype dtype) {
+  return dtype == HYPATIA_F32 ? 4 : 2;
+}
 
 } // namespace hypatia::runtime
 

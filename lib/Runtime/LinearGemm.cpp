@@ -275,16 +275,13 @@ void autotune(cublasLtHandle_t handle, Plan &plan, cudaStream_t stream,
   plan.untimedCandidates.clear();
   float alpha = 1.0f, beta = 0.0f, best = INFINITY;
   for (const cublasLtMatmulAlgo_t &candidate : candidates) {
-    float milliseconds = hypatia::runtime::timeOnStream(
-        stream,
-        [&] {
-          return cublasLtMatmul(handle, plan.description, &alpha, w,
-                                plan.layoutW, x, plan.layoutX, &beta, y,
-                                plan.layoutY, y, plan.layoutY, &candidate,
-                                plan.workspace, plan.workspaceBytes,
-                                stream) == CUBLAS_STATUS_SUCCESS;
-        },
-        /*warmup=*/2, /*runs=*/5);
+    float milliseconds = hypatia::runtime::timeOnStream(stream, [&] {
+      return cublasLtMatmul(handle, plan.description, &alpha, w, plan.layoutW,
+                            x, plan.layoutX, &beta, y, plan.layoutY, y,
+                            plan.layoutY, &candidate, plan.workspace,
+                            plan.workspaceBytes,
+                            stream) == CUBLAS_STATUS_SUCCESS;
+    });
     if (milliseconds < best) {
       best = milliseconds;
       plan.algorithm = candidate;
@@ -344,7 +341,7 @@ hypatia::runtime::linear(void *stream, hypatia_dtype dtype, int64_t m,
   if (!y || (k > 0 && (!x || !w)))
     return fail(HYPATIA_ERROR_INVALID_ARGUMENT,
                 "hypatia: null input, weight or output pointer");
-  size_t elementBytes = dtype == HYPATIA_F32 ? 4 : 2;
+  size_t elementBytes = hypatia::runtime::getElementBytes(dtype);
   if (k == 0) {
     // An empty sum (the weight gradient of an empty batch, whose operands
     // may have no storage at all): zeros, which every activation keeps.
@@ -445,8 +442,8 @@ bool hypatia::runtime::isCapturing(void *stream) {
 }
 
 float hypatia::runtime::timeOnStream(void *stream,
-                                     const std::function<bool()> &call,
-                                     int warmup, int runs) {
+                                     const std::function<bool()> &call) {
+  constexpr int warmup = 2, runs = 5;
   cudaStream_t cudaStream = static_cast<cudaStream_t>(stream);
   cudaEvent_t start, stop;
   if (cudaEventCreate(&start) != cudaSuccess)

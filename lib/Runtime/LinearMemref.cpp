@@ -26,14 +26,10 @@ namespace {
 
 template <int Rank> using MemRef = hypatia::MemRefDescriptor<Rank>;
 
-size_t elementBytes(hypatia_dtype dtype) {
-  return dtype == HYPATIA_F32 ? 4 : 2;
-}
-
 template <int Rank>
 void *getData(const MemRef<Rank> &memref, hypatia_dtype dtype) {
   return static_cast<char *>(memref.aligned) +
-         memref.offset * elementBytes(dtype);
+         memref.offset * hypatia::runtime::getElementBytes(dtype);
 }
 
 bool isRowMajor(const MemRef<2> &memref) {
@@ -157,7 +153,7 @@ void linearPair(hypatia_dtype dtype, const MemRef<2> *x, const MemRef<2> *w,
   auto follows = [&](const auto &first, const auto &next, int64_t count) {
     return static_cast<const char *>(getData(next, dtype)) ==
            static_cast<const char *>(getData(first, dtype)) +
-               count * int64_t(elementBytes(dtype));
+               count * int64_t(hypatia::runtime::getElementBytes(dtype));
   };
   bool adjacent =
       isRowMajor(*w) && isRowMajor(*second) && follows(*w, *second, n * k) &&
@@ -196,10 +192,8 @@ void linearPair(hypatia_dtype dtype, const MemRef<2> *x, const MemRef<2> *w,
   }
   void *stream = hypatiaGetStream();
   if (!oneIsFaster && !hypatia::runtime::isCapturing(stream)) {
-    constexpr int kWarmup = 2, kRuns = 5;
-    float one = hypatia::runtime::timeOnStream(stream, asOne, kWarmup, kRuns);
-    float two =
-        hypatia::runtime::timeOnStream(stream, perBlock, kWarmup, kRuns);
+    float one = hypatia::runtime::timeOnStream(stream, asOne);
+    float two = hypatia::runtime::timeOnStream(stream, perBlock);
     oneIsFaster = one <= two;
     std::lock_guard<std::mutex> lock(choices.mutex);
     choices.oneIsFaster.emplace(key, *oneIsFaster);
